@@ -1,0 +1,84 @@
+# Weir: `make run` starts a local cluster and the operator; `make test` runs
+# every test. Both install what they need on a fresh machine.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+CONTROLLER_GEN := go run sigs.k8s.io/controller-tools/cmd/controller-gen
+# Where the control-plane binaries live (built on first use, cached by version).
+K8S_BIN = $(shell hack/control-plane.sh)
+CLUSTER ?= weir
+
+.PHONY: help
+help: ## List targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build bin/weir.
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/weir ./operator/cmd/weir
+
+.PHONY: generate
+generate: ## Generate deepcopy code.
+	$(CONTROLLER_GEN) object paths=./operator/api/...
+
+.PHONY: manifests
+manifests: ## Generate CRDs and RBAC, and copy them into the Helm chart.
+	$(CONTROLLER_GEN) crd rbac:roleName=manager-role paths=./operator/... \
+	  output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	rm -f charts/weir/crds/*.yaml && cp config/crd/bases/*.yaml charts/weir/crds/
+	cp config/rbac/role.yaml charts/weir/files/role.yaml
+
+.PHONY: verify-generated
+verify-generated: generate manifests ## Fail when generated files are out of date.
+	@if [ -n "$$(git status --porcelain -- operator/api config/crd config/rbac charts/weir/crds charts/weir/files)" ]; then \
+	  git status --porcelain -- operator/api config/crd config/rbac charts/weir/crds charts/weir/files; \
+	  echo "generated files are out of date: run 'make generate manifests' and commit the result" >&2; exit 1; fi
+
+.PHONY: lint
+lint: ## gofmt and go vet.
+	@out=$$(gofmt -l operator plugins webhooks policies test 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go vet -tags e2e ./test/e2e/...
+
+.PHONY: tools
+tools: ## Build the control plane, kwok and helm (cached under bin/).
+	hack/control-plane.sh >/dev/null
+	hack/helm.sh >/dev/null
+
+.PHONY: helm-lint
+helm-lint: ## helm lint the chart.
+	$$(hack/helm.sh) lint --strict charts/weir
+
+.PHONY: test
+test: tools lint verify-generated test-unit test-helm test-e2e ## Every test: unit, envtest, Helm, e2e on kwok.
+
+.PHONY: test-unit
+test-unit: ## Unit and envtest suites (real kube-apiserver and etcd).
+	KUBEBUILDER_ASSETS=$(K8S_BIN) go test -count=1 ./...
+
+.PHONY: test-helm
+test-helm: ## Chart lint and render tests.
+	HELM=$$(hack/helm.sh) go test -count=1 ./test/helm/...
+
+.PHONY: test-e2e
+test-e2e: build ## e2e on a kwok cluster with the real kubectl.
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir go test -count=1 -tags e2e -timeout 20m ./test/e2e/... -ginkgo.v
+
+.PHONY: bench
+bench: build ## Go benchmarks, then 1,000 Runs on a kwok cluster.
+	go test -run '^$$' -bench . -benchmem -count 5 ./operator/... | tee bin/bench-go.txt
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
+
+.PHONY: cluster-up
+cluster-up: ## Start a local kwok cluster with one fake node.
+	K8S_BIN=$(K8S_BIN) hack/cluster.sh up $(CLUSTER)
+
+.PHONY: cluster-down
+cluster-down: ## Delete the local kwok cluster.
+	K8S_BIN=$(K8S_BIN) hack/cluster.sh down $(CLUSTER)
+
+.PHONY: run
+run: build ## Run the operator: against $$KUBECONFIG, or a local kwok cluster.
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/run.sh $(CLUSTER)

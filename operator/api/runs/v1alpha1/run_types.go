@@ -1,0 +1,188 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// ConcurrencyPolicy says how concurrent executions of a scheduled Run are handled.
+// +kubebuilder:validation:Enum=Allow;Forbid;Replace
+type ConcurrencyPolicy string
+
+const (
+	AllowConcurrent   ConcurrencyPolicy = "Allow"
+	ForbidConcurrent  ConcurrencyPolicy = "Forbid"
+	ReplaceConcurrent ConcurrencyPolicy = "Replace"
+)
+
+// RunSpec is a Marmot ingestion pipeline. Field names and defaults follow the
+// Marmot operator, so its manifests apply unchanged.
+type RunSpec struct {
+	// Source configurations, in the same format as the `marmot ingest` CLI
+	// YAML: each entry is an object with one key naming the source.
+	// Credentials belong in env/envFrom and are referenced as ${VAR}.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:items:Type=object
+	Runs []runtime.RawExtension `json:"runs"`
+
+	// Cron expression. When set, the Run becomes a CronJob instead of a Job.
+	// +optional
+	Schedule string `json:"schedule,omitempty"`
+
+	// IANA time zone for the schedule, for example "Europe/London".
+	// +optional
+	TimeZone *string `json:"timeZone,omitempty"`
+
+	// Pause scheduled executions. Only applies when schedule is set.
+	// +kubebuilder:default=false
+	// +optional
+	Suspend *bool `json:"suspend,omitempty"`
+
+	// How to handle concurrent executions of a scheduled Run.
+	// +kubebuilder:default=Forbid
+	// +optional
+	ConcurrencyPolicy ConcurrencyPolicy `json:"concurrencyPolicy,omitempty"`
+
+	// Retries before a Job is marked failed.
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	BackoffLimit *int32 `json:"backoffLimit,omitempty"`
+
+	// Maximum duration in seconds that a Job may run.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
+
+	// Successful CronJob runs to retain.
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	SuccessfulJobsHistoryLimit *int32 `json:"successfulJobsHistoryLimit,omitempty"`
+
+	// Failed CronJob runs to retain.
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	FailedJobsHistoryLimit *int32 `json:"failedJobsHistoryLimit,omitempty"`
+
+	// CPU and memory requests and limits for the ingestion container.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// Additional labels for the ingestion pod.
+	// +optional
+	PodLabels map[string]string `json:"podLabels,omitempty"`
+
+	// Additional annotations for the ingestion pod.
+	// +optional
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+
+	// Run `weir ingest --destroy` when the Run is deleted, removing the assets
+	// this pipeline discovered from Marmot.
+	// +kubebuilder:default=true
+	// +optional
+	TeardownOnDelete *bool `json:"teardownOnDelete,omitempty"`
+
+	// Environment of the ingestion container. Use valueFrom.secretKeyRef for
+	// credentials and reference them from runs as ${NAME}.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// Sources of environment variables (Secrets, ConfigMaps) for the
+	// ingestion container.
+	// +optional
+	// +listType=atomic
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// Service account of the ingestion pod. Defaults to the operator's
+	// configured ingest service account.
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+}
+
+// RunPhase is a one-word summary of a Run.
+// +kubebuilder:validation:Enum=Idle;Scheduled;Running;Succeeded;Failed;Suspended
+type RunPhase string
+
+const (
+	PhaseIdle      RunPhase = "Idle"
+	PhaseScheduled RunPhase = "Scheduled"
+	PhaseRunning   RunPhase = "Running"
+	PhaseSucceeded RunPhase = "Succeeded"
+	PhaseFailed    RunPhase = "Failed"
+	PhaseSuspended RunPhase = "Suspended"
+)
+
+// TriggerStatus records the last manual trigger.
+type TriggerStatus struct {
+	// Name of the Job the trigger created.
+	JobName string `json:"jobName"`
+	// When the trigger was handled.
+	Time metav1.Time `json:"time"`
+}
+
+// RunStatus is the observed state of a Run.
+type RunStatus struct {
+	// +optional
+	Phase RunPhase `json:"phase,omitempty"`
+
+	// Start time of the most recent ingestion Job.
+	// +optional
+	LastRunTime *metav1.Time `json:"lastRunTime,omitempty"`
+
+	// Completion time of the most recent successful ingestion Job.
+	// +optional
+	LastSuccessfulTime *metav1.Time `json:"lastSuccessfulTime,omitempty"`
+
+	// Ingestion Jobs that are running now.
+	// +optional
+	// +listType=atomic
+	Active []corev1.ObjectReference `json:"active,omitempty"`
+
+	// The last manual trigger.
+	// +optional
+	LastTrigger *TriggerStatus `json:"lastTrigger,omitempty"`
+
+	// The generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// Run is a declarative Marmot metadata-ingestion pipeline. It becomes a Job,
+// or a CronJob when it has a schedule.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=marmot
+// +kubebuilder:printcolumn:name="Schedule",type=string,JSONPath=`.spec.schedule`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Last Run",type=date,JSONPath=`.status.lastRunTime`
+// +kubebuilder:printcolumn:name="Teardown",type=boolean,JSONPath=`.spec.teardownOnDelete`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Run struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   RunSpec   `json:"spec"`
+	Status RunStatus `json:"status,omitempty"`
+}
+
+// RunList is a list of Runs.
+// +kubebuilder:object:root=true
+type RunList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Run `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Run{}, &RunList{})
+}

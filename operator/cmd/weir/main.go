@@ -1,0 +1,24 @@
+// Command weir is the Weir operator (`weir manager`) and the ingestion
+// runner its Job pods execute (`weir ingest`).
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weir-dev/weir/plugins/ingest"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "weir",
+		Short:         "Weir: Marmot ingestion pipelines and secure workspaces on Kubernetes",
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	root.AddCommand(managerCommand(), ingest.NewCommand(), versionCommand())
+	if err := root.Execute(); err != nil {
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,91 @@
+// Package manager wires Weir's controllers into a controller-runtime manager.
+package manager
+
+import (
+	"context"
+	"fmt"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/runs"
+)
+
+// Config is what `weir manager` is started with.
+type Config struct {
+	Runs                   runs.Options
+	Namespace              string // empty: every namespace
+	LeaderElect            bool
+	LeaderElectionNS       string
+	MetricsBindAddress     string
+	HealthProbeBindAddress string
+}
+
+// Scheme knows every type Weir reads or writes.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(runsv1.AddToScheme(s))
+	return s
+}
+
+// New builds a manager with every Weir controller registered.
+func New(restCfg *rest.Config, cfg Config) (ctrl.Manager, error) {
+	if cfg.Runs.Image == "" {
+		return nil, fmt.Errorf("--image is required: the image that runs `weir ingest` in Job pods")
+	}
+	// Only Weir's own children are cached: a cluster's ConfigMaps and Jobs
+	// would cost memory for nothing.
+	ours := labels.SelectorFromSet(labels.Set{runsv1.LabelManagedBy: runsv1.ManagedBy})
+	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.ConfigMap{}: {Label: ours},
+		&batchv1.Job{}:      {Label: ours},
+		&batchv1.CronJob{}:  {Label: ours},
+	}}
+	if cfg.Namespace != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{cfg.Namespace: {}}
+	}
+	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
+		Scheme:                        Scheme(),
+		Cache:                         cacheOpts,
+		Metrics:                       metricsserver.Options{BindAddress: cfg.MetricsBindAddress},
+		HealthProbeBindAddress:        cfg.HealthProbeBindAddress,
+		LeaderElection:                cfg.LeaderElect,
+		LeaderElectionID:              "weir.runs.marmotdata.io",
+		LeaderElectionNamespace:       cfg.LeaderElectionNS,
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := (&runs.Reconciler{Client: mgr.GetClient(), Options: cfg.Runs}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("run controller: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// Run starts the manager and blocks until ctx ends.
+func Run(ctx context.Context, restCfg *rest.Config, cfg Config) error {
+	mgr, err := New(restCfg, cfg)
+	if err != nil {
+		return err
+	}
+	return mgr.Start(ctx)
+}

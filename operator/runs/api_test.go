@@ -1,0 +1,66 @@
+package runs_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/utils/ptr"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+)
+
+// The seed's first example, verbatim.
+const seedScheduled = `
+apiVersion: runs.marmotdata.io/v1alpha1
+kind: Run
+metadata:
+  name: my-pipeline
+spec:
+  schedule: "0 */6 * * *"
+  runs:
+  - postgresql:
+      host: "db.example.com"
+      port: 5432
+      database: "production"
+      user: "readonly"
+`
+
+var _ = Describe("Run API", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	It("applies the documented defaults in the schema", func() {
+		run := runFromYAML(ns, seedScheduled)
+		Expect(k8s.Create(ctx, run)).To(Succeed())
+		got := getRun(ns, "my-pipeline")(Default)
+		Expect(got.Spec.Suspend).To(Equal(ptr.To(false)))
+		Expect(got.Spec.ConcurrencyPolicy).To(Equal(runsv1.ForbidConcurrent))
+		Expect(got.Spec.BackoffLimit).To(Equal(ptr.To[int32](3)))
+		Expect(got.Spec.SuccessfulJobsHistoryLimit).To(Equal(ptr.To[int32](3)))
+		Expect(got.Spec.FailedJobsHistoryLimit).To(Equal(ptr.To[int32](1)))
+		Expect(got.Spec.TeardownOnDelete).To(Equal(ptr.To(true)))
+		Expect(got.Spec.ActiveDeadlineSeconds).To(BeNil())
+	})
+
+	DescribeTable("rejects invalid specs with the field's name",
+		func(manifest, field string) {
+			err := k8s.Create(ctx, runFromYAML(ns, manifest))
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(field))
+		},
+		Entry("no runs", `
+metadata: {name: empty}
+spec: {runs: []}`, "spec.runs"),
+		Entry("runs missing", `
+metadata: {name: missing}
+spec: {schedule: "@daily"}`, "spec.runs"),
+		Entry("a source entry that is not an object", `
+metadata: {name: scalar}
+spec: {runs: ["postgresql"]}`, "spec.runs[0]"),
+		Entry("an unknown concurrency policy", `
+metadata: {name: policy}
+spec: {concurrencyPolicy: Sometimes, runs: [{postgresql: {host: db}}]}`, "spec.concurrencyPolicy"),
+		Entry("a negative backoff limit", `
+metadata: {name: backoff}
+spec: {backoffLimit: -1, runs: [{postgresql: {host: db}}]}`, "spec.backoffLimit"),
+	)
+})

@@ -1,0 +1,320 @@
+package runs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+)
+
+// +kubebuilder:rbac:groups=runs.marmotdata.io,resources=runs,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=runs.marmotdata.io,resources=runs/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=runs.marmotdata.io,resources=runs/finalizers,verbs=update
+// +kubebuilder:rbac:groups=batch,resources=jobs;cronjobs,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconciler turns a Run into its ConfigMap and its Job or CronJob, handles
+// manual triggers and tears the pipeline's assets down on delete.
+type Reconciler struct {
+	client.Client
+	// APIReader reads past the cache, which holds only Weir's own children.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Options   Options
+}
+
+// Event reasons a user may need to notice.
+const (
+	ReasonInvalidConfig     = "InvalidConfig"
+	ReasonCreateFailed      = "CreateFailed"
+	ReasonCreated           = "Created"
+	ReasonUpdated           = "Updated"
+	ReasonReplaced          = "Replaced"
+	ReasonTriggered         = "Triggered"
+	ReasonTeardownStarted   = "TeardownStarted"
+	ReasonTeardownSucceeded = "TeardownSucceeded"
+	ReasonTeardownFailed    = "TeardownFailed"
+	ReasonTeardownSkipped   = "TeardownSkipped"
+	ReasonTeardownRunning   = "TeardownRunning"
+)
+
+// errInvalid marks a spec problem the user must fix: retrying won't help.
+type errInvalid struct{ error }
+
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	run := &runsv1.Run{}
+	if err := r.Get(ctx, req.NamespacedName, run); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !run.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, run)
+	}
+	if err := r.ensureFinalizer(ctx, run); err != nil {
+		return ctrl.Result{}, err
+	}
+
+	before := run.Status.DeepCopy()
+	configHash, err := r.reconcileChildren(ctx, run)
+	if err == nil && isTriggered(run) {
+		err = r.trigger(ctx, run, configHash)
+	}
+	if serr := r.updateStatus(ctx, run, before, err); serr != nil {
+		return ctrl.Result{}, errors.Join(err, serr)
+	}
+	var inv errInvalid
+	if errors.As(err, &inv) {
+		return ctrl.Result{}, nil // wait for the user to change the Run
+	}
+	return ctrl.Result{}, err
+}
+
+// ensureFinalizer holds the Run for teardown when teardownOnDelete is on,
+// and lets go of it when it is turned off.
+func (r *Reconciler) ensureFinalizer(ctx context.Context, run *runsv1.Run) error {
+	want := ptr.Deref(run.Spec.TeardownOnDelete, true)
+	if want == controllerutil.ContainsFinalizer(run, runsv1.Finalizer) {
+		return nil
+	}
+	orig := run.DeepCopy()
+	if want {
+		controllerutil.AddFinalizer(run, runsv1.Finalizer)
+	} else {
+		controllerutil.RemoveFinalizer(run, runsv1.Finalizer)
+	}
+	return r.Patch(ctx, run, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
+}
+
+// reconcileChildren makes the ConfigMap and the Job or CronJob match the spec.
+func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (string, error) {
+	pipeline, err := RenderPipeline(run)
+	if err != nil {
+		return "", errInvalid{err}
+	}
+	if err := r.ensureConfigMap(ctx, run, pipeline); err != nil {
+		return "", err
+	}
+	configHash := ConfigHash(pipeline)
+	if run.Spec.Schedule != "" {
+		if err := r.deleteIfExists(ctx, &batchv1.Job{}, run.Namespace, run.Name, KindOneOff); err != nil {
+			return configHash, err
+		}
+		return configHash, r.ensureCronJob(ctx, run, BuildCronJob(run, r.Options, configHash))
+	}
+	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, run.Name, KindScheduled); err != nil {
+		return configHash, err
+	}
+	return configHash, r.ensureJob(ctx, run, BuildJob(run, r.Options, configHash))
+}
+
+func (r *Reconciler) ensureConfigMap(ctx context.Context, run *runsv1.Run, pipeline []byte) error {
+	want := BuildConfigMap(run, pipeline)
+	have := &corev1.ConfigMap{}
+	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
+	if apierrors.IsNotFound(err) {
+		return r.create(ctx, run, want)
+	}
+	if err != nil {
+		return err
+	}
+	if err := mustOwn(run, have); err != nil {
+		return err
+	}
+	if equality.Semantic.DeepEqual(have.Data, want.Data) && equality.Semantic.DeepEqual(have.BinaryData, want.BinaryData) {
+		return nil
+	}
+	orig := have.DeepCopy()
+	have.Data, have.BinaryData = want.Data, nil
+	return r.Patch(ctx, have, client.MergeFrom(orig))
+}
+
+// ensureJob creates the Run's Job; a Job built from another spec is deleted
+// first (its template is immutable) and recreated once it is gone.
+func (r *Reconciler) ensureJob(ctx context.Context, run *runsv1.Run, want *batchv1.Job) error {
+	have := &batchv1.Job{}
+	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
+	if apierrors.IsNotFound(err) {
+		return r.create(ctx, run, want)
+	}
+	if err != nil {
+		return err
+	}
+	if err := mustOwn(run, have); err != nil {
+		return err
+	}
+	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] {
+		return nil
+	}
+	if have.DeletionTimestamp != nil {
+		return nil // its deletion event brings us back
+	}
+	if err := r.Delete(ctx, have, client.PropagationPolicy(metav1.DeletePropagationBackground),
+		client.Preconditions{UID: &have.UID}); client.IgnoreNotFound(err) != nil {
+		return err
+	}
+	r.Recorder.Eventf(run, have, corev1.EventTypeNormal, ReasonReplaced, "Replace",
+		"spec changed: Job %s deleted and will be recreated", have.Name)
+	return nil
+}
+
+func (r *Reconciler) ensureCronJob(ctx context.Context, run *runsv1.Run, want *batchv1.CronJob) error {
+	have := &batchv1.CronJob{}
+	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
+	if apierrors.IsNotFound(err) {
+		return r.create(ctx, run, want)
+	}
+	if err != nil {
+		return err
+	}
+	if err := mustOwn(run, have); err != nil {
+		return err
+	}
+	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] {
+		return nil
+	}
+	orig := have.DeepCopy()
+	have.Spec = want.Spec
+	if have.Annotations == nil {
+		have.Annotations = map[string]string{}
+	}
+	have.Annotations[annotationSpecHash] = want.Annotations[annotationSpecHash]
+	if err := r.Patch(ctx, have, client.MergeFrom(orig)); err != nil {
+		return creationError(err, have)
+	}
+	r.Recorder.Eventf(run, have, corev1.EventTypeNormal, ReasonUpdated, "Update", "CronJob %s updated", have.Name)
+	return nil
+}
+
+// create makes a child and says so; a rejected child is the spec's fault.
+func (r *Reconciler) create(ctx context.Context, run *runsv1.Run, obj client.Object) error {
+	if err := r.Create(ctx, obj); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return r.checkExisting(ctx, run, obj)
+		}
+		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, ReasonCreateFailed, "Create",
+			"%s %s: %v", kindOf(obj), obj.GetName(), err)
+		return creationError(err, obj)
+	}
+	r.Recorder.Eventf(run, obj, corev1.EventTypeNormal, ReasonCreated, "Create", "%s %s created", kindOf(obj), obj.GetName())
+	return nil
+}
+
+// checkExisting tells a child the cache has not seen yet from an object of
+// the same name that belongs to someone else, which is never overwritten.
+func (r *Reconciler) checkExisting(ctx context.Context, run *runsv1.Run, obj client.Object) error {
+	live := obj.DeepCopyObject().(client.Object)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	return mustOwn(run, live)
+}
+
+func creationError(err error, obj client.Object) error {
+	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+		return errInvalid{fmt.Errorf("%s %s was rejected: %w", kindOf(obj), obj.GetName(), err)}
+	}
+	return err
+}
+
+// deleteIfExists removes a child left over from the other mode (schedule
+// added or removed).
+func (r *Reconciler) deleteIfExists(ctx context.Context, obj client.Object, ns, name, kind string) error {
+	err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, obj)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if obj.GetLabels()[runsv1.LabelJobKind] != kind || obj.GetDeletionTimestamp() != nil {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground)))
+}
+
+// mustOwn refuses to adopt or overwrite an object the Run does not control.
+func mustOwn(run *runsv1.Run, obj client.Object) error {
+	if ref := metav1.GetControllerOf(obj); ref != nil && ref.UID == run.UID {
+		return nil
+	}
+	return errInvalid{fmt.Errorf("%s %s already exists and is not owned by Run %s; rename the Run or delete that object",
+		kindOf(obj), obj.GetName(), run.Name)}
+}
+
+func kindOf(obj client.Object) string {
+	switch obj.(type) {
+	case *batchv1.Job:
+		return "Job"
+	case *batchv1.CronJob:
+		return "CronJob"
+	case *corev1.ConfigMap:
+		return "ConfigMap"
+	}
+	return fmt.Sprintf("%T", obj)
+}
+
+// updateStatus writes the observed state, and only when it changed.
+func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *runsv1.RunStatus, reconcileErr error) error {
+	jobs := &batchv1.JobList{}
+	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace),
+		client.MatchingLabels{runsv1.LabelRun: run.Name, runsv1.LabelManagedBy: runsv1.ManagedBy}); err != nil {
+		return err
+	}
+	var cron *batchv1.CronJob
+	if run.Spec.Schedule != "" {
+		cron = &batchv1.CronJob{}
+		if err := r.Get(ctx, types.NamespacedName{Namespace: run.Namespace, Name: run.Name}, cron); err != nil {
+			cron = nil
+		}
+	}
+	o := observeJobs(run.Status, jobs.Items, cron)
+	hasJob := false
+	for i := range jobs.Items {
+		if jobs.Items[i].Labels[runsv1.LabelJobKind] != KindTeardown {
+			hasJob = true
+		}
+	}
+	st := &run.Status
+	st.Active, st.LastRunTime, st.LastSuccessfulTime = o.active, o.lastRun, o.lastSuccess
+	st.Phase = phaseOf(run, o, hasJob)
+	st.ObservedGeneration = run.Generation
+	ready := readyCondition(st.Phase, o, run.Generation)
+	if reconcileErr != nil {
+		reason := "ReconcileError"
+		var inv errInvalid
+		if errors.As(reconcileErr, &inv) {
+			reason = ReasonInvalidConfig
+		}
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, reason, reconcileErr.Error()
+	}
+	if prev := meta.FindStatusCondition(before.Conditions, runsv1.ConditionReady); reconcileErr != nil &&
+		(prev == nil || prev.Message != ready.Message) {
+		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, ready.Reason, "Reconcile", "%s", ready.Message)
+	}
+	meta.SetStatusCondition(&st.Conditions, ready)
+	meta.RemoveStatusCondition(&st.Conditions, runsv1.ConditionTeardown)
+	if equality.Semantic.DeepEqual(before, st) {
+		return nil
+	}
+	return r.patchStatus(ctx, run, before)
+}
+
+func (r *Reconciler) patchStatus(ctx context.Context, run *runsv1.Run, before *runsv1.RunStatus) error {
+	orig := run.DeepCopy()
+	orig.Status = *before
+	return client.IgnoreNotFound(r.Status().Patch(ctx, run, client.MergeFrom(orig)))
+}

@@ -1,0 +1,92 @@
+package runs
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+)
+
+const (
+	// ContainerName is the ingestion container of every Job pod.
+	ContainerName = "ingest"
+	// nonRootUID is the distroless "nonroot" user the image runs as.
+	nonRootUID = 65532
+)
+
+// IngestCommand is what a Job pod runs; destroy adds --destroy for teardown.
+func IngestCommand(destroy bool) []string {
+	cmd := []string{"weir", "ingest", "-c", ConfigMountPath + "/" + PipelineKey}
+	if destroy {
+		cmd = append(cmd, "--destroy")
+	}
+	return cmd
+}
+
+// podTemplate builds the pod of every Job a Run creates. It meets the pod
+// security "restricted" profile, whatever the Run asks for.
+func podTemplate(run *runsv1.Run, opts Options, kind, configHash string, destroy bool) corev1.PodTemplateSpec {
+	labels := map[string]string{}
+	for k, v := range run.Spec.PodLabels {
+		labels[k] = v
+	}
+	for k, v := range childLabels(run, kind) { // ours win: selectors depend on them
+		labels[k] = v
+	}
+	annotations := map[string]string{}
+	for k, v := range run.Spec.PodAnnotations {
+		annotations[k] = v
+	}
+	annotations[annotationConfigHash] = configHash
+
+	env := []corev1.EnvVar{}
+	if opts.MarmotURL != "" {
+		env = append(env, corev1.EnvVar{Name: "MARMOT_HOST", Value: opts.MarmotURL})
+	}
+	env = append(env, run.Spec.Env...) // later entries win, so a Run may override
+	sa := run.Spec.ServiceAccountName
+	if sa == "" {
+		sa = opts.IngestServiceAccount
+	}
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metaWith(labels, annotations),
+		Spec: corev1.PodSpec{
+			RestartPolicy:      corev1.RestartPolicyNever,
+			ServiceAccountName: sa,
+			EnableServiceLinks: ptr.To(false),
+			SecurityContext: &corev1.PodSecurityContext{
+				RunAsNonRoot:   ptr.To(true),
+				RunAsUser:      ptr.To[int64](nonRootUID),
+				RunAsGroup:     ptr.To[int64](nonRootUID),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
+			Containers: []corev1.Container{{
+				Name:      ContainerName,
+				Image:     opts.Image,
+				Command:   IngestCommand(destroy),
+				Env:       env,
+				EnvFrom:   run.Spec.EnvFrom,
+				Resources: run.Spec.Resources,
+				VolumeMounts: []corev1.VolumeMount{
+					{Name: "config", MountPath: ConfigMountPath, ReadOnly: true},
+					{Name: "tmp", MountPath: "/tmp"},
+				},
+				SecurityContext: &corev1.SecurityContext{
+					RunAsNonRoot:             ptr.To(true),
+					AllowPrivilegeEscalation: ptr.To(false),
+					ReadOnlyRootFilesystem:   ptr.To(true),
+					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+					SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+				},
+				TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+			}},
+			Volumes: []corev1.Volume{
+				{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+					LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(run)},
+				}}},
+				// The root filesystem is read-only; the runner needs scratch space.
+				{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+			},
+		},
+	}
+}

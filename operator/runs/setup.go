@@ -1,0 +1,56 @@
+package runs
+
+import (
+	"context"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+)
+
+// SetupWithManager registers the Run controller. Jobs are matched to their
+// Run by label, since CronJob-made Jobs are owned by the CronJob.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
+	if r.Recorder == nil {
+		r.Recorder = mgr.GetEventRecorder("weir-runs")
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("run").
+		For(&runsv1.Run{}, builder.WithPredicates(runChanged)).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&batchv1.CronJob{}).
+		Watches(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(runOfJob)).
+		Complete(r)
+}
+
+// runChanged ignores the Run's own status writes: only spec, annotations
+// (trigger, skip-teardown) and deletion need a reconcile.
+var runChanged = predicate.Or(
+	predicate.GenerationChangedPredicate{},
+	predicate.AnnotationChangedPredicate{},
+	predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return !equality.Semantic.DeepEqual(e.ObjectOld.GetDeletionTimestamp(), e.ObjectNew.GetDeletionTimestamp()) ||
+			!equality.Semantic.DeepEqual(e.ObjectOld.GetFinalizers(), e.ObjectNew.GetFinalizers())
+	}},
+)
+
+func runOfJob(_ context.Context, obj client.Object) []reconcile.Request {
+	name := obj.GetLabels()[runsv1.LabelRun]
+	if name == "" || obj.GetLabels()[runsv1.LabelManagedBy] != runsv1.ManagedBy {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
+}

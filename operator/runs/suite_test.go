@@ -1,0 +1,105 @@
+package runs_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/weir-dev/weir/operator/manager"
+	"github.com/weir-dev/weir/operator/runs"
+)
+
+// The suite runs the real kube-apiserver and etcd (KUBEBUILDER_ASSETS, set by
+// `make test`) and the Run controller in a manager, as in production.
+var (
+	k8s        client.Client
+	ctx        context.Context
+	cancel     context.CancelFunc
+	testEnv    *envtest.Environment
+	mgr        ctrl.Manager
+	writes     atomic.Int64 // API writes made by the manager
+	runOptions = runs.Options{
+		Image:                "ghcr.io/weir-dev/weir:test",
+		MarmotURL:            "http://marmot.test:8080",
+		IngestServiceAccount: "weir-ingest",
+	}
+)
+
+func TestRuns(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Run controller (envtest)")
+}
+
+var _ = BeforeSuite(func() {
+	Expect(os.Getenv("KUBEBUILDER_ASSETS")).NotTo(BeEmpty(),
+		"KUBEBUILDER_ASSETS is not set: run `make test`, or KUBEBUILDER_ASSETS=$(hack/control-plane.sh) go test ./operator/...")
+	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	ctx, cancel = context.WithCancel(context.Background())
+
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := testEnv.Start()
+	Expect(err).NotTo(HaveOccurred())
+
+	k8s, err = client.New(cfg, client.Options{Scheme: manager.Scheme()})
+	Expect(err).NotTo(HaveOccurred())
+
+	mgrCfg := rest.CopyConfig(cfg)
+	mgrCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countWrites{rt} })
+	mgr, err = manager.New(mgrCfg, manager.Config{
+		Runs:                   runOptions,
+		MetricsBindAddress:     "0",
+		HealthProbeBindAddress: "0",
+	})
+	Expect(err).NotTo(HaveOccurred())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+})
+
+var _ = AfterSuite(func() {
+	cancel()
+	if testEnv != nil {
+		Expect(testEnv.Stop()).To(Succeed())
+	}
+})
+
+// countWrites counts every request that is not a read.
+type countWrites struct{ next http.RoundTripper }
+
+func (c countWrites) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		writes.Add(1)
+	}
+	return c.next.RoundTrip(r)
+}
+
+// newNamespace gives each spec its own namespace.
+func newNamespace() string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "run-test-"}}
+	Expect(k8s.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+const (
+	timeout  = 20 * time.Second
+	interval = 100 * time.Millisecond
+)

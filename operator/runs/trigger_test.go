@@ -1,0 +1,58 @@
+package runs_test
+
+import (
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+)
+
+var _ = Describe("Manual trigger", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	DescribeTable("creates a one-off Job, records it and clears the annotation",
+		func(manifest string) {
+			run := runFromYAML(ns, manifest)
+			Expect(k8s.Create(ctx, run)).To(Succeed())
+			Eventually(getRun(ns, run.Name)).WithTimeout(timeout).Should(HaveField("Status.ObservedGeneration", int64(1)))
+
+			Eventually(func(g Gomega) {
+				r := getRun(ns, run.Name)(g)
+				r.Annotations = map[string]string{runsv1.AnnotationTrigger: "true"}
+				g.Expect(k8s.Update(ctx, r)).To(Succeed())
+			}, timeout, interval).Should(Succeed())
+
+			var trig *runsv1.TriggerStatus
+			Eventually(func(g Gomega) {
+				r := getRun(ns, run.Name)(g)
+				g.Expect(r.Annotations).NotTo(HaveKey(runsv1.AnnotationTrigger))
+				g.Expect(r.Status.LastTrigger).NotTo(BeNil())
+				trig = r.Status.LastTrigger
+			}, timeout, interval).Should(Succeed())
+			Expect(trig.JobName).To(HavePrefix(run.Name + "-trigger-"))
+
+			job := getJob(ns, trig.JobName)
+			Expect(job.Spec.TTLSecondsAfterFinished).To(Equal(ptr.To[int32](60)))
+			Expect(job.Labels).To(HaveKeyWithValue(runsv1.LabelJobKind, "trigger"))
+			Expect(strings.Join(job.Spec.Template.Spec.Containers[0].Command, " ")).To(Equal("weir ingest -c /config/pipeline.yaml"))
+			Expect(reasons(eventsFor(ns, run)())).To(ContainElement("Triggered"))
+
+			// Exactly one trigger Job for one annotation.
+			jobs := &batchv1.JobList{}
+			Expect(k8s.List(ctx, jobs, client.InNamespace(ns), client.MatchingLabels{runsv1.LabelJobKind: "trigger"})).To(Succeed())
+			Expect(jobs.Items).To(HaveLen(1))
+		},
+		Entry("scheduled Run", `
+metadata: {name: sched}
+spec: {schedule: "0 */6 * * *", runs: [{postgresql: {host: db}}]}`),
+		Entry("Run without a schedule", `
+metadata: {name: plain}
+spec: {runs: [{postgresql: {host: db}}]}`),
+	)
+})

@@ -1,0 +1,105 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Environment variables that supply --host and --api-key when the flags
+// are not given, as in Marmot.
+const (
+	HostEnv   = "MARMOT_HOST"
+	APIKeyEnv = "MARMOT_API_KEY"
+)
+
+// settings are the resolved inputs of one invocation.
+type settings struct {
+	Pipeline *Pipeline
+	Host     string
+	APIKey   string // a secret: never print or log it
+	Destroy  bool
+	DryRun   bool
+}
+
+// runner does the work once the flags and the pipeline file are valid.
+type runner func(cmd *cobra.Command, s settings) error
+
+// NewCommand returns the `ingest` subcommand. Its flags match
+// `marmot ingest`, so a Marmot pipeline command line runs unchanged.
+func NewCommand() *cobra.Command {
+	return newCommand(os.LookupEnv, runUnavailable)
+}
+
+func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {
+	var (
+		configPath, host, apiKey string
+		destroy, yes, dryRun     bool
+		quiet                    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "ingest -c pipeline.yaml",
+		Short: "Ingest metadata from the sources of a pipeline into Marmot",
+		Long: "Runs each source of a Marmot pipeline file and sends what it finds to the Marmot API.\n" +
+			"${VAR} in a source's settings is replaced by the environment variable VAR; $${ is a literal ${.\n" +
+			"This build of weir has no sources yet: it validates the pipeline file, then fails.",
+		Args: cobra.NoArgs,
+		// Usage helps with flag mistakes, not with failures of a run.
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := Load(configPath, lookup)
+			if err != nil {
+				return err
+			}
+			s := settings{
+				Pipeline: p,
+				Host:     fromEnv(cmd, "host", host, HostEnv, lookup),
+				APIKey:   fromEnv(cmd, "api-key", apiKey, APIKeyEnv, lookup),
+				Destroy:  destroy,
+				DryRun:   dryRun,
+			}
+			if s.Host == "" {
+				return fmt.Errorf("--host is required: pass --host or set %s to the Marmot API address, for example http://marmot:8080", HostEnv)
+			}
+			return run(cmd, s)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&configPath, "config", "c", "", "path to the pipeline file (required)")
+	// The env defaults are resolved at run time, not shown as flag
+	// defaults, so help output can never reveal the API key.
+	f.StringVarP(&host, "host", "H", "", "Marmot API address (default $"+HostEnv+")")
+	f.StringVarP(&apiKey, "api-key", "k", "", "Marmot API key (default $"+APIKeyEnv+")")
+	f.BoolVarP(&destroy, "destroy", "d", false, "delete everything this pipeline created in Marmot instead of ingesting")
+	f.BoolVarP(&yes, "yes", "y", false, "accepted for compatibility; implied, as this command never prompts")
+	f.BoolVar(&dryRun, "dry-run", false, "reserved; not implemented yet")
+	f.BoolVarP(&quiet, "quiet", "q", true, "accepted for compatibility with marmot ingest")
+	_ = cmd.MarkFlagRequired("config")
+	return cmd
+}
+
+// fromEnv returns the flag's value if it was given, else the environment
+// variable's.
+func fromEnv(cmd *cobra.Command, flag, value, env string, lookup func(string) (string, bool)) string {
+	if cmd.Flags().Changed(flag) {
+		return value
+	}
+	v, _ := lookup(env)
+	return v
+}
+
+// runUnavailable fails every run: this build has no ingestion sources and
+// no Marmot API client yet. It fails rather than succeeding empty so that
+// a Run never reports an ingestion that did not happen.
+func runUnavailable(_ *cobra.Command, s settings) error {
+	if s.Destroy {
+		return fmt.Errorf("destroy of pipeline %q cannot run yet: this build of weir cannot delete pipeline resources from Marmot", s.Pipeline.Name)
+	}
+	errs := make([]error, 0, len(s.Pipeline.Runs))
+	for i, r := range s.Pipeline.Runs {
+		errs = append(errs, fmt.Errorf("source %q (runs[%d]) cannot run: no ingestion sources are available in this build of weir yet", r.Source, i))
+	}
+	return fmt.Errorf("pipeline %q cannot run:\n%w", s.Pipeline.Name, errors.Join(errs...))
+}

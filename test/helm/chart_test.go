@@ -1,0 +1,199 @@
+package helm_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/yaml"
+)
+
+const managerRole = "weir-manager" // release "weir" + "-manager"
+
+func TestLint(t *testing.T) {
+	for _, args := range [][]string{{"lint", chartDir}, {"lint", "--strict", chartDir}} {
+		if out, err := helm(t, args...); err != nil {
+			t.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// The schema must reject a value of the wrong type before anything renders.
+func TestSchemaRejectsWrongType(t *testing.T) {
+	for _, cmd := range []string{"lint", "template"} {
+		out, err := helm(t, cmd, chartDir, "--set", "operator.replicas=abc")
+		if err == nil {
+			t.Errorf("helm %s with operator.replicas=abc succeeded, want a schema error", cmd)
+		} else if !strings.Contains(out, "replicas") {
+			t.Errorf("helm %s error does not name replicas:\n%s", cmd, out)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	docs := render(t)
+	dep := only[appsv1.Deployment](t, docs, "Deployment")
+
+	if dep.Spec.Replicas == nil || *dep.Spec.Replicas != 1 {
+		t.Errorf("replicas = %v, want 1", dep.Spec.Replicas)
+	}
+	if len(dep.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("want one container, got %d", len(dep.Spec.Template.Spec.Containers))
+	}
+	c := dep.Spec.Template.Spec.Containers[0]
+	if c.Name != "manager" {
+		t.Errorf("container name = %q, want manager", c.Name)
+	}
+	const image = "ghcr.io/weir-dev/weir:0.1.0" // tag defaults to appVersion
+	if c.Image != image {
+		t.Errorf("image = %q, want %q", c.Image, image)
+	}
+	for _, want := range []string{
+		"manager",
+		"--leader-elect=true",
+		"--marmot-url=http://marmot.weir.svc.cluster.local:8080",
+		"--image=" + image,
+		"--ingest-service-account=weir-ingest",
+		"--metrics-bind-address=:8080",
+		"--health-probe-bind-address=:8081",
+	} {
+		if !slices.Contains(c.Args, want) {
+			t.Errorf("args %q lack %q", c.Args, want)
+		}
+	}
+	if hasPrefix(c.Args, "--namespace") {
+		t.Errorf("args %q set --namespace without watchNamespace", c.Args)
+	}
+	checkResources(t, c.Resources)
+	checkRestricted(t, dep)
+	if len(c.Env) != 1 || c.Env[0].Name != "POD_NAMESPACE" || c.Env[0].ValueFrom == nil ||
+		c.Env[0].ValueFrom.FieldRef == nil || c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.namespace" {
+		t.Errorf("env = %+v, want POD_NAMESPACE from metadata.namespace", c.Env)
+	}
+	if p := c.LivenessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.String() != "health" {
+		t.Errorf("liveness probe = %+v, want /healthz on health", p)
+	}
+	if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/readyz" || p.HTTPGet.Port.String() != "health" {
+		t.Errorf("readiness probe = %+v, want /readyz on health", p)
+	}
+
+	cr := named[rbacv1.ClusterRole](t, docs, "ClusterRole", managerRole)
+	if want := roleFileRules(t); !reflect.DeepEqual(cr.Rules, want) {
+		t.Errorf("ClusterRole rules differ from files/role.yaml:\n got %+v\nwant %+v", cr.Rules, want)
+	}
+	crb := only[rbacv1.ClusterRoleBinding](t, docs, "ClusterRoleBinding")
+	if crb.RoleRef.Kind != "ClusterRole" || crb.RoleRef.Name != managerRole ||
+		len(crb.Subjects) != 1 || crb.Subjects[0].Name != dep.Spec.Template.Spec.ServiceAccountName {
+		t.Errorf("ClusterRoleBinding = %+v, want %s bound to the manager's ServiceAccount", crb, managerRole)
+	}
+	if n := count(docs, "RoleBinding"); n != 1 { // leader election only
+		t.Errorf("got %d RoleBindings, want 1 (%s)", n, kinds(docs))
+	}
+
+	ingest := named[corev1.ServiceAccount](t, docs, "ServiceAccount", "weir-ingest")
+	if ingest.AutomountServiceAccountToken == nil || !*ingest.AutomountServiceAccountToken {
+		t.Error("ingest ServiceAccount must mount its token: ingestion pods authenticate with it")
+	}
+	named[corev1.ServiceAccount](t, docs, "ServiceAccount", dep.Spec.Template.Spec.ServiceAccountName)
+	only[corev1.Service](t, docs, "Service")
+}
+
+// A watched namespace gets a Role there, never cluster-wide rights.
+func TestWatchNamespace(t *testing.T) {
+	docs := render(t, "--set", "operator.watchNamespace=team-a")
+	if n := count(docs, "ClusterRole") + count(docs, "ClusterRoleBinding"); n != 0 {
+		t.Errorf("rendered %d cluster-scoped RBAC objects with watchNamespace set (%s)", n, kinds(docs))
+	}
+	role := named[rbacv1.Role](t, docs, "Role", managerRole)
+	if role.Namespace != "team-a" {
+		t.Errorf("manager Role namespace = %q, want team-a", role.Namespace)
+	}
+	if want := roleFileRules(t); !reflect.DeepEqual(role.Rules, want) {
+		t.Errorf("Role rules differ from files/role.yaml:\n got %+v\nwant %+v", role.Rules, want)
+	}
+	rb := named[rbacv1.RoleBinding](t, docs, "RoleBinding", managerRole)
+	if rb.Namespace != "team-a" || rb.RoleRef.Kind != "Role" || rb.RoleRef.Name != managerRole {
+		t.Errorf("manager RoleBinding = %+v, want Role %s in team-a", rb, managerRole)
+	}
+	dep := only[appsv1.Deployment](t, docs, "Deployment")
+	if args := dep.Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, "--namespace=team-a") {
+		t.Errorf("args %q lack --namespace=team-a", args)
+	}
+}
+
+// operator.enabled=false installs only the CRD.
+func TestOperatorDisabled(t *testing.T) {
+	docs := render(t, "--set", "operator.enabled=false", "--include-crds")
+	if len(docs) != 1 || docs[0].Kind != "CustomResourceDefinition" || docs[0].Name != "runs.runs.marmotdata.io" {
+		t.Errorf("rendered %s, want only the Run CRD", kinds(docs))
+	}
+}
+
+func checkResources(t *testing.T, r corev1.ResourceRequirements) {
+	t.Helper()
+	want := map[string]string{
+		"requests.cpu": "100m", "requests.memory": "128Mi",
+		"limits.cpu": "500m", "limits.memory": "256Mi",
+	}
+	got := map[string]resource.Quantity{
+		"requests.cpu": r.Requests[corev1.ResourceCPU], "requests.memory": r.Requests[corev1.ResourceMemory],
+		"limits.cpu": r.Limits[corev1.ResourceCPU], "limits.memory": r.Limits[corev1.ResourceMemory],
+	}
+	for k, w := range want {
+		if g := got[k]; g.Cmp(resource.MustParse(w)) != 0 {
+			t.Errorf("resources %s = %s, want %s", k, g.String(), w)
+		}
+	}
+}
+
+// checkRestricted asserts the Pod Security Standard "restricted" settings.
+func checkRestricted(t *testing.T, dep appsv1.Deployment) {
+	t.Helper()
+	pod := dep.Spec.Template.Spec
+	if psc := pod.SecurityContext; psc == nil || !isTrue(psc.RunAsNonRoot) ||
+		psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("pod securityContext = %+v, want runAsNonRoot and RuntimeDefault seccomp", psc)
+	}
+	sc := pod.Containers[0].SecurityContext
+	if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
+		!isTrue(sc.ReadOnlyRootFilesystem) || !isTrue(sc.RunAsNonRoot) ||
+		sc.Capabilities == nil || !reflect.DeepEqual(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
+		t.Errorf("container securityContext = %+v, want restricted", sc)
+	}
+	if !isTrue(pod.AutomountServiceAccountToken) {
+		t.Error("manager pod must mount its token: it talks to the API server")
+	}
+	if g := pod.TerminationGracePeriodSeconds; g == nil || *g != 10 {
+		t.Errorf("terminationGracePeriodSeconds = %v, want 10", g)
+	}
+}
+
+// roleFileRules reads the rules controller-gen wrote, the chart's only RBAC source.
+func roleFileRules(t *testing.T) []rbacv1.PolicyRule {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), chartDir, "files", "role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cr rbacv1.ClusterRole
+	if err := yaml.Unmarshal(b, &cr); err != nil {
+		t.Fatalf("decode files/role.yaml: %v", err)
+	}
+	if len(cr.Rules) == 0 {
+		t.Fatal("files/role.yaml has no rules")
+	}
+	return cr.Rules
+}
+
+func isTrue(b *bool) bool { return b != nil && *b }
+
+func hasPrefix(args []string, prefix string) bool {
+	return slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, prefix) })
+}
