@@ -52,11 +52,11 @@ helm-lint: ## helm lint the chart.
 	$$(hack/helm.sh) lint --strict charts/weir
 
 .PHONY: test
-test: tools lint verify-generated test-unit test-helm test-e2e ## Every test: unit, envtest, Helm, e2e on kwok.
+test: tools lint verify-generated test-unit test-e2e ## Every test: unit, envtest, Helm, e2e on kwok.
 
 .PHONY: test-unit
-test-unit: ## Unit and envtest suites (real kube-apiserver and etcd).
-	KUBEBUILDER_ASSETS=$(K8S_BIN) go test -count=1 ./...
+test-unit: ## Unit, envtest (real kube-apiserver and etcd) and Helm render tests.
+	KUBEBUILDER_ASSETS=$(K8S_BIN) HELM=$$(hack/helm.sh) go test -count=1 ./...
 
 .PHONY: test-helm
 test-helm: ## Chart lint and render tests.

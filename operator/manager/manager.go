@@ -49,9 +49,10 @@ func New(restCfg *rest.Config, cfg Config) (ctrl.Manager, error) {
 	// would cost memory for nothing.
 	ours := labels.SelectorFromSet(labels.Set{runsv1.LabelManagedBy: runsv1.ManagedBy})
 	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.ConfigMap{}: {Label: ours},
-		&batchv1.Job{}:      {Label: ours},
-		&batchv1.CronJob{}:  {Label: ours},
+		&corev1.ConfigMap{}:      {Label: ours},
+		&batchv1.Job{}:           {Label: ours},
+		&batchv1.CronJob{}:       {Label: ours},
+		&corev1.ServiceAccount{}: {Label: ours},
 	}}
 	if cfg.Namespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{cfg.Namespace: {}}

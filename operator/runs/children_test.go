@@ -194,3 +194,26 @@ spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
 		Expect(getConfigMap(ns, "taken-config").Data).To(Equal(map[string]string{"keep": "me"}))
 	})
 })
+
+var _ = Describe("Ingest service account", func() {
+	It("is made in the Run's namespace when the Run relies on the operator's default", func() {
+		ns := newNamespace()
+		Expect(k8s.Create(ctx, runFromYAML(ns, `
+metadata: {name: sa-default}
+spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+		Eventually(func() error {
+			return k8s.Get(ctx, key(ns, runOptions.IngestServiceAccount), &corev1.ServiceAccount{})
+		}, timeout, interval).Should(Succeed())
+	})
+
+	It("is not made when the Run names its own", func() {
+		ns := newNamespace()
+		Expect(k8s.Create(ctx, runFromYAML(ns, `
+metadata: {name: sa-own}
+spec: {serviceAccountName: mine, runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+		getJob(ns, "sa-own")
+		Consistently(func() error {
+			return k8s.Get(ctx, key(ns, runOptions.IngestServiceAccount), &corev1.ServiceAccount{})
+		}, time.Second, interval).Should(Satisfy(apierrors.IsNotFound))
+	})
+})

@@ -108,6 +108,9 @@ func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (st
 	if err := r.ensureConfigMap(ctx, run, pipeline); err != nil {
 		return "", err
 	}
+	if err := r.ensureIngestServiceAccount(ctx, run); err != nil {
+		return "", err
+	}
 	configHash := ConfigHash(pipeline)
 	if run.Spec.Schedule != "" {
 		if err := r.deleteIfExists(ctx, &batchv1.Job{}, run.Namespace, run.Name, KindOneOff); err != nil {

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The scale run: N Runs (default 1,000, half scheduled) on a kwok cluster.
+# Reports the time until every child exists and every status is current, the
+# API writes per Run, the writes in an idle window after everything settled,
+# and the operator's peak memory. Prints a table and writes it to
+# bin/bench-scale.txt.
+#   K8S_BIN=$(hack/control-plane.sh) WEIR=bin/weir hack/bench-scale.sh
+# Environment: N (1000), BENCH_NS (bench), IDLE (30s), TIMEOUT (15m),
+# WORKERS (16), BENCH_CLUSTER (weir-bench), KEEP_CLUSTER=1 to leave it up.
+# The cluster and the operator are torn down on exit, whatever happens.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+K8S_BIN=${K8S_BIN:-$(hack/control-plane.sh)}
+WEIR=${WEIR:-$root/bin/weir}
+N=${N:-1000}
+BENCH_NS=${BENCH_NS:-bench}
+IDLE=${IDLE:-30s}
+TIMEOUT=${TIMEOUT:-15m}
+WORKERS=${WORKERS:-16}
+cluster=${BENCH_CLUSTER:-weir-bench}
+out="$root/bin/bench-scale.txt"
+log="$root/bin/bench-scale-manager.log"
+export K8S_BIN PATH="$K8S_BIN:$PATH"
+
+[ -x "$WEIR" ] || { echo "no operator binary at $WEIR: run 'make build'" >&2; exit 1; }
+mkdir -p "$root/bin"
+
+# A free local port, starting from $1.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+weir_pid=
+cleanup() {
+  local rc=$?
+  if [ -n "$weir_pid" ] && kill -0 "$weir_pid" 2>/dev/null; then
+    kill "$weir_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$weir_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$weir_pid" 2>/dev/null || true
+  fi
+  if [ "${KEEP_CLUSTER:-}" = 1 ]; then
+    echo "cluster $cluster kept: KUBECONFIG=${KUBECONFIG:-}" >&2
+  else
+    hack/cluster.sh down "$cluster" >/dev/null 2>&1 || true
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+rm -f "$out.rc"
+echo "building the measuring program" >&2
+go build -o "$root/bin/bench-scale" ./test/bench/scale
+
+echo "starting kwok cluster $cluster" >&2
+KUBECONFIG=$(hack/cluster.sh up "$cluster")
+export KUBECONFIG
+kubectl apply --server-side -f config/crd/bases/ >&2
+kubectl wait --for condition=Established --timeout 60s crd/runs.runs.marmotdata.io >&2
+
+metrics_port=$(free_port 18480)
+health_port=$(free_port $((metrics_port + 1)))
+echo "starting the operator (metrics :$metrics_port, probes :$health_port, log $log)" >&2
+"$WEIR" manager \
+  --metrics-bind-address="127.0.0.1:$metrics_port" \
+  --health-probe-bind-address="127.0.0.1:$health_port" \
+  --image=ghcr.io/weir-dev/weir:bench \
+  --marmot-url=http://marmot:8080 >"$log" 2>&1 &
+weir_pid=$!
+
+ready=
+for _ in $(seq 120); do
+  kill -0 "$weir_pid" 2>/dev/null || { echo "the operator exited:" >&2; tail -20 "$log" >&2; exit 1; }
+  if curl -fsS "http://127.0.0.1:$health_port/readyz" >/dev/null 2>&1 &&
+    grep -q 'Starting workers' "$log"; then
+    ready=1; break
+  fi
+  sleep 0.5
+done
+[ -n "$ready" ] || { echo "the operator did not become ready:" >&2; tail -20 "$log" >&2; exit 1; }
+
+rc=0
+{
+  "$root/bin/bench-scale" -n "$N" -namespace "$BENCH_NS" -workers "$WORKERS" \
+    -metrics "http://127.0.0.1:$metrics_port/metrics" -pid "$weir_pid" \
+    -idle "$IDLE" -timeout "$TIMEOUT" -log "$log" || echo "$?" >"$out.rc"
+  echo
+  echo "Runs by phase (kubectl):"
+  kubectl get runs.runs.marmotdata.io -n "$BENCH_NS" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' |
+    sort | uniq -c | awk '{printf "  %-10s %s\n", $2, $1}'
+  echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version)"
+} | tee "$out"
+echo "written to $out" >&2
+if [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi
+rm -f "$out.rc"
+exit "$rc"

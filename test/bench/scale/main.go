@@ -1,0 +1,571 @@
+// Command scale is the measuring half of hack/bench-scale.sh: against a
+// cluster where `weir manager` already runs, it creates N Runs (half of them
+// scheduled) in parallel, waits until every child exists and every status is
+// current, then until every one-off Job has finished and its Run says so,
+// then watches an idle window. It reads the operator's Prometheus endpoint
+// and /proc/<pid>/status, and prints a summary table.
+//
+//	go run ./test/bench/scale -n 1000 -metrics http://127.0.0.1:8080/metrics -pid 1234
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/manager"
+)
+
+const schedule = "0 */6 * * *"
+
+var (
+	n          = flag.Int("n", 1000, "number of Runs; every other one is scheduled")
+	namespace  = flag.String("namespace", "bench", "namespace of the Runs (created if missing)")
+	workers    = flag.Int("workers", 16, "parallel creators")
+	metricsURL = flag.String("metrics", "http://127.0.0.1:8080/metrics", "the operator's Prometheus endpoint")
+	pid        = flag.Int("pid", 0, "the operator's process id, for VmHWM/VmRSS (0: skip)")
+	idle       = flag.Duration("idle", 30*time.Second, "idle window after everything settled")
+	timeout    = flag.Duration("timeout", 15*time.Minute, "give up on convergence or settling after this long")
+	interval   = flag.Duration("interval", 500*time.Millisecond, "poll interval")
+	logErrors  = flag.String("log", "", "the operator's log file, to count error lines (optional)")
+)
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(1)
+	}
+}
+
+// writeMethods are the HTTP methods counted as API writes.
+var writeMethods = []string{"POST", "PUT", "PATCH", "DELETE"}
+
+// sample is one scrape of the operator's metrics and memory.
+type sample struct {
+	at        time.Time
+	writes    map[string]float64 // by method
+	reconcile float64            // controller_runtime_reconcile_total{controller="run"}
+	errors    float64            // controller_runtime_reconcile_errors_total{controller="run"}
+	rss       float64            // process_resident_memory_bytes
+	heapInuse float64            // go_memstats_heap_inuse_bytes
+}
+
+func (s sample) totalWrites() float64 {
+	t := 0.0
+	for _, m := range writeMethods {
+		t += s.writes[m]
+	}
+	return t
+}
+
+func scrape(ctx context.Context) (sample, error) {
+	s := sample{at: time.Now(), writes: map[string]float64{}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *metricsURL, nil)
+	if err != nil {
+		return s, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return s, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return s, fmt.Errorf("%s: %s: %s", *metricsURL, resp.Status, b)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		name, labels, v, ok := parseLine(sc.Text())
+		if !ok {
+			continue
+		}
+		switch name {
+		case "rest_client_requests_total":
+			s.writes[labels["method"]] += v
+		case "controller_runtime_reconcile_total":
+			if labels["controller"] == "run" {
+				s.reconcile += v
+			}
+		case "controller_runtime_reconcile_errors_total":
+			if labels["controller"] == "run" {
+				s.errors += v
+			}
+		case "process_resident_memory_bytes":
+			s.rss = v
+		case "go_memstats_heap_inuse_bytes":
+			s.heapInuse = v
+		}
+	}
+	return s, sc.Err()
+}
+
+// parseLine reads one sample of the Prometheus text format:
+// name{a="x",b="y"} value [timestamp].
+func parseLine(line string) (string, map[string]string, float64, bool) {
+	if line == "" || line[0] == '#' {
+		return "", nil, 0, false
+	}
+	labels := map[string]string{}
+	name, rest := line, ""
+	if i := strings.IndexByte(line, '{'); i >= 0 {
+		j := strings.LastIndexByte(line, '}')
+		if j < i {
+			return "", nil, 0, false
+		}
+		name, rest = line[:i], strings.TrimSpace(line[j+1:])
+		for _, kv := range splitLabels(line[i+1 : j]) {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				labels[k] = strings.Trim(v, `"`)
+			}
+		}
+	} else if i := strings.IndexByte(line, ' '); i >= 0 {
+		name, rest = line[:i], strings.TrimSpace(line[i+1:])
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return "", nil, 0, false
+	}
+	v, err := strconv.ParseFloat(fields[0], 64)
+	return name, labels, v, err == nil
+}
+
+// splitLabels splits a="x",b="y" on the commas outside quotes.
+func splitLabels(s string) []string {
+	var out []string
+	inQuote, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			inQuote = !inQuote
+		case ',':
+			if !inQuote {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// procMem reads VmHWM (peak RSS) and VmRSS of a process, in bytes.
+func procMem(pid int) (hwm, rss float64) {
+	if pid == 0 {
+		return 0, 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmHWM:":
+			hwm = kb * 1024
+		case "VmRSS:":
+			rss = kb * 1024
+		}
+	}
+	return hwm, rss
+}
+
+// peaks follows the operator's memory while the benchmark runs.
+type peaks struct {
+	mu                           sync.Mutex
+	rss, heapInuse, hwm, procRSS float64
+	scrapeErrs                   int
+}
+
+func (p *peaks) watch(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		p.observe(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (p *peaks) observe(ctx context.Context) sample {
+	s, err := scrape(ctx)
+	hwm, rss := procMem(*pid)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.scrapeErrs++
+	}
+	p.rss, p.heapInuse = max(p.rss, s.rss), max(p.heapInuse, s.heapInuse)
+	p.hwm, p.procRSS = max(p.hwm, hwm), max(p.procRSS, rss)
+	return s
+}
+
+func mustScrape(ctx context.Context) sample {
+	var last error
+	for range 20 {
+		s, err := scrape(ctx)
+		if err == nil {
+			return s
+		}
+		last = err
+		time.Sleep(250 * time.Millisecond)
+	}
+	fmt.Fprintln(os.Stderr, "scale: metrics:", last)
+	os.Exit(1)
+	return sample{}
+}
+
+func newRun(i int) *runsv1.Run {
+	r := &runsv1.Run{
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("run-%05d", i), Namespace: *namespace},
+		Spec: runsv1.RunSpec{Runs: []runtime.RawExtension{{Raw: []byte(fmt.Sprintf(
+			`{"postgresql":{"host":"db-%d.example.com","port":5432,"database":"production","user":"readonly"}}`, i))}}},
+	}
+	if i%2 == 0 {
+		r.Spec.Schedule = schedule
+	}
+	return r
+}
+
+// state is what one poll of the cluster found.
+type state struct {
+	runs, current, readyTrue int
+	phases                   map[string]int
+	cms, jobs, cronJobs      int // children named after Runs, of the right kind
+	oneOffDone               int // one-off Runs whose status says the Job finished
+	scheduledOK              int // scheduled Runs in phase Scheduled
+}
+
+func (s state) converged(n int) bool {
+	return s.runs == n && s.current == n && s.cms == n && s.jobs == n/2 && s.cronJobs == (n+1)/2
+}
+
+func (s state) settled(n int) bool {
+	return s.converged(n) && s.oneOffDone == n/2 && s.scheduledOK == (n+1)/2
+}
+
+func metaList(kind schema.GroupVersionKind) *metav1.PartialObjectMetadataList {
+	l := &metav1.PartialObjectMetadataList{}
+	l.SetGroupVersionKind(kind)
+	return l
+}
+
+// poll lists the Runs and their children. Children lists are skipped once
+// every child was seen (they are not deleted by the benchmark).
+func poll(ctx context.Context, c client.Client, prev state) (state, error) {
+	n := *n
+	s := state{phases: map[string]int{}, cms: prev.cms, jobs: prev.jobs, cronJobs: prev.cronJobs}
+	runs := &runsv1.RunList{}
+	if err := c.List(ctx, runs, client.InNamespace(*namespace)); err != nil {
+		return s, err
+	}
+	for i := range runs.Items {
+		r := &runs.Items[i]
+		s.runs++
+		ready := meta.FindStatusCondition(r.Status.Conditions, runsv1.ConditionReady)
+		if r.Status.ObservedGeneration == r.Generation && ready != nil {
+			s.current++
+			if ready.Status == metav1.ConditionTrue {
+				s.readyTrue++
+			}
+		}
+		phase := string(r.Status.Phase)
+		if phase == "" {
+			phase = "<none>"
+		}
+		s.phases[phase]++
+		switch {
+		case r.Spec.Schedule == "" && (r.Status.Phase == runsv1.PhaseSucceeded || r.Status.Phase == runsv1.PhaseFailed):
+			s.oneOffDone++
+		case r.Spec.Schedule != "" && r.Status.Phase == runsv1.PhaseScheduled:
+			s.scheduledOK++
+		}
+	}
+	managed := client.MatchingLabels{runsv1.LabelManagedBy: runsv1.ManagedBy}
+	names := func(l *metav1.PartialObjectMetadataList) map[string]bool {
+		m := make(map[string]bool, len(l.Items))
+		for _, o := range l.Items {
+			m[o.Name] = true
+		}
+		return m
+	}
+	if s.cms < n {
+		l := metaList(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
+		if err := c.List(ctx, l, client.InNamespace(*namespace), managed); err != nil {
+			return s, err
+		}
+		have := names(l)
+		s.cms = 0
+		for i := range n {
+			if have[newRun(i).Name+"-config"] {
+				s.cms++
+			}
+		}
+	}
+	if s.jobs < n/2 {
+		l := metaList(batchv1.SchemeGroupVersion.WithKind("JobList"))
+		if err := c.List(ctx, l, client.InNamespace(*namespace), managed); err != nil {
+			return s, err
+		}
+		have := names(l)
+		s.jobs = 0
+		for i := 1; i < n; i += 2 {
+			if have[newRun(i).Name] {
+				s.jobs++
+			}
+		}
+	}
+	if s.cronJobs < (n+1)/2 {
+		l := metaList(batchv1.SchemeGroupVersion.WithKind("CronJobList"))
+		if err := c.List(ctx, l, client.InNamespace(*namespace), managed); err != nil {
+			return s, err
+		}
+		have := names(l)
+		s.cronJobs = 0
+		for i := 0; i < n; i += 2 {
+			if have[newRun(i).Name] {
+				s.cronJobs++
+			}
+		}
+	}
+	return s, nil
+}
+
+func (s state) String() string {
+	return fmt.Sprintf("runs=%d current=%d configmaps=%d jobs=%d cronjobs=%d one-off-done=%d phases=%v",
+		s.runs, s.current, s.cms, s.jobs, s.cronJobs, s.oneOffDone, s.phases)
+}
+
+func waitFor(ctx context.Context, c client.Client, what string, start time.Time, done func(state) bool, prev state) (state, time.Duration, error) {
+	deadline := start.Add(*timeout)
+	lastLog := time.Now()
+	for {
+		s, err := poll(ctx, c, prev)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "scale: poll:", err)
+			s = prev
+		} else if done(s) {
+			return s, time.Since(start), nil
+		}
+		prev = s
+		if time.Since(lastLog) > 10*time.Second {
+			fmt.Fprintf(os.Stderr, "  %5.1fs waiting until %s: %v\n", time.Since(start).Seconds(), what, s)
+			lastLog = time.Now()
+		}
+		if time.Now().After(deadline) {
+			return s, time.Since(start), fmt.Errorf("not %s after %v: %v", what, *timeout, s)
+		}
+		time.Sleep(*interval)
+	}
+}
+
+func run() error {
+	ctx := context.Background()
+	cfg, err := config.GetConfig() // $KUBECONFIG; no client-side rate limit
+	if err != nil {
+		return err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: manager.Scheme()})
+	if err != nil {
+		return err
+	}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: *namespace}}); client.IgnoreAlreadyExists(err) != nil {
+		return err
+	}
+
+	var pk peaks
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	base := mustScrape(ctx)
+	go pk.watch(watchCtx)
+
+	// Create: the clock starts here.
+	fmt.Fprintf(os.Stderr, "creating %d Runs in %s with %d workers\n", *n, *namespace, *workers)
+	start := time.Now()
+	var next, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range *workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= *n {
+					return
+				}
+				err := c.Create(ctx, newRun(i))
+				for try := 0; err != nil && !apierrors.IsAlreadyExists(err) && try < 5; try++ {
+					time.Sleep(200 * time.Millisecond)
+					err = c.Create(ctx, newRun(i))
+				}
+				if err != nil && !apierrors.IsAlreadyExists(err) {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	created := time.Since(start)
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("%d Runs were not created: %v", f, firstErr.Load())
+	}
+	fmt.Fprintf(os.Stderr, "created %d Runs in %.2fs\n", *n, created.Seconds())
+
+	conv, convT, convErr := waitFor(ctx, c, "converged", start, func(s state) bool { return s.converged(*n) }, state{})
+	atConv := pk.observe(ctx)
+	fmt.Fprintf(os.Stderr, "converged in %.2fs: %v\n", convT.Seconds(), conv)
+
+	set, setT, setErr := conv, convT, convErr
+	if convErr == nil {
+		set, setT, setErr = waitFor(ctx, c, "settled", start, func(s state) bool { return s.settled(*n) }, conv)
+		fmt.Fprintf(os.Stderr, "settled in %.2fs: %v\n", setT.Seconds(), set)
+	}
+	atSet := pk.observe(ctx)
+
+	fmt.Fprintf(os.Stderr, "idle window: %v\n", *idle)
+	time.Sleep(*idle)
+	atIdle := pk.observe(ctx)
+	final, _ := poll(ctx, c, set)
+	stopWatch()
+	hwm, rssNow := procMem(*pid)
+	pk.hwm = max(pk.hwm, hwm)
+
+	events, series := countEvents(ctx, c)
+
+	// The summary.
+	N := float64(*n)
+	mib := func(b float64) string {
+		if b == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	}
+	per := func(a, b sample) string { return fmt.Sprintf("%.2f", (a.totalWrites()-b.totalWrites())/N) }
+	byMethod := func(a, b sample) string {
+		var parts []string
+		for _, m := range writeMethods {
+			parts = append(parts, fmt.Sprintf("%s %.0f", m, a.writes[m]-b.writes[m]))
+		}
+		return strings.Join(parts, ", ")
+	}
+	status := func(err error) string {
+		if err != nil {
+			return "NOT REACHED (" + err.Error() + ")"
+		}
+		return "ok"
+	}
+	var phases []string
+	for p, k := range final.phases {
+		phases = append(phases, fmt.Sprintf("%s=%d", p, k))
+	}
+	sort.Strings(phases)
+
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	row := func(k, v string, a ...any) { fmt.Fprintf(w, "%s\t"+v+"\n", append([]any{k}, a...)...) }
+	fmt.Fprintf(w, "Weir scale benchmark: %d Runs (%d scheduled, %d one-off) in namespace %s, %s\n",
+		*n, (*n+1)/2, *n/2, *namespace, time.Now().UTC().Format(time.RFC3339))
+	row("create (client, parallel)", "%.2f s (%.0f Runs/s)", created.Seconds(), N/created.Seconds())
+	row("time to converge", "%.2f s (%.1f Runs/s) %s", convT.Seconds(), N/convT.Seconds(), status(convErr))
+	row("time to settle", "%.2f s %s", setT.Seconds(), status(setErr))
+	row("API writes per Run, to converge", "%s (%s)", per(atConv, base), byMethod(atConv, base))
+	row("API writes per Run, to settle", "%s (%s)", per(atSet, base), byMethod(atSet, base))
+	row("  of which events.k8s.io Events", "%d objects (%.2f per Run, series count %d)", events, float64(events)/N, series)
+	row("API writes in idle window", "%.0f in %v (%s)", atIdle.totalWrites()-atSet.totalWrites(), *idle, byMethod(atIdle, atSet))
+	row("reconciles per Run, to settle", "%.2f (errors %.0f)", (atSet.reconcile-base.reconcile)/N, atSet.errors-base.errors)
+	row("reconciles in idle window", "%.0f", atIdle.reconcile-atSet.reconcile)
+	row("peak RSS (VmHWM)", "%s (VmRSS now %s)", mib(pk.hwm), mib(rssNow))
+	row("peak process_resident_memory_bytes", "%s (sampled 1/s)", mib(pk.rss))
+	row("peak go_memstats_heap_inuse_bytes", "%s (sampled 1/s; now %s)", mib(pk.heapInuse), mib(atIdle.heapInuse))
+	row("Runs by phase", "%s", strings.Join(phases, " "))
+	row("Runs Ready=True", "%d/%d", final.readyTrue, final.runs)
+	row("children", "%d ConfigMaps, %d Jobs, %d CronJobs", final.cms, final.jobs, final.cronJobs)
+	if *logErrors != "" {
+		row("operator log error lines", "%d", countErrorLines(*logErrors))
+	}
+	if pk.scrapeErrs > 0 {
+		row("metrics scrape errors", "%d", pk.scrapeErrs)
+	}
+	w.Flush()
+	fmt.Println("converged: every child exists, every status has observedGeneration == generation and a Ready condition.")
+	fmt.Println("settled: also every one-off Job finished and its Run's phase says so. Writes: rest_client_requests_total, POST+PUT+PATCH+DELETE.")
+	return errorsJoin(convErr, setErr)
+}
+
+func errorsJoin(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// countEvents counts the Events the operator reported in the namespace.
+func countEvents(ctx context.Context, c client.Client) (int, int32) {
+	l := &eventsv1.EventList{}
+	if err := c.List(ctx, l, client.InNamespace(*namespace)); err != nil {
+		return -1, 0
+	}
+	n, series := 0, int32(0)
+	for _, e := range l.Items {
+		if e.ReportingController == "weir-runs" || strings.HasPrefix(e.ReportingController, "weir") {
+			n++
+			if e.Series != nil {
+				series += e.Series.Count
+			}
+		}
+	}
+	return n, series
+}
+
+func countErrorLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"level":"error"`) || strings.Contains(sc.Text(), "\tERROR\t") {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,114 @@
+//go:build e2e
+
+// Package e2e drives Weir on a kwok cluster (real kube-apiserver, etcd,
+// controller-manager and scheduler; fake nodes) with the real kubectl, as a
+// user would. `make test-e2e` builds what it needs.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var (
+	root       string
+	kubeconfig string
+	operator   *exec.Cmd
+	cancel     context.CancelFunc
+)
+
+const clusterName = "weir-e2e"
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Weir e2e (kwok)")
+}
+
+var _ = BeforeSuite(func() {
+	for _, v := range []string{"K8S_BIN", "WEIR"} {
+		Expect(os.Getenv(v)).NotTo(BeEmpty(), "%s is not set: run `make test-e2e`", v)
+	}
+	var err error
+	root, err = filepath.Abs(filepath.Join("..", ".."))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(os.Setenv("PATH", os.Getenv("K8S_BIN")+string(os.PathListSeparator)+os.Getenv("PATH"))).To(Succeed())
+
+	out, err := exec.Command(filepath.Join(root, "hack", "cluster.sh"), "up", clusterName).Output()
+	Expect(err).NotTo(HaveOccurred(), "cluster up: %s", exitStderr(err))
+	kubeconfig = strings.TrimSpace(string(out))
+	Expect(os.Setenv("KUBECONFIG", kubeconfig)).To(Succeed())
+	DeferCleanup(func() {
+		_ = exec.Command(filepath.Join(root, "hack", "cluster.sh"), "down", clusterName).Run()
+	})
+
+	kubectl("apply", "--server-side", "-f", filepath.Join(root, "config", "crd", "bases"))
+	kubectl("wait", "--for=condition=Established", "crd/runs.runs.marmotdata.io", "--timeout=60s")
+
+	var ctx context.Context
+	ctx, cancel = context.WithCancel(context.Background())
+	operator = exec.CommandContext(ctx, os.Getenv("WEIR"), "manager",
+		"--image=ghcr.io/weir-dev/weir:e2e", "--marmot-url=http://marmot:8080",
+		"--metrics-bind-address=127.0.0.1:18480", "--health-probe-bind-address=127.0.0.1:18481")
+	operator.Stdout, operator.Stderr = GinkgoWriter, GinkgoWriter
+	Expect(operator.Start()).To(Succeed())
+	DeferCleanup(func() { cancel(); _ = operator.Wait() })
+	Eventually(func() (int, error) {
+		resp, err := http.Get("http://127.0.0.1:18481/readyz")
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}, 30*time.Second, 200*time.Millisecond).Should(Equal(http.StatusOK))
+})
+
+// kubectl runs the real kubectl and fails the spec if it fails.
+func kubectl(args ...string) string {
+	out, err := kubectlErr(args...)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "kubectl %s: %s", strings.Join(args, " "), out)
+	return out
+}
+
+func kubectlErr(args ...string) (string, error) {
+	var buf bytes.Buffer
+	cmd := exec.Command("kubectl", args...)
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	return buf.String(), err
+}
+
+func kubectlStdin(stdin string, args ...string) string {
+	var buf bytes.Buffer
+	cmd := exec.Command("kubectl", args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	ExpectWithOffset(1, cmd.Run()).To(Succeed(), "kubectl %s: %s", strings.Join(args, " "), buf.String())
+	return buf.String()
+}
+
+func exitStderr(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return fmt.Sprint(err)
+}
+
+func kubectlErrStdin(stdin string, args ...string) (string, error) {
+	var buf bytes.Buffer
+	cmd := exec.Command("kubectl", args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	return buf.String(), err
+}
