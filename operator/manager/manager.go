@@ -30,7 +30,13 @@ type Config struct {
 	LeaderElectionNS       string
 	MetricsBindAddress     string
 	HealthProbeBindAddress string
+	// MaxConcurrentReconciles per controller; 0 means DefaultConcurrency.
+	MaxConcurrentReconciles int
 }
+
+// DefaultConcurrency: reconciles are short and mostly wait on the API
+// server, so a few workers keep a burst of Runs from queueing one by one.
+const DefaultConcurrency = 4
 
 // Scheme knows every type Weir reads or writes.
 func Scheme() *runtime.Scheme {
@@ -70,7 +76,12 @@ func New(restCfg *rest.Config, cfg Config) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := (&runs.Reconciler{Client: mgr.GetClient(), Options: cfg.Runs}).SetupWithManager(mgr); err != nil {
+	workers := cfg.MaxConcurrentReconciles
+	if workers <= 0 {
+		workers = DefaultConcurrency
+	}
+	if err := (&runs.Reconciler{Client: mgr.GetClient(), Options: cfg.Runs,
+		MaxConcurrentReconciles: workers}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("run controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

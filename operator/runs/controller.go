@@ -36,6 +36,8 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Options   Options
+	// MaxConcurrentReconciles is how many Runs are reconciled at once.
+	MaxConcurrentReconciles int
 }
 
 // Event reasons a user may need to notice.
@@ -69,11 +71,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 
 	before := run.Status.DeepCopy()
-	configHash, err := r.reconcileChildren(ctx, run)
-	if err == nil && isTriggered(run) {
-		err = r.trigger(ctx, run, configHash)
+	// Jobs written in this pass, which the cache may not show yet: status
+	// counts them, so it does not report Idle and need a second write.
+	var written []batchv1.Job
+	configHash, job, err := r.reconcileChildren(ctx, run)
+	if job != nil {
+		written = append(written, *job)
 	}
-	if serr := r.updateStatus(ctx, run, before, err); serr != nil {
+	if err == nil && isTriggered(run) {
+		var trig *batchv1.Job
+		trig, err = r.trigger(ctx, run, configHash)
+		if trig != nil {
+			written = append(written, *trig)
+		}
+	}
+	if serr := r.updateStatus(ctx, run, before, written, err); serr != nil {
 		return ctrl.Result{}, errors.Join(err, serr)
 	}
 	var inv errInvalid
@@ -99,29 +111,31 @@ func (r *Reconciler) ensureFinalizer(ctx context.Context, run *runsv1.Run) error
 	return r.Patch(ctx, run, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
 }
 
-// reconcileChildren makes the ConfigMap and the Job or CronJob match the spec.
-func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (string, error) {
+// reconcileChildren makes the ConfigMap and the Job or CronJob match the
+// spec. It returns the config digest and the one-off Job now in place.
+func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (string, *batchv1.Job, error) {
 	pipeline, err := RenderPipeline(run)
 	if err != nil {
-		return "", errInvalid{err}
+		return "", nil, errInvalid{err}
 	}
 	if err := r.ensureConfigMap(ctx, run, pipeline); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := r.ensureIngestServiceAccount(ctx, run); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	configHash := ConfigHash(pipeline)
 	if run.Spec.Schedule != "" {
 		if err := r.deleteIfExists(ctx, &batchv1.Job{}, run.Namespace, run.Name, KindOneOff); err != nil {
-			return configHash, err
+			return configHash, nil, err
 		}
-		return configHash, r.ensureCronJob(ctx, run, BuildCronJob(run, r.Options, configHash))
+		return configHash, nil, r.ensureCronJob(ctx, run, BuildCronJob(run, r.Options, configHash))
 	}
 	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, run.Name, KindScheduled); err != nil {
-		return configHash, err
+		return configHash, nil, err
 	}
-	return configHash, r.ensureJob(ctx, run, BuildJob(run, r.Options, configHash))
+	job, err := r.ensureJob(ctx, run, BuildJob(run, r.Options, configHash))
+	return configHash, job, err
 }
 
 func (r *Reconciler) ensureConfigMap(ctx context.Context, run *runsv1.Run, pipeline []byte) error {
@@ -146,32 +160,36 @@ func (r *Reconciler) ensureConfigMap(ctx context.Context, run *runsv1.Run, pipel
 }
 
 // ensureJob creates the Run's Job; a Job built from another spec is deleted
-// first (its template is immutable) and recreated once it is gone.
-func (r *Reconciler) ensureJob(ctx context.Context, run *runsv1.Run, want *batchv1.Job) error {
+// first (its template is immutable) and recreated once it is gone. It
+// returns the Job in place, nil while a replacement is pending.
+func (r *Reconciler) ensureJob(ctx context.Context, run *runsv1.Run, want *batchv1.Job) (*batchv1.Job, error) {
 	have := &batchv1.Job{}
 	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
 	if apierrors.IsNotFound(err) {
-		return r.create(ctx, run, want)
+		if err := r.create(ctx, run, want); err != nil {
+			return nil, err
+		}
+		return want, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := mustOwn(run, have); err != nil {
-		return err
+		return nil, err
 	}
 	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] {
-		return nil
+		return have, nil
 	}
 	if have.DeletionTimestamp != nil {
-		return nil // its deletion event brings us back
+		return nil, nil // its deletion event brings us back
 	}
 	if err := r.Delete(ctx, have, client.PropagationPolicy(metav1.DeletePropagationBackground),
 		client.Preconditions{UID: &have.UID}); client.IgnoreNotFound(err) != nil {
-		return err
+		return nil, err
 	}
 	r.Recorder.Eventf(run, have, corev1.EventTypeNormal, ReasonReplaced, "Replace",
 		"spec changed: Job %s deleted and will be recreated", have.Name)
-	return nil
+	return nil, nil
 }
 
 func (r *Reconciler) ensureCronJob(ctx context.Context, run *runsv1.Run, want *batchv1.CronJob) error {
@@ -271,12 +289,14 @@ func kindOf(obj client.Object) string {
 }
 
 // updateStatus writes the observed state, and only when it changed.
-func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *runsv1.RunStatus, reconcileErr error) error {
+func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *runsv1.RunStatus,
+	written []batchv1.Job, reconcileErr error) error {
 	jobs := &batchv1.JobList{}
 	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace),
 		client.MatchingLabels{runsv1.LabelRun: run.Name, runsv1.LabelManagedBy: runsv1.ManagedBy}); err != nil {
 		return err
 	}
+	jobs.Items = withWritten(jobs.Items, written)
 	var cron *batchv1.CronJob
 	if run.Spec.Schedule != "" {
 		cron = &batchv1.CronJob{}
@@ -314,6 +334,23 @@ func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *
 		return nil
 	}
 	return r.patchStatus(ctx, run, before)
+}
+
+// withWritten adds the Jobs this pass wrote that the cache does not hold yet.
+func withWritten(cached, written []batchv1.Job) []batchv1.Job {
+	for _, w := range written {
+		seen := false
+		for i := range cached {
+			if cached[i].Name == w.Name {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			cached = append(cached, w)
+		}
+	}
+	return cached
 }
 
 func (r *Reconciler) patchStatus(ctx context.Context, run *runsv1.Run, before *runsv1.RunStatus) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,13 +19,13 @@ func isTriggered(run *runsv1.Run) bool {
 // trigger starts a one-off Job now, records it in status and clears the
 // annotation, so the next `kubectl annotate` triggers again. The Job name
 // carries the second of the trigger: a retry within it finds the Job there.
-func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, configHash string) error {
+func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, configHash string) (*batchv1.Job, error) {
 	now := time.Now()
 	job := BuildTriggerJob(run, r.Options, configHash, now)
 	if err := r.Create(ctx, job); client.IgnoreAlreadyExists(err) != nil {
 		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, ReasonCreateFailed, "Trigger",
 			"trigger Job %s: %v", job.Name, err)
-		return creationError(err, job)
+		return nil, creationError(err, job)
 	}
 	r.Recorder.Eventf(run, job, corev1.EventTypeNormal, ReasonTriggered, "Trigger",
 		"manual trigger started Job %s", job.Name)
@@ -33,8 +34,8 @@ func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, configHash st
 	orig := run.DeepCopy()
 	delete(run.Annotations, runsv1.AnnotationTrigger)
 	if err := r.Patch(ctx, run, client.MergeFrom(orig)); err != nil {
-		return err
+		return job, err
 	}
 	run.Status.LastTrigger = &runsv1.TriggerStatus{JobName: job.Name, Time: metav1.NewTime(now.Truncate(time.Second))}
-	return nil
+	return job, nil
 }

@@ -26,7 +26,14 @@ func exists(ns, obj string) bool {
 }
 
 var _ = Describe("Runs on a kwok cluster", Ordered, func() {
-	const ns = "default"
+	// Pod Security admission enforces "restricted" here: every pod Weir
+	// makes must be admitted under it.
+	const ns = "weir-e2e"
+	BeforeAll(func() {
+		kubectl("create", "namespace", ns)
+		kubectl("label", "namespace", ns, "pod-security.kubernetes.io/enforce=restricted")
+		kubectl("config", "set-context", "--current", "--namespace="+ns)
+	})
 
 	It("applies the seed's scheduled Run verbatim and makes its CronJob", func() {
 		out := kubectl("apply", "-f", filepath.Join(root, "config", "samples", "my-pipeline.yaml"))
@@ -46,6 +53,7 @@ var _ = Describe("Runs on a kwok cluster", Ordered, func() {
 		pod := kubectl("get", "pods", "-n", ns, "-l", "batch.kubernetes.io/job-name=s3-irsa", "-o",
 			`jsonpath={.items[0].metadata.annotations.eks\.amazonaws\.com/role-arn} {.items[0].metadata.labels.team}`)
 		Expect(pod).To(Equal("arn:aws:iam::123456789012:role/marmot-s3-reader data-engineering"))
+		Expect(kubectl("get", "events", "-n", ns, "--field-selector", "reason=FailedCreate")).NotTo(ContainSubstring("violates PodSecurity"))
 		Eventually(func() string { return jsonpath(ns, "run/s3-irsa", "{.status.phase}") },
 			30*time.Second, time.Second).Should(Equal("Succeeded"))
 		Expect(jsonpath(ns, "run/s3-irsa", "{.status.lastSuccessfulTime}")).NotTo(BeEmpty())

@@ -42,6 +42,7 @@ func managerCommand() *cobra.Command {
 	f.BoolVar(&cfg.LeaderElect, "leader-elect", false, "elect a leader, so only one replica reconciles")
 	f.StringVar(&cfg.LeaderElectionNS, "leader-election-namespace", "", "namespace of the leader lease (default: $POD_NAMESPACE)")
 	f.StringVar(&cfg.MetricsBindAddress, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
+	f.IntVar(&cfg.MaxConcurrentReconciles, "max-concurrent-reconciles", manager.DefaultConcurrency, "Runs reconciled at once")
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
 	f.AddGoFlagSet(zapFlags(&zapOpts))
 	return cmd

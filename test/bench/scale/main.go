@@ -71,6 +71,11 @@ type sample struct {
 	reconcile float64            // controller_runtime_reconcile_total{controller="run"}
 	errors    float64            // controller_runtime_reconcile_errors_total{controller="run"}
 	rss       float64            // process_resident_memory_bytes
+	recSum    float64            // controller_runtime_reconcile_time_seconds_sum{controller="run"}
+	recCount  float64            // controller_runtime_reconcile_time_seconds_count{controller="run"}
+	queueSum  float64            // workqueue_queue_duration_seconds_sum{name="run"}
+	queueCnt  float64            // workqueue_queue_duration_seconds_count{name="run"}
+	workers   float64            // controller_runtime_max_concurrent_reconciles{controller="run"}
 	heapInuse float64            // go_memstats_heap_inuse_bytes
 }
 
@@ -114,6 +119,26 @@ func scrape(ctx context.Context) (sample, error) {
 		case "controller_runtime_reconcile_errors_total":
 			if labels["controller"] == "run" {
 				s.errors += v
+			}
+		case "controller_runtime_reconcile_time_seconds_sum":
+			if labels["controller"] == "run" {
+				s.recSum += v
+			}
+		case "controller_runtime_reconcile_time_seconds_count":
+			if labels["controller"] == "run" {
+				s.recCount += v
+			}
+		case "workqueue_queue_duration_seconds_sum":
+			if labels["name"] == "run" {
+				s.queueSum += v
+			}
+		case "workqueue_queue_duration_seconds_count":
+			if labels["name"] == "run" {
+				s.queueCnt += v
+			}
+		case "controller_runtime_max_concurrent_reconciles":
+			if labels["controller"] == "run" {
+				s.workers = v
 			}
 		case "process_resident_memory_bytes":
 			s.rss = v
@@ -268,6 +293,7 @@ type state struct {
 	phases                   map[string]int
 	cms, jobs, cronJobs      int // children named after Runs, of the right kind
 	oneOffDone               int // one-off Runs whose status says the Job finished
+	jobsDone                 int // one-off Jobs that finished (Complete or Failed), as the cluster says
 	scheduledOK              int // scheduled Runs in phase Scheduled
 }
 
@@ -363,12 +389,37 @@ func poll(ctx context.Context, c client.Client, prev state) (state, error) {
 			}
 		}
 	}
+	if s.jobs == n/2 && s.oneOffDone < n/2 {
+		// Once every Job exists: how many finished, to tell the cluster's
+		// lag (Job controller, kwok) from the operator's.
+		l := &batchv1.JobList{}
+		if err := c.List(ctx, l, client.InNamespace(*namespace),
+			client.MatchingLabels{runsv1.LabelManagedBy: runsv1.ManagedBy, runsv1.LabelJobKind: "run"}); err != nil {
+			return s, err
+		}
+		for i := range l.Items {
+			for _, cond := range l.Items[i].Status.Conditions {
+				if (cond.Type == batchv1.JobComplete || cond.Type == batchv1.JobFailed) && cond.Status == corev1.ConditionTrue {
+					s.jobsDone++
+					break
+				}
+			}
+		}
+		if s.jobsDone == n/2 && jobsDoneAt.IsZero() {
+			jobsDoneAt = time.Now()
+		}
+	} else if s.oneOffDone == n/2 {
+		s.jobsDone = n / 2
+	}
 	return s, nil
 }
 
+// jobsDoneAt is when every one-off Job was first seen finished.
+var jobsDoneAt time.Time
+
 func (s state) String() string {
-	return fmt.Sprintf("runs=%d current=%d configmaps=%d jobs=%d cronjobs=%d one-off-done=%d phases=%v",
-		s.runs, s.current, s.cms, s.jobs, s.cronJobs, s.oneOffDone, s.phases)
+	return fmt.Sprintf("runs=%d current=%d configmaps=%d jobs=%d cronjobs=%d jobs-finished=%d one-off-runs-done=%d phases=%v",
+		s.runs, s.current, s.cms, s.jobs, s.cronJobs, s.jobsDone, s.oneOffDone, s.phases)
 }
 
 func waitFor(ctx context.Context, c client.Client, what string, start time.Time, done func(state) bool, prev state) (state, time.Duration, error) {
@@ -453,6 +504,9 @@ func run() error {
 	set, setT, setErr := conv, convT, convErr
 	if convErr == nil {
 		set, setT, setErr = waitFor(ctx, c, "settled", start, func(s state) bool { return s.settled(*n) }, conv)
+		if jobsDoneAt.IsZero() && setErr == nil {
+			jobsDoneAt = time.Now() // finished between two polls
+		}
 		fmt.Fprintf(os.Stderr, "settled in %.2fs: %v\n", setT.Seconds(), set)
 	}
 	atSet := pk.observe(ctx)
@@ -502,12 +556,21 @@ func run() error {
 	row("create (client, parallel)", "%.2f s (%.0f Runs/s)", created.Seconds(), N/created.Seconds())
 	row("time to converge", "%.2f s (%.1f Runs/s) %s", convT.Seconds(), N/convT.Seconds(), status(convErr))
 	row("time to settle", "%.2f s %s", setT.Seconds(), status(setErr))
+	if !jobsDoneAt.IsZero() {
+		row("  every one-off Job finished at", "%.2f s (cluster side: Job controller + kwok)", jobsDoneAt.Sub(start).Seconds())
+	}
 	row("API writes per Run, to converge", "%s (%s)", per(atConv, base), byMethod(atConv, base))
 	row("API writes per Run, to settle", "%s (%s)", per(atSet, base), byMethod(atSet, base))
 	row("  of which events.k8s.io Events", "%d objects (%.2f per Run, series count %d)", events, float64(events)/N, series)
 	row("API writes in idle window", "%.0f in %v (%s)", atIdle.totalWrites()-atSet.totalWrites(), *idle, byMethod(atIdle, atSet))
 	row("reconciles per Run, to settle", "%.2f (errors %.0f)", (atSet.reconcile-base.reconcile)/N, atSet.errors-base.errors)
 	row("reconciles in idle window", "%.0f", atIdle.reconcile-atSet.reconcile)
+	if d := atSet.recCount - base.recCount; d > 0 {
+		row("mean reconcile time", "%.1f ms over %.0f reconciles, %.0f worker(s)", 1000*(atSet.recSum-base.recSum)/d, d, atSet.workers)
+	}
+	if d := atConv.queueCnt - base.queueCnt; d > 0 {
+		row("mean wait in the work queue, to converge", "%.2f s", (atConv.queueSum-base.queueSum)/d)
+	}
 	row("peak RSS (VmHWM)", "%s (VmRSS now %s)", mib(pk.hwm), mib(rssNow))
 	row("peak process_resident_memory_bytes", "%s (sampled 1/s)", mib(pk.rss))
 	row("peak go_memstats_heap_inuse_bytes", "%s (sampled 1/s; now %s)", mib(pk.heapInuse), mib(atIdle.heapInuse))

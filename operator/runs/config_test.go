@@ -1,0 +1,67 @@
+package runs_test
+
+import (
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/runs"
+)
+
+func runWith(raws ...string) *runsv1.Run {
+	run := &runsv1.Run{ObjectMeta: metav1.ObjectMeta{Name: "p"}}
+	for _, r := range raws {
+		run.Spec.Runs = append(run.Spec.Runs, runtime.RawExtension{Raw: []byte(r)})
+	}
+	return run
+}
+
+func TestRenderPipelineKeepsEveryEntryAndReferences(t *testing.T) {
+	out, err := runs.RenderPipeline(runWith(
+		`{"postgresql":{"host":"db","password":"${PG_PASSWORD}"}}`,
+		`{"s3":{"bucket":"b"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Name string           `json:"name"`
+		Runs []map[string]any `json:"runs"`
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("rendered pipeline is not YAML: %v\n%s", err, out)
+	}
+	if doc.Name != "p" || len(doc.Runs) != 2 {
+		t.Fatalf("got name %q and %d runs, want p and 2:\n%s", doc.Name, len(doc.Runs), out)
+	}
+	pg := doc.Runs[0]["postgresql"].(map[string]any)
+	if pg["password"] != "${PG_PASSWORD}" {
+		t.Fatalf("the ${VAR} reference must stay as text, got %v", pg["password"])
+	}
+}
+
+func TestRenderPipelineNamesEveryBadEntry(t *testing.T) {
+	_, err := runs.RenderPipeline(runWith(`{"postgresql":{}}`, `"postgresql"`, `[1]`))
+	if err == nil {
+		t.Fatal("want an error for entries that are not objects")
+	}
+	for _, want := range []string{"spec.runs[1]", "spec.runs[2]"} {
+		if !contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if contains(err.Error(), "spec.runs[0]") {
+		t.Errorf("error %q names a valid entry", err)
+	}
+}
+
+func TestRenderPipelineNeedsASource(t *testing.T) {
+	if _, err := runs.RenderPipeline(runWith()); err == nil || !contains(err.Error(), "spec.runs") {
+		t.Fatalf("want an error naming spec.runs, got %v", err)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
