@@ -38,7 +38,7 @@ verify-generated: generate manifests ## Fail when generated files are out of dat
 
 .PHONY: lint
 lint: ## gofmt and go vet.
-	@out=$$(gofmt -l operator plugins webhooks policies test 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $$(ls -d operator plugins webhooks policies test 2>/dev/null)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go vet -tags e2e ./test/e2e/...
 
