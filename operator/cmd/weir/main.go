@@ -17,7 +17,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(managerCommand(), ingest.NewCommand(), versionCommand())
+	root.AddCommand(managerCommand(), ingest.NewCommand(), versionCommand(), policyCommand())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}

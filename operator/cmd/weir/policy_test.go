@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runPolicy runs `weir policy ARGS...` and returns its output.
+func runPolicy(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := policyCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// prodBundle refuses Runs in namespace prod; its test of that fails when
+// broken is set.
+func prodBundle(t *testing.T, broken bool) string {
+	want := "prod"
+	if broken {
+		want = "staging"
+	}
+	return writeFiles(t, map[string]string{
+		"runs/prod.rego": `package weir.runs
+
+deny contains {"msg": "no Runs in prod", "field": "metadata.namespace", "policy": "acme.no-prod"} if input.namespace == "prod"
+`,
+		"runs/prod_test.rego": `package weir.runs
+
+test_prod_denied if {
+	count(deny) == 1 with input as {"namespace": "` + want + `"}
+}
+
+test_other_allowed if {
+	count(deny) == 0 with input as {"namespace": "dev"}
+}
+`,
+	})
+}
+
+func TestPolicyTestDefaultBundle(t *testing.T) {
+	out, err := runPolicy(t, "test")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "PASS data.weir.runs.test_seed_example_passes (") {
+		t.Errorf("no PASS line for the seed test:\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^\d+ passed, 0 failed\ncoverage: \d+\.\d%$`).MatchString(out) {
+		t.Errorf("no summary with coverage:\n%s", out)
+	}
+}
+
+func TestPolicyTestDir(t *testing.T) {
+	out, err := runPolicy(t, "test", prodBundle(t, false))
+	if err != nil || !strings.Contains(out, "2 passed, 0 failed\ncoverage: 100.0%") {
+		t.Errorf("passing bundle: err %v\n%s", err, out)
+	}
+
+	out, err = runPolicy(t, "test", prodBundle(t, true))
+	if err == nil || err.Error() != "1 of 2 tests failed" {
+		t.Errorf("failing bundle: err = %v", err)
+	}
+	if !strings.Contains(out, "FAIL data.weir.runs.test_prod_denied (") || !strings.Contains(out, "PASS data.weir.runs.test_other_allowed") {
+		t.Errorf("failing bundle output:\n%s", out)
+	}
+
+	bad := writeFiles(t, map[string]string{"x.rego": "package x\n\np if {\n"})
+	if _, err := runPolicy(t, "test", bad); err == nil || !regexp.MustCompile(`/x\.rego:\d+:\d+: rego_parse_error: `).MatchString(err.Error()) {
+		t.Errorf("syntax error: err = %v, want file:line:col", err)
+	}
+}
+
+const literalSecretRun = `apiVersion: runs.marmotdata.io/v1alpha1
+kind: Run
+metadata:
+  name: leaky
+spec:
+  runs:
+    - postgresql:
+        host: db.example.com
+        password: hunter2
+`
+
+// The Marmot operator's example: allowed, with a warning (no deadline) and
+// a patch (default requests).
+const seedRun = `apiVersion: runs.marmotdata.io/v1alpha1
+kind: Run
+metadata:
+  name: my-pipeline
+spec:
+  schedule: "0 */6 * * *"
+  podAnnotations:
+    eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/marmot-s3-reader"
+  runs:
+    - s3:
+        bucket: my-data-lake
+        region: eu-west-1
+`
+
+func TestPolicyEval(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"leaky.yaml": literalSecretRun, "seed.yaml": seedRun, "both.yaml": seedRun + "---\n" + literalSecretRun})
+
+	out, err := runPolicy(t, "eval", "-f", filepath.Join(dir, "seed.yaml"))
+	if err != nil {
+		t.Fatalf("seed denied: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Run default/my-pipeline: allowed (policy revision ",
+		"  warn   spec.activeDeadlineSeconds: a scheduled Run without a deadline",
+		`  patch  {"op":"add","path":"/spec/resources","value":{"requests":{"cpu":"100m","memory":"128Mi"}}} [default/runs.default-requests]`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("seed output lacks %q:\n%s", want, out)
+		}
+	}
+
+	out, err = runPolicy(t, "eval", "-f", filepath.Join(dir, "both.yaml"), "--namespace", "ingest")
+	if err == nil || err.Error() != "1 of 2 objects denied" {
+		t.Errorf("err = %v, want 1 of 2 objects denied", err)
+	}
+	if !strings.Contains(out, "Run ingest/leaky: DENIED") ||
+		!strings.Contains(out, "  deny   spec.runs[0].postgresql.password: literal secret; put it in a Secret") ||
+		!strings.Contains(out, "[default/runs.literal-secret]") {
+		t.Errorf("leaky output:\n%s", out)
+	}
+
+	out, err = runPolicy(t, "eval", "-f", filepath.Join(dir, "leaky.yaml"), "--operation", "DELETE", "-o", "json")
+	if err != nil || !strings.Contains(out, `"allowed": true`) {
+		t.Errorf("DELETE: err %v\n%s", err, out)
+	}
+}
+
+func TestPolicyEvalComposedBundles(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"seed.yaml": seedRun})
+	prod := prodBundle(t, false)
+	manifest := filepath.Join(dir, "seed.yaml")
+
+	if _, err := runPolicy(t, "eval", "-f", manifest, "--bundle", prod, "--namespace", "dev"); err != nil {
+		t.Errorf("dev: %v", err)
+	}
+	out, err := runPolicy(t, "eval", "-f", manifest, "--bundle", "default", "--bundle", prod, "-n", "prod")
+	if err == nil || !strings.Contains(out, "  deny   metadata.namespace: no Runs in prod [") ||
+		!strings.Contains(out, "  warn   spec.activeDeadlineSeconds") {
+		t.Errorf("prod with both bundles: err %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,100 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Input is what a policy sees as `input`: one admission request, the same
+// shape for every kind (docs/policies.md).
+type Input struct {
+	Kind      GroupVersionKind `json:"kind"`
+	Operation string           `json:"operation"` // CREATE, UPDATE or DELETE
+	UserInfo  UserInfo         `json:"userInfo"`
+	Namespace string           `json:"namespace"`
+	Name      string           `json:"name"`
+	// Object is the object as it would be stored; nil on DELETE.
+	Object map[string]any `json:"object"`
+	// OldObject is the stored object on UPDATE and DELETE; nil on CREATE.
+	OldObject map[string]any `json:"oldObject"`
+	DryRun    bool           `json:"dryRun"`
+	// Related holds objects Weir resolved from its cache for the policies
+	// of this kind (e.g. the Secrets a Run references), by name.
+	Related map[string]any `json:"related"`
+}
+
+// GroupVersionKind names the kind of the object under review.
+type GroupVersionKind struct {
+	Group   string `json:"group"`
+	Version string `json:"version"`
+	Kind    string `json:"kind"`
+}
+
+// UserInfo is who made the request, as Kubernetes authenticated them.
+type UserInfo struct {
+	Username string              `json:"username"`
+	UID      string              `json:"uid,omitempty"`
+	Groups   []string            `json:"groups,omitempty"`
+	Extra    map[string][]string `json:"extra,omitempty"`
+}
+
+// value converts the input to Rego once per decision; every bundle then
+// evaluates the same value.
+func (in *Input) value() (ast.Value, error) {
+	extra := make(map[string]any, len(in.UserInfo.Extra))
+	for k, v := range in.UserInfo.Extra {
+		extra[k] = v
+	}
+	related := in.Related
+	if related == nil {
+		related = map[string]any{}
+	}
+	return ast.InterfaceToValue(map[string]any{
+		"kind":      map[string]any{"group": in.Kind.Group, "version": in.Kind.Version, "kind": in.Kind.Kind},
+		"operation": in.Operation,
+		"userInfo": map[string]any{
+			"username": in.UserInfo.Username,
+			"uid":      in.UserInfo.UID,
+			"groups":   orEmpty(in.UserInfo.Groups),
+			"extra":    extra,
+		},
+		"namespace": in.Namespace,
+		"name":      in.Name,
+		"object":    orNull(in.Object),
+		"oldObject": orNull(in.OldObject),
+		"dryRun":    in.DryRun,
+		"related":   related,
+	})
+}
+
+// orNull keeps an absent object null in Rego rather than {}.
+func orNull(m map[string]any) any {
+	if m == nil {
+		return nil
+	}
+	return m
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Plural is the package a kind's policies live in, data.weir.<Plural(kind)>:
+// the lower-case plural, as Kubernetes names the resource (Run: runs,
+// PolicyBundle: policybundles).
+func Plural(kind string) string {
+	k := strings.ToLower(kind)
+	switch {
+	case k == "":
+		return ""
+	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
+		return k + "es"
+	case strings.HasSuffix(k, "y") && len(k) > 1 && !strings.ContainsRune("aeiou", rune(k[len(k)-2])):
+		return k[:len(k)-1] + "ies"
+	}
+	return k + "s"
+}
