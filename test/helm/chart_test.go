@@ -128,11 +128,20 @@ func TestWatchNamespace(t *testing.T) {
 	}
 }
 
-// operator.enabled=false installs only the CRD.
+// operator.enabled=false installs only the CRDs.
 func TestOperatorDisabled(t *testing.T) {
 	docs := render(t, "--set", "operator.enabled=false", "--include-crds")
-	if len(docs) != 1 || docs[0].Kind != "CustomResourceDefinition" || docs[0].Name != "runs.runs.marmotdata.io" {
-		t.Errorf("rendered %s, want only the Run CRD", kinds(docs))
+	var got []string
+	for _, d := range docs {
+		if d.Kind != "CustomResourceDefinition" {
+			t.Errorf("rendered %s %s with operator.enabled=false, want only CRDs", d.Kind, d.Name)
+		}
+		got = append(got, d.Name)
+	}
+	slices.Sort(got)
+	want := []string{"policybundles.policies.weir.dev", "runs.runs.marmotdata.io"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rendered CRDs %q, want %q", got, want)
 	}
 }
 
