@@ -17,9 +17,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/policies"
 	"github.com/weir-dev/weir/operator/runs"
+	"github.com/weir-dev/weir/policies/engine"
+	"github.com/weir-dev/weir/webhooks"
 )
 
 // Config is what `weir manager` is started with.
@@ -32,6 +37,20 @@ type Config struct {
 	HealthProbeBindAddress string
 	// MaxConcurrentReconciles per controller; 0 means DefaultConcurrency.
 	MaxConcurrentReconciles int
+	// DefaultPolicies loads Weir's embedded Rego bundle.
+	DefaultPolicies bool
+	Webhooks        WebhookConfig
+}
+
+// WebhookConfig is how the admission webhooks are served.
+type WebhookConfig struct {
+	Enabled bool
+	Host    string
+	Port    int
+	CertDir string
+	// CertMode is webhooks.CertsSelfSigned or webhooks.CertsExternal.
+	CertMode string
+	Certs    webhooks.CertOptions
 }
 
 // DefaultConcurrency: reconciles are short and mostly wait on the API
@@ -43,11 +62,13 @@ func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(runsv1.AddToScheme(s))
+	utilruntime.Must(policiesv1.AddToScheme(s))
 	return s
 }
 
-// New builds a manager with every Weir controller registered.
-func New(restCfg *rest.Config, cfg Config) (ctrl.Manager, error) {
+// New builds a manager with every Weir controller and webhook registered.
+// ctx bounds the goroutines that wait for the webhook certificate.
+func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, error) {
 	if cfg.Runs.Image == "" {
 		return nil, fmt.Errorf("--image is required: the image that runs `weir ingest` in Job pods")
 	}
@@ -72,6 +93,9 @@ func New(restCfg *rest.Config, cfg Config) (ctrl.Manager, error) {
 		LeaderElectionID:              "weir.runs.marmotdata.io",
 		LeaderElectionNamespace:       cfg.LeaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: cfg.Webhooks.Host, Port: cfg.Webhooks.Port, CertDir: cfg.Webhooks.CertDir,
+		}),
 	})
 	if err != nil {
 		return nil, err
@@ -80,9 +104,24 @@ func New(restCfg *rest.Config, cfg Config) (ctrl.Manager, error) {
 	if workers <= 0 {
 		workers = DefaultConcurrency
 	}
-	if err := (&runs.Reconciler{Client: mgr.GetClient(), Options: cfg.Runs,
-		MaxConcurrentReconciles: workers}).SetupWithManager(mgr); err != nil {
+	eng := engine.New()
+	loader, err := policies.Setup(mgr, policies.Options{Engine: eng, DefaultEnabled: cfg.DefaultPolicies})
+	if err != nil {
+		return nil, fmt.Errorf("policy loader: %w", err)
+	}
+	runsCtrl := &runs.Reconciler{Client: mgr.GetClient(), Options: cfg.Runs, Policies: eng,
+		MaxConcurrentReconciles: workers}
+	if err := runsCtrl.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("run controller: %w", err)
+	}
+	loader.OnChange(func(engine.Revision) { go runsCtrl.PoliciesChanged(ctx) })
+	if cfg.Webhooks.Enabled {
+		if err := webhooks.Setup(ctx, mgr, webhooks.Options{
+			Engine: eng, CheckBundle: loader.Check, CertMode: cfg.Webhooks.CertMode,
+			CertDir: cfg.Webhooks.CertDir, Certs: cfg.Webhooks.Certs,
+		}); err != nil {
+			return nil, fmt.Errorf("webhooks: %w", err)
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err
@@ -95,7 +134,7 @@ func New(restCfg *rest.Config, cfg Config) (ctrl.Manager, error) {
 
 // Run starts the manager and blocks until ctx ends.
 func Run(ctx context.Context, restCfg *rest.Config, cfg Config) error {
-	mgr, err := New(restCfg, cfg)
+	mgr, err := New(ctx, restCfg, cfg)
 	if err != nil {
 		return err
 	}

@@ -167,16 +167,17 @@ spec:
 	})
 
 	It("reports a child the API server rejects as an invalid config, with an event", func() {
+		// The policies do not judge label syntax; the API server does, on the Job.
 		run := runFromYAML(ns, `
-metadata: {name: badcron}
-spec: {schedule: "every tuesday", runs: [{postgresql: {host: db}}]}`)
+metadata: {name: badlabel}
+spec: {podLabels: {"not a label": "x"}, runs: [{postgresql: {host: db}}]}`)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 		Eventually(func(g Gomega) {
-			c := readyOf(getRun(ns, "badcron")(g))
+			c := readyOf(getRun(ns, "badlabel")(g))
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(BeEquivalentTo("False"))
 			g.Expect(c.Reason).To(Equal("InvalidConfig"))
-			g.Expect(c.Message).To(ContainSubstring("spec.schedule"))
+			g.Expect(c.Message).To(ContainSubstring("spec.template.labels"))
 		}, timeout, interval).Should(Succeed())
 		Eventually(eventsFor(ns, run)).WithTimeout(timeout).Should(ContainElement(HaveField("Reason", "CreateFailed")))
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -18,7 +19,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/policies/engine"
 )
 
 // +kubebuilder:rbac:groups=runs.marmotdata.io,resources=runs,verbs=get;list;watch;update;patch
@@ -38,6 +43,12 @@ type Reconciler struct {
 	Options   Options
 	// MaxConcurrentReconciles is how many Runs are reconciled at once.
 	MaxConcurrentReconciles int
+	// Policies, when set, must allow a Run before its children are
+	// created or updated (condition Valid).
+	Policies *engine.Engine
+
+	// queue is the controller's, once it runs (see policySource).
+	queue atomic.Pointer[workqueue.TypedRateLimitingInterface[reconcile.Request]]
 }
 
 // Event reasons a user may need to notice.
@@ -71,10 +82,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 
 	before := run.Status.DeepCopy()
+	valid, err := r.checkPolicies(ctx, run)
+	r.setValid(run, before, valid)
 	// Jobs written in this pass, which the cache may not show yet: status
 	// counts them, so it does not report Idle and need a second write.
 	var written []batchv1.Job
-	configHash, job, err := r.reconcileChildren(ctx, run)
+	var configHash string
+	var job *batchv1.Job
+	if err == nil {
+		configHash, job, err = r.reconcileChildren(ctx, run)
+	}
 	if job != nil {
 		written = append(written, *job)
 	}
@@ -89,8 +106,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, errors.Join(err, serr)
 	}
 	var inv errInvalid
-	if errors.As(err, &inv) {
-		return ctrl.Result{}, nil // wait for the user to change the Run
+	var denied errDenied
+	if errors.As(err, &inv) || errors.As(err, &denied) {
+		return ctrl.Result{}, nil // wait for a change to the Run or the policies
 	}
 	return ctrl.Result{}, err
 }
@@ -319,13 +337,18 @@ func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *
 	if reconcileErr != nil {
 		reason := "ReconcileError"
 		var inv errInvalid
-		if errors.As(reconcileErr, &inv) {
+		var denied errDenied
+		switch {
+		case errors.As(reconcileErr, &inv):
 			reason = ReasonInvalidConfig
+		case errors.As(reconcileErr, &denied):
+			reason = ReasonPolicyDenied
 		}
 		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, reason, reconcileErr.Error()
 	}
+	// A denial already has its event from the Valid condition.
 	if prev := meta.FindStatusCondition(before.Conditions, runsv1.ConditionReady); reconcileErr != nil &&
-		(prev == nil || prev.Message != ready.Message) {
+		ready.Reason != ReasonPolicyDenied && (prev == nil || prev.Message != ready.Message) {
 		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, ready.Reason, "Reconcile", "%s", ready.Message)
 	}
 	meta.SetStatusCondition(&st.Conditions, ready)

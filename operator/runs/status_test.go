@@ -10,6 +10,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/policies/engine"
 	"github.com/weir-dev/weir/operator/runs"
 )
 
@@ -95,8 +96,11 @@ spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
 		Eventually(getRun(ns, "steady-once")).WithTimeout(timeout).Should(HaveField("Status.Phase", runsv1.PhaseRunning))
 		time.Sleep(time.Second) // let the cache see the controller's own writes
 
+		eng := engine.New()
+		_, err := eng.Load(ctx, engine.DefaultBundle())
+		Expect(err).NotTo(HaveOccurred())
 		r := &runs.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-			Recorder: mgr.GetEventRecorder("weir-runs"), Options: runOptions}
+			Recorder: mgr.GetEventRecorder("weir-runs"), Options: runOptions, Policies: eng}
 		before := writes.Load()
 		for range 5 {
 			for _, name := range []string{"steady", "steady-once"} {

@@ -63,8 +63,9 @@ var _ = BeforeSuite(func() {
 
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countWrites{rt} })
-	mgr, err = manager.New(mgrCfg, manager.Config{
+	mgr, err = manager.New(ctx, mgrCfg, manager.Config{
 		Runs:                   runOptions,
+		DefaultPolicies:        true,
 		MetricsBindAddress:     "0",
 		HealthProbeBindAddress: "0",
 	})

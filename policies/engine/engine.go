@@ -178,6 +178,11 @@ func evaluate(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, b
 	return deny, warn, ops, nil
 }
 
+// Digest identifies one bundle's contents (name, mode, modules, data) as
+// a revision made of it alone would: to report which revision of a bundle
+// is in force without comparing sources.
+func (b Bundle) Digest() (string, error) { return revisionID([]Bundle{b}) }
+
 // revisionID hashes everything that affects decisions.
 func revisionID(bundles []Bundle) (string, error) {
 	h := sha256.New()

@@ -180,3 +180,24 @@ func TestBundleFromFS(t *testing.T) {
 		t.Errorf("conflict: err = %v", err)
 	}
 }
+
+func TestLoadNothingAllowsEverything(t *testing.T) {
+	e := loaded(t)
+	rev, ok := e.Current()
+	if !ok || rev.ID == "" || len(rev.Bundles) != 0 {
+		t.Fatalf("revision = %+v, %v", rev, ok)
+	}
+	d := decide(t, e, runInput(t, `{"runs": [{"postgresql": {"password": "hunter2"}}]}`))
+	if !d.Allowed() || len(d.Warnings)+len(d.Patch)+len(d.DryRun) > 0 || d.Revision != rev.ID {
+		t.Fatalf("no bundles: %+v", d)
+	}
+}
+
+func TestDigest(t *testing.T) {
+	a, _ := acmeBundle("").Digest()
+	b, _ := acmeBundle(ModeWarn).Digest()
+	rev, _ := loaded(t, acmeBundle("")).Current()
+	if a == "" || a == b || a != rev.ID {
+		t.Errorf("digests %q %q, revision of acme alone %q", a, b, rev.ID)
+	}
+}

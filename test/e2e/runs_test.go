@@ -123,6 +123,43 @@ spec:
 		Expect(cmdOut).To(ContainSubstring(`spec.concurrencyPolicy: Unsupported value: "Sometimes"`))
 		Expect(cmdOut).To(ContainSubstring("spec.runs"))
 	})
+
+	It("refuses a Run the policies deny, with one line per violation from the webhook", func() {
+		cmdOut := applyExpectError(`
+apiVersion: runs.marmotdata.io/v1alpha1
+kind: Run
+metadata: {name: leaky}
+spec:
+  schedule: "0 25 * * *"
+  timeZone: Mars/Olympus
+  runs:
+    - postgresql:
+        host: db.example.com
+        password: hunter2
+`)
+		Expect(cmdOut).To(ContainSubstring(`admission webhook "validate.runs.marmotdata.io" denied the request: 3 policy violations:`))
+		Expect(cmdOut).To(ContainSubstring(`- spec.runs[0].postgresql.password: literal secret; put it in a Secret and reference it`))
+		Expect(cmdOut).To(ContainSubstring(`(policy runs.literal-secret)`))
+		Expect(cmdOut).To(ContainSubstring(`- spec.schedule: "0 25 * * *" is not a valid cron schedule: hour "25": use 0-23`))
+		Expect(cmdOut).To(ContainSubstring(`- spec.timeZone: "Mars/Olympus" is not an IANA time zone`))
+		Expect(cmdOut).NotTo(ContainSubstring("hunter2"))
+		Expect(exists(ns, "run/leaky")).To(BeFalse())
+	})
+
+	It("shows policy warnings as kubectl Warning lines and applies the policies' defaults", func() {
+		out := kubectlStdin(`
+apiVersion: runs.marmotdata.io/v1alpha1
+kind: Run
+metadata: {name: no-deadline}
+spec:
+  schedule: "0 3 * * *"
+  runs:
+    - postgresql: {host: db.example.com}
+`, "apply", "-f", "-")
+		Expect(out).To(ContainSubstring("Warning: spec.activeDeadlineSeconds: a scheduled Run without a deadline can hang"))
+		Expect(kubectl("get", "run", "no-deadline", "-o", "jsonpath={.spec.resources.requests.cpu}")).To(Equal("100m"))
+		kubectl("delete", "run", "no-deadline", "--wait=false")
+	})
 })
 
 func applyExpectError(manifest string) string {

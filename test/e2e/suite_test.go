@@ -53,13 +53,22 @@ var _ = BeforeSuite(func() {
 	})
 
 	kubectl("apply", "--server-side", "-f", filepath.Join(root, "config", "crd", "bases"))
-	kubectl("wait", "--for=condition=Established", "crd/runs.runs.marmotdata.io", "--timeout=60s")
+	kubectl("wait", "--for=condition=Established", "crd/runs.runs.marmotdata.io", "crd/policybundles.policies.weir.dev", "--timeout=60s")
+	// Webhooks by URL on localhost, as `make run` installs them: the kwok
+	// API server runs on this host. Weir makes their certificate.
+	kubectl("create", "namespace", "weir-system")
+	kubectl("apply", "-f", filepath.Join(root, "config", "webhook", "local"))
 
+	certDir, err := os.MkdirTemp("", "weir-e2e-certs-")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { _ = os.RemoveAll(certDir) })
 	var ctx context.Context
 	ctx, cancel = context.WithCancel(context.Background())
 	operator = exec.CommandContext(ctx, os.Getenv("WEIR"), "manager",
 		"--image=ghcr.io/weir-dev/weir:e2e", "--marmot-url=http://marmot:8080",
-		"--metrics-bind-address=127.0.0.1:18480", "--health-probe-bind-address=127.0.0.1:18481")
+		"--metrics-bind-address=127.0.0.1:18480", "--health-probe-bind-address=127.0.0.1:18481",
+		"--webhook-host=127.0.0.1", "--webhook-port=9443", "--webhook-cert-dir="+certDir,
+		"--webhook-certs=self-signed", "--webhook-secret=weir-system/weir-webhook-cert", "--webhook-dns-name=localhost")
 	operator.Stdout, operator.Stderr = GinkgoWriter, GinkgoWriter
 	Expect(operator.Start()).To(Succeed())
 	DeferCleanup(func() { cancel(); _ = operator.Wait() })
@@ -70,7 +79,7 @@ var _ = BeforeSuite(func() {
 		}
 		resp.Body.Close()
 		return resp.StatusCode, nil
-	}, 30*time.Second, 200*time.Millisecond).Should(Equal(http.StatusOK))
+	}, 60*time.Second, 200*time.Millisecond).Should(Equal(http.StatusOK), "operator not ready: are its webhooks serving?")
 })
 
 // kubectl runs the real kubectl and fails the spec if it fails.

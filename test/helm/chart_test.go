@@ -18,7 +18,15 @@ import (
 const managerRole = "weir-manager" // release "weir" + "-manager"
 
 func TestLint(t *testing.T) {
-	for _, args := range [][]string{{"lint", chartDir}, {"lint", "--strict", chartDir}} {
+	for _, args := range [][]string{
+		{"lint", chartDir},
+		{"lint", "--strict", chartDir},
+		{"lint", "--strict", chartDir, "--set", "certManager.enabled=true"},
+		{"lint", "--strict", chartDir, "--set", "certManager.enabled=true", "--set", "certManager.issuerRef.name=ca",
+			"--set", "certManager.issuerRef.kind=ClusterIssuer"},
+		{"lint", "--strict", chartDir, "--set", "webhooks.enabled=false"},
+		{"lint", "--strict", chartDir, "--set", "operator.watchNamespace=team-a"},
+	} {
 		if out, err := helm(t, args...); err != nil {
 			t.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
@@ -84,17 +92,19 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("readiness probe = %+v, want /readyz on health", p)
 	}
 
+	namespaced, _ := splitRoleFile(roleFileRules(t))
 	cr := named[rbacv1.ClusterRole](t, docs, "ClusterRole", managerRole)
-	if want := roleFileRules(t); !reflect.DeepEqual(cr.Rules, want) {
-		t.Errorf("ClusterRole rules differ from files/role.yaml:\n got %+v\nwant %+v", cr.Rules, want)
+	if !reflect.DeepEqual(cr.Rules, namespaced) {
+		t.Errorf("ClusterRole rules differ from the namespaced rules of files/role.yaml:\n got %+v\nwant %+v", cr.Rules, namespaced)
 	}
-	crb := only[rbacv1.ClusterRoleBinding](t, docs, "ClusterRoleBinding")
+	crb := named[rbacv1.ClusterRoleBinding](t, docs, "ClusterRoleBinding", managerRole)
 	if crb.RoleRef.Kind != "ClusterRole" || crb.RoleRef.Name != managerRole ||
 		len(crb.Subjects) != 1 || crb.Subjects[0].Name != dep.Spec.Template.Spec.ServiceAccountName {
 		t.Errorf("ClusterRoleBinding = %+v, want %s bound to the manager's ServiceAccount", crb, managerRole)
 	}
-	if n := count(docs, "RoleBinding"); n != 1 { // leader election only
-		t.Errorf("got %d RoleBindings, want 1 (%s)", n, kinds(docs))
+	checkBinding(t, docs, "ClusterRoleBinding", clusterRole, "", "ClusterRole", dep)
+	if n := count(docs, "RoleBinding"); n != 2 { // leader election and the certificate rotator
+		t.Errorf("got %d RoleBindings, want 2 (%s)", n, kinds(docs))
 	}
 
 	ingest := named[corev1.ServiceAccount](t, docs, "ServiceAccount", "weir-ingest")
@@ -102,29 +112,56 @@ func TestDefaults(t *testing.T) {
 		t.Error("ingest ServiceAccount must mount its token: ingestion pods authenticate with it")
 	}
 	named[corev1.ServiceAccount](t, docs, "ServiceAccount", dep.Spec.Template.Spec.ServiceAccountName)
-	only[corev1.Service](t, docs, "Service")
+	if n := count(docs, "Service"); n != 2 {
+		t.Errorf("got %d Services, want 2: metrics and webhook (%s)", n, kinds(docs))
+	}
+	metrics := named[corev1.Service](t, docs, "Service", "weir-metrics")
+	if len(metrics.Spec.Ports) != 1 || metrics.Spec.Ports[0].Port != 8080 || metrics.Spec.Ports[0].TargetPort.String() != "metrics" {
+		t.Errorf("metrics Service ports = %+v, want 8080 -> metrics", metrics.Spec.Ports)
+	}
 }
 
-// A watched namespace gets a Role there, never cluster-wide rights.
+// A watched namespace gets a Role there for the namespaced rules; what a Role
+// cannot grant (cluster-scoped resources) stays in the <fullname>-cluster
+// ClusterRole, and nothing else is cluster-wide.
 func TestWatchNamespace(t *testing.T) {
 	docs := render(t, "--set", "operator.watchNamespace=team-a")
-	if n := count(docs, "ClusterRole") + count(docs, "ClusterRoleBinding"); n != 0 {
-		t.Errorf("rendered %d cluster-scoped RBAC objects with watchNamespace set (%s)", n, kinds(docs))
+	dep := only[appsv1.Deployment](t, docs, "Deployment")
+	if args := dep.Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, "--namespace=team-a") {
+		t.Errorf("args %q lack --namespace=team-a", args)
 	}
+	namespaced, cluster := splitRoleFile(roleFileRules(t))
 	role := named[rbacv1.Role](t, docs, "Role", managerRole)
 	if role.Namespace != "team-a" {
 		t.Errorf("manager Role namespace = %q, want team-a", role.Namespace)
 	}
-	if want := roleFileRules(t); !reflect.DeepEqual(role.Rules, want) {
-		t.Errorf("Role rules differ from files/role.yaml:\n got %+v\nwant %+v", role.Rules, want)
+	if !reflect.DeepEqual(role.Rules, namespaced) {
+		t.Errorf("Role rules differ from the namespaced rules of files/role.yaml:\n got %+v\nwant %+v", role.Rules, namespaced)
 	}
+	checkNoClusterScoped(t, "Role "+managerRole, role.Rules)
 	rb := named[rbacv1.RoleBinding](t, docs, "RoleBinding", managerRole)
 	if rb.Namespace != "team-a" || rb.RoleRef.Kind != "Role" || rb.RoleRef.Name != managerRole {
 		t.Errorf("manager RoleBinding = %+v, want Role %s in team-a", rb, managerRole)
 	}
-	dep := only[appsv1.Deployment](t, docs, "Deployment")
-	if args := dep.Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, "--namespace=team-a") {
-		t.Errorf("args %q lack --namespace=team-a", args)
+
+	// Only the small ClusterRole is cluster-wide: the manager's rules on
+	// cluster-scoped resources and the rotator's on webhook configurations.
+	if n := count(docs, "ClusterRole"); n != 1 {
+		t.Errorf("got %d ClusterRoles with watchNamespace set, want only %s (%s)", n, clusterRole, kinds(docs))
+	}
+	if n := count(docs, "ClusterRoleBinding"); n != 1 {
+		t.Errorf("got %d ClusterRoleBindings with watchNamespace set, want only %s (%s)", n, clusterRole, kinds(docs))
+	}
+	cr := named[rbacv1.ClusterRole](t, docs, "ClusterRole", clusterRole)
+	want := slices.Concat(cluster, rotatorClusterRules)
+	if !reflect.DeepEqual(cr.Rules, want) {
+		t.Errorf("%s rules:\n got %+v\nwant %+v", clusterRole, cr.Rules, want)
+	}
+	checkOnlyClusterScoped(t, clusterRole, cr.Rules)
+	checkBinding(t, docs, "ClusterRoleBinding", clusterRole, "", "ClusterRole", dep)
+	// The rotator's Secret stays in the release namespace, not the watched one.
+	if r := named[rbacv1.Role](t, docs, "Role", rotatorRole); r.Namespace != "weir" {
+		t.Errorf("Role %s namespace = %q, want the release namespace weir", rotatorRole, r.Namespace)
 	}
 }
 
@@ -162,10 +199,30 @@ func checkResources(t *testing.T, r corev1.ResourceRequirements) {
 	}
 }
 
-// checkRestricted asserts the Pod Security Standard "restricted" settings.
+// checkRestricted asserts the Pod Security Standard "restricted" settings and
+// the chart's token and grace period.
 func checkRestricted(t *testing.T, dep appsv1.Deployment) {
 	t.Helper()
+	checkPodSecurity(t, dep)
 	pod := dep.Spec.Template.Spec
+	if !isTrue(pod.AutomountServiceAccountToken) {
+		t.Error("manager pod must mount its token: it talks to the API server")
+	}
+	if g := pod.TerminationGracePeriodSeconds; g == nil || *g != 10 {
+		t.Errorf("terminationGracePeriodSeconds = %v, want 10", g)
+	}
+}
+
+// checkPodSecurity asserts the Pod Security Standard "restricted" settings.
+// Volumes must be of a kind "restricted" allows.
+func checkPodSecurity(t *testing.T, dep appsv1.Deployment) {
+	t.Helper()
+	pod := dep.Spec.Template.Spec
+	for _, v := range pod.Volumes {
+		if v.EmptyDir == nil && v.Secret == nil && v.ConfigMap == nil && v.Projected == nil {
+			t.Errorf("volume %s is of a kind the restricted profile forbids or the chart does not expect: %+v", v.Name, v.VolumeSource)
+		}
+	}
 	if psc := pod.SecurityContext; psc == nil || !isTrue(psc.RunAsNonRoot) ||
 		psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("pod securityContext = %+v, want runAsNonRoot and RuntimeDefault seccomp", psc)
@@ -175,12 +232,6 @@ func checkRestricted(t *testing.T, dep appsv1.Deployment) {
 		!isTrue(sc.ReadOnlyRootFilesystem) || !isTrue(sc.RunAsNonRoot) ||
 		sc.Capabilities == nil || !reflect.DeepEqual(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
 		t.Errorf("container securityContext = %+v, want restricted", sc)
-	}
-	if !isTrue(pod.AutomountServiceAccountToken) {
-		t.Error("manager pod must mount its token: it talks to the API server")
-	}
-	if g := pod.TerminationGracePeriodSeconds; g == nil || *g != 10 {
-		t.Errorf("terminationGracePeriodSeconds = %v, want 10", g)
 	}
 }
 

@@ -59,10 +59,29 @@ type doc struct {
 // output into its documents; rendering must succeed.
 func render(t *testing.T, args ...string) []doc {
 	t.Helper()
-	out, err := helm(t, append([]string{"template", "weir", chartDir, "--namespace", "weir"}, args...)...)
+	return renderChart(t, chartDir, args...)
+}
+
+// renderChart renders the chart in dir (relative to the repository root, or
+// absolute) as release "weir" in namespace "weir" unless args override it.
+func renderChart(t *testing.T, dir string, args ...string) []doc {
+	t.Helper()
+	return renderRelease(t, dir, "weir", args...)
+}
+
+// renderRelease renders the chart in dir as the named release.
+func renderRelease(t *testing.T, dir, release string, args ...string) []doc {
+	t.Helper()
+	out, err := helm(t, append([]string{"template", release, dir, "--namespace", "weir"}, args...)...)
 	if err != nil {
 		t.Fatalf("helm template %v: %v\n%s", args, err, out)
 	}
+	return splitDocs(t, out)
+}
+
+// splitDocs splits a multi-document YAML stream into its non-empty documents.
+func splitDocs(t *testing.T, out string) []doc {
+	t.Helper()
 	var docs []doc
 	for _, part := range strings.Split("\n"+out, "\n---") {
 		var head struct {

@@ -1,14 +1,27 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/weir-dev/weir/operator/manager"
+	"github.com/weir-dev/weir/webhooks"
 )
+
+func parseWebhookSecret(s string, o *webhooks.CertOptions) error {
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" {
+		return fmt.Errorf("--webhook-secret=%q: want <namespace>/<name>", s)
+	}
+	o.Secret = types.NamespacedName{Namespace: ns, Name: name}
+	return nil
+}
 
 // version is stamped at build time with -ldflags -X main.version=...
 var version = "dev"
@@ -17,6 +30,7 @@ func defaultImage() string { return "ghcr.io/weir-dev/weir:" + version }
 
 func managerCommand() *cobra.Command {
 	cfg := manager.Config{}
+	var secret string // --webhook-secret, parsed into cfg.Webhooks.Certs
 	zapOpts := zap.Options{}
 	cmd := &cobra.Command{
 		Use:   "manager",
@@ -25,6 +39,9 @@ func managerCommand() *cobra.Command {
 			ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 			if cfg.LeaderElectionNS == "" {
 				cfg.LeaderElectionNS = os.Getenv("POD_NAMESPACE")
+			}
+			if err := parseWebhookSecret(secret, &cfg.Webhooks.Certs); err != nil {
+				return err
 			}
 			restCfg, err := ctrl.GetConfig()
 			if err != nil {
@@ -44,6 +61,19 @@ func managerCommand() *cobra.Command {
 	f.StringVar(&cfg.MetricsBindAddress, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
 	f.IntVar(&cfg.MaxConcurrentReconciles, "max-concurrent-reconciles", manager.DefaultConcurrency, "Runs reconciled at once")
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	f.BoolVar(&cfg.DefaultPolicies, "default-policies", true, "load Weir's embedded default Rego bundle (PolicyBundle \"default\" customises it)")
+	w := &cfg.Webhooks
+	f.BoolVar(&w.Enabled, "webhooks", true, "serve the admission webhooks")
+	f.StringVar(&w.Host, "webhook-host", "", "address the webhook server listens on (empty: all)")
+	f.IntVar(&w.Port, "webhook-port", 9443, "port of the webhook server")
+	f.StringVar(&w.CertDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "directory with tls.crt and tls.key")
+	f.StringVar(&w.CertMode, "webhook-certs", webhooks.CertsSelfSigned,
+		"self-signed: Weir makes, rotates and injects its own certificate; external: mounted by cert-manager")
+	f.StringVar(&secret, "webhook-secret", "weir-system/weir-webhook-cert", "namespace/name of the Secret holding the self-signed certificate")
+	f.StringVar(&w.Certs.DNSName, "webhook-dns-name", "weir-webhook.weir-system.svc", "DNS name of the webhook Service, in the serving certificate")
+	f.StringSliceVar(&w.Certs.ExtraDNSNames, "webhook-extra-dns-names", nil, "more names for the serving certificate (e.g. localhost)")
+	f.StringVar(&w.Certs.ValidatingConfig, "validating-webhook-configuration", "weir-validating", "ValidatingWebhookConfiguration whose caBundle Weir fills")
+	f.StringVar(&w.Certs.MutatingConfig, "mutating-webhook-configuration", "weir-mutating", "MutatingWebhookConfiguration whose caBundle Weir fills")
 	f.AddGoFlagSet(zapFlags(&zapOpts))
 	return cmd
 }

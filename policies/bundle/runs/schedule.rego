@@ -43,7 +43,7 @@ cron_fields := [
 # is a schedule Kubernetes accepts.
 schedule_problem(s) := "it must be a string" if {
 	not is_string(s)
-} else := "@every is not supported by CronJobs; write the interval as five fields, e.g. \"*/15 * * * *\"" if {
+} else := "@every intervals are not allowed (the CronJob syntax Kubernetes documents is five fields or a macro); write the interval as five fields, e.g. \"*/15 * * * *\"" if {
 	startswith(s, "@every")
 } else := "set the zone in spec.timeZone, not with TZ= or CRON_TZ= in the schedule" if {
 	contains(s, "TZ")

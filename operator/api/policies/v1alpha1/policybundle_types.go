@@ -31,13 +31,22 @@ type Module struct {
 
 // PolicyBundleSpec is a set of Rego modules and the data they read.
 type PolicyBundleSpec struct {
-	// +kubebuilder:validation:MinItems=1
+	// Rego modules. Required, except in the bundle named "default", which
+	// customises Weir's embedded bundle: there a module is added to the
+	// embedded ones, or replaces the embedded module of the same name
+	// (e.g. runs/secrets.rego).
+	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Modules []Module `json:"modules"`
+	Modules []Module `json:"modules,omitempty"`
 
-	// JSON data the policies read, merged under data.* with the other bundles'.
+	// JSON object the bundle's own modules read as data.*. Bundles are
+	// compiled apart: no other bundle sees it. In the bundle named
+	// "default" it is deep-merged over the embedded data.json (objects
+	// merge, other values replace), e.g. to set settings.runs.maxResources.
 	// +optional
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	Data *apiextensionsv1.JSON `json:"data,omitempty"`
 
 	// What this bundle's denials do.

@@ -23,6 +23,9 @@ const (
 	// ConditionReady summarises whether the Run's children match its spec
 	// and its latest execution did not fail.
 	ConditionReady = "Ready"
+	// ConditionValid says whether the policies in force allow the Run;
+	// while False, no Job or CronJob is created or updated for it.
+	ConditionValid = "Valid"
 	// ConditionTeardown reports the teardown of a deleted Run.
 	ConditionTeardown = "Teardown"
 )

@@ -1,0 +1,81 @@
+package policies
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
+)
+
+// +kubebuilder:rbac:groups=policies.weir.dev,resources=policybundles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=policies.weir.dev,resources=policybundles/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// reconciler loads PolicyBundles into the engine and reports on them.
+type reconciler struct {
+	client.Client
+	loader   *Loader
+	recorder events.EventRecorder
+	// elected closes once this replica leads: every replica loads its
+	// own engine, only the leader writes status and events.
+	elected <-chan struct{}
+}
+
+// Reconcile reloads from every bundle in the cache, not just the one that
+// changed: at start the first reconcile then loads them all at once, and
+// a deleted bundle simply drops out.
+func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	list := &policiesv1.PolicyBundleList{}
+	if err := r.List(ctx, list); err != nil {
+		return ctrl.Result{}, err
+	}
+	reports, err := r.loader.sync(ctx, list.Items, true)
+	if err != nil || !r.leading() {
+		return ctrl.Result{}, err
+	}
+	for i := range list.Items {
+		if pb := &list.Items[i]; pb.Name == req.Name && pb.DeletionTimestamp == nil {
+			return ctrl.Result{}, r.updateStatus(ctx, pb, reports[pb.Name])
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *reconciler) leading() bool {
+	select {
+	case <-r.elected:
+		return true
+	default:
+		return false
+	}
+}
+
+// updateStatus writes what became of the bundle, only when it changed,
+// with an event when the Ready condition says something new.
+func (r *reconciler) updateStatus(ctx context.Context, pb *policiesv1.PolicyBundle, rep report) error {
+	orig := pb.DeepCopy()
+	st := &pb.Status
+	ready := readyCondition(pb, rep)
+	prev := meta.FindStatusCondition(st.Conditions, policiesv1.ConditionReady)
+	if prev == nil || prev.Reason != ready.Reason || prev.Message != ready.Message {
+		kind, action := corev1.EventTypeWarning, "Compile"
+		if ready.Status == "True" {
+			kind, action = corev1.EventTypeNormal, "Load"
+		}
+		r.recorder.Eventf(pb, nil, kind, ready.Reason, action, "%s", ready.Message)
+	}
+	st.Revision = rep.revision
+	st.Errors = compileErrors(pb.Name, rep.problems)
+	st.ObservedGeneration = pb.Generation
+	meta.SetStatusCondition(&st.Conditions, ready)
+	if equality.Semantic.DeepEqual(orig.Status, pb.Status) {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Status().Patch(ctx, pb, client.MergeFrom(orig)))
+}

@@ -1,0 +1,82 @@
+package policies
+
+import (
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
+	"github.com/weir-dev/weir/policies/engine"
+)
+
+// maxErrors caps status.errors: a broken file can yield many, and the
+// first ones are what the author fixes first.
+const maxErrors = 20
+
+// readyCondition says whether the bundle's spec is in force and, if not,
+// what is.
+func readyCondition(pb *policiesv1.PolicyBundle, r report) metav1.Condition {
+	c := metav1.Condition{Type: policiesv1.ConditionReady, Status: metav1.ConditionFalse,
+		Reason: r.reason, ObservedGeneration: pb.Generation}
+	isDefault := pb.Name == policiesv1.DefaultBundleName
+	switch r.reason {
+	case policiesv1.ReasonLoaded:
+		c.Status = metav1.ConditionTrue
+		c.Message = fmt.Sprintf("revision %s is in force", r.revision)
+		if isDefault {
+			c.Message = fmt.Sprintf("the embedded bundle with this customisation is in force as revision %s", r.revision)
+		}
+		return c
+	case policiesv1.ReasonDefaultDisabled:
+		c.Message = "the operator runs without the embedded default bundle, so this customisation of it has no effect"
+		return c
+	case policiesv1.ReasonNoModules:
+		c.Message = noModulesMessage
+	default:
+		c.Message = fmt.Sprintf("%d compile error(s), first: %s", len(r.problems), firstProblem(r.problems))
+	}
+	switch {
+	case r.embedded:
+		c.Message += fmt.Sprintf("; nothing from this bundle is in force: the embedded default bundle stays in force as shipped (revision %s)", r.revision)
+	case r.revision != "":
+		c.Message += fmt.Sprintf("; last good revision %s stays in force", r.revision)
+	default:
+		c.Message += "; nothing from this bundle is in force"
+	}
+	return c
+}
+
+func firstProblem(ps []engine.Problem) string {
+	if len(ps) == 0 {
+		return "unknown"
+	}
+	return ps[0].String()
+}
+
+// compileErrors are the problems as status shows them: files named as in
+// spec.modules (the engine prefixes the bundle's name), OPA's error class
+// kept in the message.
+func compileErrors(bundle string, ps []engine.Problem) []policiesv1.CompileError {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]policiesv1.CompileError, 0, min(len(ps), maxErrors))
+	for i, p := range ps {
+		if i == maxErrors {
+			out[maxErrors-1].Message += fmt.Sprintf(" (and %d more)", len(ps)-maxErrors)
+			break
+		}
+		msg := p.Message
+		if p.Code != "" {
+			msg = p.Code + ": " + msg
+		}
+		out = append(out, policiesv1.CompileError{
+			File:    strings.TrimPrefix(p.File, bundle+"/"),
+			Line:    p.Line,
+			Column:  p.Col,
+			Message: msg,
+		})
+	}
+	return out
+}
