@@ -52,7 +52,11 @@ helm-lint: ## helm lint the chart.
 	$$(hack/helm.sh) lint --strict charts/weir
 
 .PHONY: test
-test: tools lint verify-generated test-unit test-e2e ## Every test: unit, envtest, Helm, e2e on kwok.
+test: tools lint verify-generated test-policies test-unit test-e2e ## Every test: Rego, unit, envtest, Helm, e2e on kwok.
+
+.PHONY: test-policies
+test-policies: ## The default bundle's Rego tests, with their coverage.
+	go run ./operator/cmd/weir policy test
 
 .PHONY: test-unit
 test-unit: ## Unit, envtest (real kube-apiserver and etcd) and Helm render tests.
@@ -67,8 +71,9 @@ test-e2e: build ## e2e on a kwok cluster with the real kubectl.
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir go test -count=1 -tags e2e -timeout 20m ./test/e2e/... -ginkgo.v
 
 .PHONY: bench
-bench: build ## Go benchmarks, then 1,000 Runs on a kwok cluster.
-	go test -run '^$$' -bench . -benchmem -count 5 ./operator/... | tee bin/bench-go.txt
+bench: build ## Go benchmarks, then 1,000 Runs and the webhook latency (on vs off) on kwok.
+	mkdir -p bin
+	go test -run '^$$' -bench . -benchmem -count 5 ./operator/... ./policies/... ./webhooks/... | tee bin/bench-go.txt
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
 
 .PHONY: cluster-up

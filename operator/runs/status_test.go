@@ -10,8 +10,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
-	"github.com/weir-dev/weir/policies/engine"
 	"github.com/weir-dev/weir/operator/runs"
+	"github.com/weir-dev/weir/policies/engine"
 )
 
 var _ = Describe("Run status", func() {
