@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The scale run: N Runs (default 1,000, half scheduled) on a kwok cluster.
+# The scale run: N Runs (default 1,000, half scheduled) on a kwok cluster,
+# with the operator's admission webhooks on (part of every write now).
 # Reports the time until every child exists and every status is current, the
 # API writes per Run, the writes in an idle window after everything settled,
-# and the operator's peak memory. Prints a table and writes it to
-# bin/bench-scale.txt.
+# and the operator's peak memory. Then the admission phase
+# (test/bench/admission): ADMISSION_N Runs created one by one with the
+# webhooks on, the same with them off, the median create latency of both and
+# their ratio. Prints both tables and writes them to bin/bench-scale.txt.
 #   K8S_BIN=$(hack/control-plane.sh) WEIR=bin/weir hack/bench-scale.sh
 # Environment: N (1000), BENCH_NS (bench), IDLE (30s), TIMEOUT (15m),
-# WORKERS (16), BENCH_CLUSTER (weir-bench), KEEP_CLUSTER=1 to leave it up.
+# WORKERS (16), ADMISSION_N (200), ADMISSION_NS (bench-admission),
+# BENCH_CLUSTER (weir-bench), KEEP_CLUSTER=1 to leave it up.
 # The cluster and the operator are torn down on exit, whatever happens.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +22,8 @@ BENCH_NS=${BENCH_NS:-bench}
 IDLE=${IDLE:-30s}
 TIMEOUT=${TIMEOUT:-15m}
 WORKERS=${WORKERS:-16}
+ADMISSION_N=${ADMISSION_N:-200}
+ADMISSION_NS=${ADMISSION_NS:-bench-admission}
 cluster=${BENCH_CLUSTER:-weir-bench}
 out="$root/bin/bench-scale.txt"
 log="$root/bin/bench-scale-manager.log"
@@ -34,6 +40,7 @@ free_port() {
 }
 
 weir_pid=
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench-XXXXXX")
 cleanup() {
   local rc=$?
   if [ -n "$weir_pid" ] && kill -0 "$weir_pid" 2>/dev/null; then
@@ -46,31 +53,49 @@ cleanup() {
   else
     hack/cluster.sh down "$cluster" >/dev/null 2>&1 || true
   fi
+  rm -rf "$tmp"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 rm -f "$out.rc"
-echo "building the measuring program" >&2
+echo "building the measuring programs" >&2
 go build -o "$root/bin/bench-scale" ./test/bench/scale
+go build -o "$root/bin/bench-admission" ./test/bench/admission
 
 echo "starting kwok cluster $cluster" >&2
 KUBECONFIG=$(hack/cluster.sh up "$cluster")
 export KUBECONFIG
 kubectl apply --server-side -f config/crd/bases/ >&2
-kubectl wait --for condition=Established --timeout 60s crd/runs.runs.marmotdata.io >&2
+kubectl wait --for condition=Established --timeout 60s -f config/crd/bases/ >&2
 
 metrics_port=$(free_port 18480)
 health_port=$(free_port $((metrics_port + 1)))
-echo "starting the operator (metrics :$metrics_port, probes :$health_port, log $log)" >&2
+webhook_port=$(free_port 19443)
+# The webhooks by URL on localhost, as `make run` installs them (the kwok
+# API server runs on this host), on a free port rather than 9443; the
+# operator makes their certificate and injects its CA.
+echo "installing the webhook configurations (https://localhost:$webhook_port)" >&2
+kubectl create namespace weir-system --dry-run=client -o yaml | kubectl apply -f - >&2
+mkdir -p "$tmp/webhook" "$tmp/certs"
+for f in config/webhook/local/*.yaml; do
+  sed "s#https://localhost:9443/#https://localhost:$webhook_port/#" "$f" >"$tmp/webhook/$(basename "$f")"
+done
+kubectl apply --server-side -f "$tmp/webhook/" >&2
+echo "starting the operator (metrics :$metrics_port, probes :$health_port, webhooks :$webhook_port, log $log)" >&2
 "$WEIR" manager \
   --metrics-bind-address="127.0.0.1:$metrics_port" \
   --health-probe-bind-address="127.0.0.1:$health_port" \
+  --webhook-host=127.0.0.1 --webhook-port="$webhook_port" \
+  --webhook-cert-dir="$tmp/certs" --webhook-certs=self-signed \
+  --webhook-secret=weir-system/weir-webhook-cert --webhook-dns-name=localhost \
   --image=ghcr.io/weir-dev/weir:bench \
   --marmot-url=http://marmot:8080 >"$log" 2>&1 &
 weir_pid=$!
 
+# /readyz includes the webhook server, which starts once its certificate
+# is written.
 ready=
 for _ in $(seq 120); do
   kill -0 "$weir_pid" 2>/dev/null || { echo "the operator exited:" >&2; tail -20 "$log" >&2; exit 1; }
@@ -91,9 +116,19 @@ rc=0
   echo "Runs by phase (kubectl):"
   kubectl get runs.runs.marmotdata.io -n "$BENCH_NS" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' |
     sort | uniq -c | awk '{printf "  %-10s %s\n", $2, $1}'
-  echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version)"
+  echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), webhooks on"
 } | tee "$out"
-echo "written to $out" >&2
 if [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi
+rm -f "$out.rc"
+
+# The admission phase: what the webhooks add to a create, on vs off. It
+# deletes and restores the webhook configurations itself.
+echo >&2
+{
+  echo
+  "$root/bin/bench-admission" -n "$ADMISSION_N" -namespace "$ADMISSION_NS" || echo "$?" >"$out.rc"
+} | tee -a "$out"
+echo "written to $out" >&2
+if [ "$rc" = 0 ] && [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi
 rm -f "$out.rc"
 exit "$rc"
