@@ -15,8 +15,18 @@ CLUSTER ?= weir
 help: ## List targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
+# Built-in sources are wasm modules embedded in weir (plugins/builtin).
+BUILTIN_WASM := plugins/builtin/wasm/postgresql.wasm
+PLUGIN_SRC := $(shell find plugins/sdk plugins/model plugins/source plugins/sources -name '*.go' -not -name '*_test.go' 2>/dev/null)
+
+.PHONY: plugins
+plugins: $(BUILTIN_WASM) ## Build the built-in source modules (wasm).
+
+plugins/builtin/wasm/%.wasm: $(PLUGIN_SRC)
+	GOOS=wasip1 GOARCH=wasm go build -trimpath -ldflags '-s -w' -buildmode=c-shared -o $@ ./plugins/sources/$*/plugin
+
 .PHONY: build
-build: ## Build bin/weir.
+build: plugins ## Build bin/weir.
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/weir ./operator/cmd/weir
 
 .PHONY: generate
@@ -59,7 +69,7 @@ test-policies: ## The default bundle's Rego tests, with their coverage.
 	go run ./operator/cmd/weir policy test
 
 .PHONY: test-unit
-test-unit: ## Unit, envtest (real kube-apiserver and etcd) and Helm render tests.
+test-unit: plugins ## Unit, envtest (real kube-apiserver and etcd) and Helm render tests.
 	KUBEBUILDER_ASSETS=$(K8S_BIN) HELM=$$(hack/helm.sh) go test -count=1 ./...
 
 .PHONY: test-helm

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -27,10 +26,18 @@ type settings struct {
 // runner does the work once the flags and the pipeline file are valid.
 type runner func(cmd *cobra.Command, s settings) error
 
-// NewCommand returns the `ingest` subcommand. Its flags match
-// `marmot ingest`, so a Marmot pipeline command line runs unchanged.
+// NewCommand returns the `ingest` subcommand with no sources: every
+// runs[] entry fails as an unknown source. Use NewCommandWithRegistry to
+// give it sources.
 func NewCommand() *cobra.Command {
-	return newCommand(os.LookupEnv, runUnavailable)
+	return NewCommandWithRegistry(nil)
+}
+
+// NewCommandWithRegistry returns the `ingest` subcommand, which runs the
+// sources of reg. Its flags match `marmot ingest`, so a Marmot pipeline
+// command line runs unchanged.
+func NewCommandWithRegistry(reg Registry) *cobra.Command {
+	return newCommand(os.LookupEnv, ingestWith(reg, deps{}))
 }
 
 func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {
@@ -44,7 +51,9 @@ func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {
 		Short: "Ingest metadata from the sources of a pipeline into Marmot",
 		Long: "Runs each source of a Marmot pipeline file and sends what it finds to the Marmot API.\n" +
 			"${VAR} in a source's settings is replaced by the environment variable VAR; $${ is a literal ${.\n" +
-			"This build of weir has no sources yet: it validates the pipeline file, then fails.",
+			"In tags, ${key} is the value of the asset's metadata key, as in Marmot, not an environment variable.\n" +
+			"All assets of a source go to Marmot in one request, which Marmot uses to delete the assets the source no longer has.\n" +
+			"The command fails when any source or any asset fails, after trying every source.",
 		Args: cobra.NoArgs,
 		// Usage helps with flag mistakes, not with failures of a run.
 		SilenceUsage: true,
@@ -60,7 +69,7 @@ func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {
 				Destroy:  destroy,
 				DryRun:   dryRun,
 			}
-			if s.Host == "" {
+			if s.Host == "" && !s.DryRun {
 				return fmt.Errorf("--host is required: pass --host or set %s to the Marmot API address, for example http://marmot:8080", HostEnv)
 			}
 			return run(cmd, s)
@@ -74,7 +83,7 @@ func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {
 	f.StringVarP(&apiKey, "api-key", "k", "", "Marmot API key (default $"+APIKeyEnv+")")
 	f.BoolVarP(&destroy, "destroy", "d", false, "delete everything this pipeline created in Marmot instead of ingesting")
 	f.BoolVarP(&yes, "yes", "y", false, "accepted for compatibility; implied, as this command never prompts")
-	f.BoolVar(&dryRun, "dry-run", false, "reserved; not implemented yet")
+	f.BoolVar(&dryRun, "dry-run", false, "run the sources but send nothing: print each request that would be sent as a JSON line {method, path, body}")
 	f.BoolVarP(&quiet, "quiet", "q", true, "accepted for compatibility with marmot ingest")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
@@ -88,18 +97,4 @@ func fromEnv(cmd *cobra.Command, flag, value, env string, lookup func(string) (s
 	}
 	v, _ := lookup(env)
 	return v
-}
-
-// runUnavailable fails every run: this build has no ingestion sources and
-// no Marmot API client yet. It fails rather than succeeding empty so that
-// a Run never reports an ingestion that did not happen.
-func runUnavailable(_ *cobra.Command, s settings) error {
-	if s.Destroy {
-		return fmt.Errorf("destroy of pipeline %q cannot run yet: this build of weir cannot delete pipeline resources from Marmot", s.Pipeline.Name)
-	}
-	errs := make([]error, 0, len(s.Pipeline.Runs))
-	for i, r := range s.Pipeline.Runs {
-		errs = append(errs, fmt.Errorf("source %q (runs[%d]) cannot run: no ingestion sources are available in this build of weir yet", r.Source, i))
-	}
-	return fmt.Errorf("pipeline %q cannot run:\n%w", s.Pipeline.Name, errors.Join(errs...))
 }

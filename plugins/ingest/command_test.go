@@ -40,19 +40,13 @@ func TestCommandFails(t *testing.T) {
 		want []string
 	}{
 		{
-			name: "no source can run yet",
+			name: "unknown sources fail, each with the known ids",
 			env:  env,
 			want: []string{
-				`pipeline "my-pipeline" cannot run`,
-				`source "postgresql" (runs[0]) cannot run: no ingestion sources are available in this build of weir yet`,
-				`source "mysql" (runs[1]) cannot run`,
+				`pipeline "my-pipeline": 2 of 2 sources failed`,
+				`source "postgresql" (runs[0]): unknown source "postgresql"; known sources: kafka, oracle`,
+				`source "mysql" (runs[1]): unknown source "mysql"; known sources: kafka, oracle`,
 			},
-		},
-		{
-			name: "destroy cannot run yet",
-			env:  env,
-			args: []string{"--destroy", "--yes"},
-			want: []string{`destroy of pipeline "my-pipeline" cannot run yet`},
 		},
 		{
 			name: "missing host",
@@ -74,7 +68,7 @@ func TestCommandFails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := newCommand(mapLookup(tt.env), runUnavailable)
+			cmd := newCommand(mapLookup(tt.env), ingestWith(Registry{"kafka": &fakeSource{}, "oracle": &fakeSource{}}, deps{}))
 			out, err := execute(cmd, append(tt.args, "-c", writeFile(t, twoSources))...)
 			if err == nil {
 				t.Fatalf("command succeeded; want an error. Output:\n%s", out)
@@ -116,8 +110,9 @@ func TestCommandFlags(t *testing.T) {
 			wantHost: "http://flag-host", wantAPIKey: "flag-key"},
 		{name: "marmot shorthands", env: nil, args: []string{"-H", "http://h", "-k", "k", "-d", "-y", "-q", "-c"},
 			wantHost: "http://h", wantAPIKey: "k", wantDestry: true},
-		{name: "reserved and compatibility flags", env: env, args: []string{"--dry-run", "--yes", "--quiet=false", "-c"},
+		{name: "dry-run and compatibility flags", env: env, args: []string{"--dry-run", "--yes", "--quiet=false", "-c"},
 			wantHost: "http://env-host", wantAPIKey: "env-key", wantDryRun: true},
+		{name: "dry-run needs no host", env: nil, args: []string{"--dry-run", "-c"}, wantDryRun: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,7 +181,7 @@ func TestNewCommandUsesEnvironment(t *testing.T) {
 		t.Fatalf("ingest succeeded; want an error:\n%s", out)
 	}
 	// Getting past the --host check proves MARMOT_HOST was read.
-	if !strings.Contains(out, `source "postgresql" (runs[0]) cannot run`) {
+	if !strings.Contains(out, `source "postgresql" (runs[0]): unknown source "postgresql": this build of weir has no sources`) {
 		t.Errorf("output lacks the no-source error:\n%s", out)
 	}
 	if strings.Count(out, "Error:") != 1 {

@@ -112,9 +112,18 @@ func decodeRuns(v any, lookup func(string) (string, bool)) ([]SourceRun, []error
 	}
 	var runs []SourceRun
 	var errs []error
+	first := map[string]int{} // source -> index of its first entry
 	for i, entry := range list {
 		path := fmt.Sprintf("runs[%d]", i)
 		run, entryErrs := decodeRun(path, entry, lookup)
+		if j, dup := first[run.Source]; dup && run.Source != "" {
+			// Marmot keeps one stale-deletion state per pipeline and
+			// source, so two entries would delete each other's assets
+			// on every run (contract §6).
+			entryErrs = append(entryErrs, fieldError(path, "source %s is already used by runs[%d]; Marmot keeps one state per pipeline and source, so each entry's run would delete the other's assets: put the second one in another Run", run.Source, j))
+		} else if run.Source != "" {
+			first[run.Source] = i
+		}
 		errs = append(errs, entryErrs...)
 		if len(entryErrs) == 0 {
 			runs = append(runs, run)
@@ -146,7 +155,14 @@ func decodeRun(path string, entry any, lookup func(string) (string, bool)) (Sour
 		return SourceRun{}, []error{fieldError(cfgPath, "settings must be an object, for example `%s: {host: db}`; got %s", source, kind(obj[source]))}
 	}
 	var errs []error
-	expandAll(cfg, cfgPath, lookup, &errs)
+	for _, k := range sortedKeys(cfg) {
+		// tags hold ${key} references to each asset's metadata, which
+		// weir fills in per asset as Marmot does (see tags.go); they are
+		// not environment variables.
+		if k != "tags" {
+			cfg[k] = expandAll(cfg[k], child(cfgPath, k), lookup, &errs)
+		}
+	}
 	return SourceRun{Source: source, Config: cfg}, errs
 }
 

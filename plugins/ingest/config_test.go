@@ -218,6 +218,11 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"pipeline.yaml: invalid YAML:"},
 		},
 		{
+			name: "a source used twice",
+			yaml: "name: p\nruns:\n  - postgresql: {host: a}\n  - mysql: {}\n  - postgresql: {host: b}\n",
+			want: []string{"runs[2]: source postgresql is already used by runs[0]", "delete the other's assets"},
+		},
+		{
 			name: "duplicate keys are rejected",
 			yaml: "name: p\nruns:\n  - postgresql: {}\n    postgresql: {}\n",
 			want: []string{"pipeline.yaml: invalid YAML:", `key "postgresql" already set`},
@@ -264,5 +269,19 @@ func TestLoadNilLookupUsesEnvironment(t *testing.T) {
 	}
 	if got := p.Runs[0].Config["v"]; got != "from-env" {
 		t.Errorf("v = %v; want from-env", got)
+	}
+}
+
+// TestLoadKeepsTagReferences checks that ${key} in a source's tags is
+// left for the per-asset metadata interpolation, as Marmot has it, while
+// the rest of the config is expanded.
+func TestLoadKeepsTagReferences(t *testing.T) {
+	p, err := Load(writeFile(t, "name: p\nruns:\n  - postgresql:\n      user: '${PG_USER}'\n      tags: [postgres, 'db-${database}', '${owner.name}']\n"), mapLookup(secretEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := p.Runs[0].Config
+	if !reflect.DeepEqual(cfg["tags"], []any{"postgres", "db-${database}", "${owner.name}"}) || cfg["user"] != "value-of-pg-user" {
+		t.Errorf("config = %v", cfg)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/weir-dev/weir/plugins/ingest"
 )
 
 func main() {
@@ -17,7 +15,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(managerCommand(), ingest.NewCommand(), versionCommand(), policyCommand())
+	root.AddCommand(managerCommand(), ingestCommand(), versionCommand(), policyCommand())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}

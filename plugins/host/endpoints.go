@@ -1,0 +1,154 @@
+package host
+
+import (
+	"encoding/json"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// keyEndpoint marks config fields naming hosts a module may dial.
+const keyEndpoint = "x-weir-endpoint"
+
+// endpoint is a host a config names, with its port, or 0 for any port.
+type endpoint struct {
+	host string // lower-case name, or a canonical IP
+	port uint16
+}
+
+func (e endpoint) String() string {
+	if e.port == 0 {
+		return e.host + ":*"
+	}
+	return net.JoinHostPort(e.host, strconv.Itoa(int(e.port)))
+}
+
+// allowlist is what a module may dial during one Discover.
+type allowlist []endpoint
+
+func (a allowlist) allows(host string, port uint16) bool {
+	host = normalHost(host)
+	return slices.ContainsFunc(a, func(e endpoint) bool {
+		return e.host == host && (e.port == 0 || e.port == port)
+	})
+}
+
+func (a allowlist) String() string {
+	if len(a) == 0 {
+		return "none"
+	}
+	s := make([]string, len(a))
+	for i, e := range a {
+		s[i] = e.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// endpointsOf collects the endpoints config names: the string values
+// (or arrays of strings) of fields the schema marks "x-weir-endpoint".
+// It follows "properties", "additionalProperties" and "items"; values
+// that are not a host, host:port, a comma-separated list of those, or a
+// URL are skipped, so nothing they say can be dialed.
+func endpointsOf(schema map[string]any, config json.RawMessage) allowlist {
+	var doc any
+	if json.Unmarshal(config, &doc) != nil {
+		return nil
+	}
+	var out allowlist
+	collect(schema, doc, &out)
+	return out
+}
+
+func collect(schema any, value any, out *allowlist) {
+	s, ok := schema.(map[string]any)
+	if !ok || value == nil {
+		return
+	}
+	if s[keyEndpoint] == true {
+		switch v := value.(type) {
+		case string:
+			*out = append(*out, parseEndpoints(v)...)
+		case []any:
+			for _, e := range v {
+				if str, ok := e.(string); ok {
+					*out = append(*out, parseEndpoints(str)...)
+				}
+			}
+		}
+	}
+	switch v := value.(type) {
+	case map[string]any:
+		props, _ := s["properties"].(map[string]any)
+		for k, fv := range v {
+			if ps, ok := props[k]; ok {
+				collect(ps, fv, out)
+			} else {
+				collect(s["additionalProperties"], fv, out)
+			}
+		}
+	case []any:
+		for _, e := range v {
+			collect(s["items"], e, out)
+		}
+	}
+}
+
+func parseEndpoints(v string) []endpoint {
+	v = strings.TrimSpace(v)
+	if strings.Contains(v, "://") {
+		u, err := url.Parse(v)
+		if err != nil || u.Hostname() == "" {
+			return nil
+		}
+		e, ok := newEndpoint(u.Hostname(), u.Port())
+		if !ok {
+			return nil
+		}
+		return []endpoint{e}
+	}
+	var out []endpoint
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		host, port, err := net.SplitHostPort(part)
+		if err != nil { // a bare name or IP (IPv6 without brackets included)
+			host, port = part, ""
+		}
+		if e, ok := newEndpoint(host, port); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func newEndpoint(host, port string) (endpoint, bool) {
+	host = normalHost(host)
+	if host == "" || strings.ContainsAny(host, "/ @:") && !isIP(host) {
+		return endpoint{}, false
+	}
+	var p uint64
+	if port != "" {
+		var err error
+		if p, err = strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
+			return endpoint{}, false
+		}
+	}
+	return endpoint{host: host, port: uint16(p)}, true
+}
+
+// normalHost makes names and IPs comparable: lower case, no trailing dot,
+// no brackets, IPs in canonical form.
+func normalHost(h string) string {
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.Unmap().WithZone("").String()
+	}
+	return strings.TrimSuffix(strings.ToLower(h), ".")
+}
+
+func isIP(h string) bool {
+	_, err := netip.ParseAddr(h)
+	return err == nil
+}

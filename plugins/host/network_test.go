@@ -1,0 +1,95 @@
+package host
+
+import (
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestPolicyCheck(t *testing.T) {
+	for _, tt := range []struct {
+		ip     string
+		policy NetworkPolicy
+		want   string // "" = allowed
+	}{
+		{"10.0.0.5", NetworkPolicy{}, ""},
+		{"192.168.1.1", NetworkPolicy{}, ""},
+		{"93.184.216.34", NetworkPolicy{}, ""},
+		{"2001:db8::1", NetworkPolicy{}, ""},
+		{"127.0.0.1", NetworkPolicy{}, "loopback"},
+		{"127.1.2.3", NetworkPolicy{}, "loopback"},
+		{"::1", NetworkPolicy{}, "loopback"},
+		{"::ffff:127.0.0.1", NetworkPolicy{}, "loopback"},
+		{"127.0.0.1", NetworkPolicy{AllowLoopback: true}, ""},
+		{"0.0.0.0", NetworkPolicy{}, "unspecified"},
+		{"::", NetworkPolicy{}, "unspecified"},
+		{"169.254.1.1", NetworkPolicy{}, "link-local"},
+		{"fe80::1", NetworkPolicy{}, "link-local"},
+		{"169.254.1.1", NetworkPolicy{AllowLinkLocal: true}, ""},
+		{"169.254.169.254", NetworkPolicy{AllowLinkLocal: true, AllowLoopback: true}, "cloud metadata"},
+		{"169.254.169.254", NetworkPolicy{AllowMetadata: true}, ""},
+		{"::ffff:169.254.169.254", NetworkPolicy{}, "cloud metadata"},
+		{"64:ff9b::a9fe:a9fe", NetworkPolicy{}, "cloud metadata"}, // NAT64 of 169.254.169.254
+		{"fd00:ec2::254", NetworkPolicy{}, "cloud metadata"},
+		{"100.100.100.200", NetworkPolicy{}, "cloud metadata"},
+		{"224.0.0.1", NetworkPolicy{AllowLoopback: true, AllowLinkLocal: true}, "multicast"},
+		{"255.255.255.255", NetworkPolicy{}, "broadcast"},
+	} {
+		got := tt.policy.check(netip.MustParseAddr(tt.ip))
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("check(%s, %+v) = %q; want %q", tt.ip, tt.policy, got, tt.want)
+		}
+	}
+}
+
+func TestEndpointsOf(t *testing.T) {
+	schema := map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"host":  map[string]any{"type": "string", "x-weir-endpoint": true},
+			"port":  map[string]any{"type": "integer"},
+			"url":   map[string]any{"type": "string", "x-weir-endpoint": true},
+			"hosts": map[string]any{"type": "array", "x-weir-endpoint": true},
+			"note":  map[string]any{"type": "string"},
+			"replicas": map[string]any{"type": "array", "items": map[string]any{
+				"type": "object", "properties": map[string]any{"addr": map[string]any{"x-weir-endpoint": true}}}},
+			"extra": map[string]any{"type": "object", "additionalProperties": map[string]any{"x-weir-endpoint": true}},
+		},
+	}
+	config := `{
+		"host": "DB.Example.com.", "port": 5432, "note": "evil.example.com",
+		"url": "https://api.example.com:8443/v1?x=1",
+		"hosts": ["a.example.com:1", "[2001:db8::1]:5432", "b.example.com, c.example.com:3"],
+		"replicas": [{"addr": "10.0.0.7:5432"}, {"addr": "/var/run/postgresql"}],
+		"extra": {"k": "e.example.com"}
+	}`
+	got := endpointsOf(schema, json.RawMessage(config))
+	for _, tt := range []struct {
+		host string
+		port uint16
+		want bool
+	}{
+		{"db.example.com", 5432, true},
+		{"DB.EXAMPLE.COM.", 22, true}, // no port named: any
+		{"api.example.com", 8443, true},
+		{"api.example.com", 443, false},
+		{"a.example.com", 1, true},
+		{"2001:db8::1", 5432, true},
+		{"[2001:0db8::1]", 5432, true},
+		{"b.example.com", 9, true},
+		{"c.example.com", 3, true},
+		{"10.0.0.7", 5432, true},
+		{"e.example.com", 80, true},
+		{"evil.example.com", 443, false},
+		{"example.com", 443, false},
+		{"5432", 80, false},
+	} {
+		if ok := got.allows(tt.host, tt.port); ok != tt.want {
+			t.Errorf("allows(%s, %d) = %v; want %v (allowlist %s)", tt.host, tt.port, ok, tt.want, got)
+		}
+	}
+	if n := len(endpointsOf(schema, json.RawMessage(`{"note": "x"}`))); n != 0 {
+		t.Errorf("unmarked fields gave %d endpoints", n)
+	}
+}

@@ -1,0 +1,32 @@
+package host
+
+import "log/slog"
+
+// Options configure a Module. The zero value is usable.
+type Options struct {
+	Limits  Limits
+	Network NetworkPolicy
+	// CacheDir keeps compiled code across processes (wazero's compilation
+	// cache, keyed by the module's digest); "" keeps it in this process
+	// only. Modules with the same bytes share compiled code either way.
+	CacheDir string
+	// Logger receives the module's logs, stdout and stderr, tagged with
+	// the plugin's id; nil means slog.Default().
+	Logger *slog.Logger
+	// RootCAs (PEM) is what modules see as the system's certificate
+	// bundle (SSL_CERT_FILE), so TLS inside a module can verify servers;
+	// nil means this host's own bundle.
+	RootCAs []byte
+}
+
+func (o Options) withDefaults() Options {
+	o.Limits = o.Limits.withDefaults()
+	o.Network = o.Network.withDefaults()
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.RootCAs == nil {
+		o.RootCAs = systemRoots()
+	}
+	return o
+}

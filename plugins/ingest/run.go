@@ -1,0 +1,52 @@
+package ingest
+
+import (
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weir-dev/weir/plugins/sink"
+)
+
+// deps are what tests replace; zero values are the real ones.
+type deps struct {
+	tokenFile  string
+	retry      sink.Retry
+	tempDir    string
+	httpClient *http.Client
+}
+
+// ingestWith returns the runner of `weir ingest` over reg: it builds the
+// Marmot client, or the dry-run sink, and runs or destroys the pipeline.
+// Logs go to stderr; --dry-run's requests to stdout. SIGTERM (a deleted
+// Job pod) and SIGINT cancel the run, which completes the current
+// source's run as cancelled.
+func ingestWith(reg Registry, d deps) runner {
+	return func(cmd *cobra.Command, s settings) error {
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+		var out sink.Sink
+		if s.DryRun {
+			out = sink.NewDryRun(cmd.OutOrStdout())
+		} else {
+			c, err := sink.NewClient(sink.Options{
+				Host: s.Host, APIKey: s.APIKey, TokenFile: d.tokenFile,
+				HTTPClient: d.httpClient, Retry: d.retry, Logger: log,
+			})
+			if err != nil {
+				return err
+			}
+			out = c
+		}
+		r := &Runner{Registry: reg, Sink: out, Log: log, TempDir: d.tempDir}
+		if s.Destroy {
+			return r.Destroy(ctx, s.Pipeline)
+		}
+		return r.Run(ctx, s.Pipeline)
+	}
+}

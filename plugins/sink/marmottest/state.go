@@ -1,0 +1,186 @@
+package marmottest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/weir-dev/weir/plugins/model"
+)
+
+func (s *Server) findRun(id string) *Run {
+	for _, r := range s.runs {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *Server) start(c *checker, o *object) answer {
+	b := checkStart(c, o)
+	if b.pipeline == "" || b.source == "" {
+		return errorAnswer(http.StatusInternalServerError, "Failed to start run: invalid input: pipeline_name, source_name, and created_by are required")
+	}
+	for _, r := range s.runs {
+		if r.Status == "running" {
+			c.errf("order", "run %s (%s) is still running; the CLI completes a source's run before starting the next", r.ID, r.Source)
+		}
+	}
+	run := &Run{ID: fmt.Sprintf("run-%d", len(s.runs)+1), Pipeline: b.pipeline, Source: b.source, Status: "running", counts: map[string]int{}}
+	json.Unmarshal(o.vals["config"], &run.Config)
+	s.runs = append(s.runs, run)
+	return answer{status: http.StatusOK, body: map[string]any{
+		"id": "db-" + run.ID, "pipeline_name": run.Pipeline, "source_name": run.Source, "run_id": run.ID,
+		"status": "running", "started_at": time.Now().UTC().Format(time.RFC3339Nano), "config": run.Config, "created_by": "admin",
+	}}
+}
+
+func (s *Server) batch(c *checker, o *object, raw []byte) answer {
+	b := checkBatch(c, o)
+	run := s.findRun(b.runID)
+	switch {
+	case run == nil:
+		c.errf("run_id", "unknown run %q", b.runID)
+		return errorAnswer(http.StatusInternalServerError, "Failed to process entities: getting run: run not found")
+	case run.Status != "running":
+		c.errf("order", "batch for run %s, which is %s", run.ID, run.Status)
+	case run.Batches > 0 && !bytes.Equal(run.lastBatch, raw):
+		c.errf("order", "a second, different batch for run %s: Marmot computes stale deletion per batch, so the batches delete each other's assets (§6)", run.ID)
+	}
+	if b.pipeline != run.Pipeline || b.source != run.Source {
+		c.errf("body", "pipeline_name/source_name %s/%s differ from the run's %s/%s", b.pipeline, b.source, run.Pipeline, run.Source)
+	}
+	if b.crash {
+		return answer{reset: true}
+	}
+	run.Batches++
+	run.lastBatch = raw
+	k := key{run.Pipeline, run.Source}
+	baseline := s.baselines[k]
+
+	run.Assets, run.FailedAssets, run.counts = nil, 0, map[string]int{}
+	var results []map[string]any
+	sent := map[string]bool{}
+	for _, a := range b.assets {
+		mrn := model.MRN(a.typ, a.provider, a.name)
+		sent[mrn] = true
+		run.Assets = append(run.Assets, mrn)
+		canon := canonical(a.raw)
+		status := "created"
+		res := map[string]any{"name": a.name, "type": a.typ, "provider": a.provider, "mrn": mrn, "asset": a.raw}
+		stored, exists := s.catalog[mrn]
+		switch {
+		case s.opts.AssetError != nil && s.opts.AssetError(a.name, a.typ) != "":
+			status = "failed"
+			res["error"] = s.opts.AssetError(a.name, a.typ)
+			run.FailedAssets++
+		case exists && slices.Contains(baseline, mrn) && stored == canon:
+			status = "unchanged"
+		case exists:
+			status = "updated"
+		}
+		if status != "failed" {
+			s.catalog[mrn] = canon
+		}
+		res["status"] = status
+		run.counts[status]++
+		results = append(results, res)
+	}
+	var stale []string
+	for _, mrn := range baseline {
+		if !sent[mrn] && !slices.Contains(stale, mrn) {
+			stale = append(stale, mrn)
+			delete(s.catalog, mrn)
+		}
+	}
+	run.stale = len(stale)
+	lineage := []map[string]any{}
+	for _, e := range b.lineage {
+		status := "created"
+		_, src := s.catalog[e.source]
+		_, dst := s.catalog[e.target]
+		if !src || !dst {
+			status = "failed"
+		}
+		lineage = append(lineage, map[string]any{"source": e.source, "target": e.target, "type": e.typ, "status": status})
+		run.counts["lineage_"+status]++
+	}
+	docs := []map[string]any{}
+	for _, d := range b.docs {
+		docs = append(docs, map[string]any{"asset_mrn": d.mrn, "type": d.typ, "status": "created"})
+	}
+	run.Lineage, run.Documentation = len(b.lineage), len(b.docs)
+	resp := map[string]any{"assets": results, "lineage": lineage, "documentation": docs}
+	if len(stale) > 0 {
+		resp["stale_entities_removed"] = stale
+	}
+	return answer{status: http.StatusOK, body: resp}
+}
+
+func (s *Server) complete(c *checker, o *object) answer {
+	b := checkComplete(c, o)
+	run := s.findRun(b.runID)
+	if run == nil {
+		c.errf("run_id", "unknown run %q", b.runID)
+		return errorAnswer(http.StatusInternalServerError, "Failed to complete run: getting run: run not found")
+	}
+	if run.Status != "running" {
+		return errorAnswer(http.StatusInternalServerError, "Failed to complete run: invalid status transition: cannot complete run with status "+run.Status)
+	}
+	if run.FailedAssets > 0 && b.status == "completed" {
+		c.errf("status", "completed although %d assets failed; the run must fail", run.FailedAssets)
+	}
+	switch {
+	case b.summary == nil && b.status == "completed":
+		c.errf("summary", "null for a completed run")
+	case b.summary != nil:
+		want := map[string]int64{
+			"assets_created": int64(run.counts["created"]), "assets_updated": int64(run.counts["updated"]),
+			"assets_deleted": int64(run.stale), "lineage_created": int64(run.counts["lineage_created"]),
+			"lineage_updated": 0, "documentation_added": int64(run.Documentation),
+			"errors_count": int64(run.FailedAssets), "total_entities": int64(len(run.Assets) + run.Lineage + run.Documentation),
+		}
+		for k, v := range want {
+			if got, ok := b.summary[k]; ok && got != v {
+				c.errf("summary."+k, "is %d, the batch's results say %d", got, v)
+			}
+		}
+	}
+	run.Status, run.Summary, run.Error = b.status, b.summary, b.errMsg
+	if b.status == "completed" && run.Batches > 0 {
+		s.baselines[key{run.Pipeline, run.Source}] = slices.Clone(run.Assets)
+	}
+	return answer{status: http.StatusOK, body: map[string]string{"status": b.status}}
+}
+
+func (s *Server) destroy(pipeline string) answer {
+	deleted := []string{}
+	for k, mrns := range s.baselines {
+		if k.pipeline != pipeline {
+			continue
+		}
+		for _, mrn := range mrns {
+			if _, ok := s.catalog[mrn]; ok {
+				delete(s.catalog, mrn)
+				deleted = append(deleted, mrn)
+			}
+		}
+		delete(s.baselines, k)
+	}
+	slices.Sort(deleted)
+	return answer{status: http.StatusOK, body: map[string]any{
+		"assets_deleted": len(deleted), "lineage_deleted": 0, "documentation_deleted": 0, "deleted_entity_mrns": deleted,
+	}}
+}
+
+// canonical re-encodes JSON with sorted keys, to compare assets.
+func canonical(raw json.RawMessage) string {
+	var v any
+	json.Unmarshal(raw, &v)
+	out, _ := json.Marshal(v)
+	return string(out)
+}
