@@ -16,7 +16,7 @@ help: ## List targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 # Built-in sources are wasm modules embedded in weir (plugins/builtin).
-BUILTIN_WASM := plugins/builtin/wasm/postgresql.wasm
+BUILTIN_WASM := plugins/builtin/wasm/postgresql.wasm plugins/builtin/wasm/postgresql.json
 PLUGIN_SRC := $(shell find plugins/sdk plugins/model plugins/source plugins/sources -name '*.go' -not -name '*_test.go' 2>/dev/null)
 
 .PHONY: plugins
@@ -24,6 +24,11 @@ plugins: $(BUILTIN_WASM) ## Build the built-in source modules (wasm).
 
 plugins/builtin/wasm/%.wasm: $(PLUGIN_SRC)
 	GOOS=wasip1 GOARCH=wasm go build -trimpath -ldflags '-s -w' -buildmode=c-shared -o $@ ./plugins/sources/$*/plugin
+
+# The module's own description, so the operator knows its config schema
+# without compiling it.
+plugins/builtin/wasm/%.json: plugins/builtin/wasm/%.wasm
+	go run ./plugins/builtin/describe $< > $@.tmp && mv $@.tmp $@
 
 .PHONY: build
 build: plugins ## Build bin/weir.
@@ -81,10 +86,18 @@ test-e2e: build ## e2e on a kwok cluster with the real kubectl.
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir go test -count=1 -tags e2e -timeout 20m ./test/e2e/... -ginkgo.v
 
 .PHONY: bench
-bench: build ## Go benchmarks, then 1,000 Runs and the webhook latency (on vs off) on kwok.
+bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, then the PostgreSQL source as wasm vs native.
 	mkdir -p bin
 	go test -run '^$$' -bench . -benchmem -count 5 ./operator/... ./policies/... ./webhooks/... | tee bin/bench-go.txt
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
+	$(MAKE) bench-plugins
+
+# On a throwaway PostgreSQL of 2,000 tables x 20 columns, each variant a
+# fresh process (test/bench/plugins). Figures are reported, never asserted.
+.PHONY: bench-plugins
+bench-plugins: build ## The PostgreSQL source: wasm vs native, cold compile vs cached start, assets/s into a fake Marmot.
+	go build -o bin/bench-plugins ./test/bench/plugins
+	bin/bench-plugins -weir bin/weir | tee bin/bench-plugins.txt
 
 .PHONY: cluster-up
 cluster-up: ## Start a local kwok cluster with one fake node.

@@ -82,6 +82,27 @@ var _ = Describe("Run admission", func() {
 		Expect(err).To(MatchError(ContainSubstring("(policy runs.literal-secret)")))
 	})
 
+	It("checks each source's config against the schema its module publishes", func() {
+		typo := goodRun("typo", ns)
+		typo.Spec.Runs[0].Raw = []byte(`{"postgresql": {"hots": "db.example.com", "user": "reader"}}`)
+		err := k8s.Create(ctx, typo)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(And(
+			ContainSubstring("- spec.runs[0].postgresql.hots: not a setting of the postgresql source"),
+			ContainSubstring("- spec.runs[0].postgresql.host: required by the postgresql source"),
+			ContainSubstring("(policy runs.source-config)"),
+		))
+
+		unknown := goodRun("unknown", ns)
+		unknown.Spec.Runs[0].Raw = []byte(`{"postgressql": {"host": "db"}}`)
+		Expect(k8s.Create(ctx, unknown)).To(MatchError(ContainSubstring(
+			`spec.runs[0].postgressql: unknown source "postgressql"; known sources: postgresql`)))
+
+		ref := goodRun("port-by-reference", ns)
+		ref.Spec.Runs[0].Raw = []byte(`{"postgresql": {"host": "db", "user": "reader", "password": "${PG_PASSWORD}", "port": "${PG_PORT}"}}`)
+		Expect(k8s.Create(ctx, ref, client.DryRunAll)).To(Succeed(), "a ${VAR} is expanded in the pod, not judged here")
+	})
+
 	It("holds back a Run the policies deny that got in without the webhook, until it is fixed", func() {
 		// weir-system is outside the webhooks' namespaceSelector.
 		run := runWithPassword("sneaked-in", weirNamespace, "hunter2")

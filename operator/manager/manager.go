@@ -4,6 +4,9 @@ package manager
 import (
 	"context"
 	"fmt"
+	"log/slog"
+
+	"github.com/go-logr/logr"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,10 +22,13 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/catalog"
 	"github.com/weir-dev/weir/operator/policies"
 	"github.com/weir-dev/weir/operator/runs"
+	"github.com/weir-dev/weir/operator/sourceplugins"
 	"github.com/weir-dev/weir/policies/engine"
 	"github.com/weir-dev/weir/webhooks"
 )
@@ -40,6 +46,15 @@ type Config struct {
 	// DefaultPolicies loads Weir's embedded Rego bundle.
 	DefaultPolicies bool
 	Webhooks        WebhookConfig
+	Plugins         PluginConfig
+}
+
+// PluginConfig is how SourcePlugin modules are fetched.
+type PluginConfig struct {
+	// CacheDir keeps verified modules by digest; "" keeps none on disk.
+	CacheDir string
+	// CAFile is a PEM bundle trusted besides the system's roots.
+	CAFile string
 }
 
 // WebhookConfig is how the admission webhooks are served.
@@ -63,6 +78,7 @@ func Scheme() *runtime.Scheme {
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(runsv1.AddToScheme(s))
 	utilruntime.Must(policiesv1.AddToScheme(s))
+	utilruntime.Must(pluginsv1.AddToScheme(s))
 	return s
 }
 
@@ -108,6 +124,20 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	loader, err := policies.Setup(mgr, policies.Options{Engine: eng, DefaultEnabled: cfg.DefaultPolicies})
 	if err != nil {
 		return nil, fmt.Errorf("policy loader: %w", err)
+	}
+	// data.sources for the policies: which sources exist, with their schemas.
+	sources, err := catalog.New(loader)
+	if err != nil {
+		return nil, fmt.Errorf("source catalog: %w", err)
+	}
+	if err := sources.Publish(ctx); err != nil {
+		return nil, fmt.Errorf("source catalog: %w", err)
+	}
+	if err := sourceplugins.Setup(mgr, sourceplugins.Options{
+		CacheDir: cfg.Plugins.CacheDir, CAFile: cfg.Plugins.CAFile, OnReady: sources.SetPlugins,
+		Logger: slog.New(logr.ToSlogHandler(mgr.GetLogger().WithName("sourceplugins"))),
+	}); err != nil {
+		return nil, err
 	}
 	runsCtrl := &runs.Reconciler{Client: mgr.GetClient(), Options: cfg.Runs, Policies: eng,
 		MaxConcurrentReconciles: workers}

@@ -25,6 +25,9 @@ type Loader struct {
 	revision engine.Revision
 	onChange []func(engine.Revision)
 	exported exported
+	// sources is data.sources in every bundle: the config schema of each
+	// source id Weir knows (SetSources).
+	sources map[string]any
 }
 
 // bundleState is what the loader knows of one PolicyBundle.
@@ -132,6 +135,28 @@ func (l *Loader) sync(ctx context.Context, items []policiesv1.PolicyBundle, pres
 	return reports, nil
 }
 
+// SetSources makes sources data.sources for every bundle and reloads:
+// a map from source id to {"schema": <JSON Schema of its config>,
+// "builtin": bool}, so policies can check a Run's runs[] against the
+// schema of the source it names. Weir owns data.sources: a bundle's own
+// data under that key is replaced.
+func (l *Loader) SetSources(ctx context.Context, sources map[string]any) error {
+	l.mu.Lock()
+	l.sources = sources
+	l.mu.Unlock()
+	_, err := l.sync(ctx, nil, false)
+	return err
+}
+
+// withSources is b with data.sources set, leaving b's own map unchanged.
+func withSources(b engine.Bundle, sources map[string]any) engine.Bundle {
+	data := make(map[string]any, len(b.Data)+1)
+	maps.Copy(data, b.Data)
+	data["sources"] = sources
+	b.Data = data
+	return b
+}
+
 // Check compiles pb as the loader would load it (the bundle named
 // "default" merged into the embedded one) and changes nothing, so the
 // validating webhook can refuse what would not load. Problems come as an
@@ -218,6 +243,11 @@ func (l *Loader) load(ctx context.Context) (engine.Revision, error) {
 		if st := l.bundles[name]; name != policiesv1.DefaultBundleName && st.good != nil {
 			bundles = append(bundles, *st.good)
 			revs[name] = st.goodRev
+		}
+	}
+	if l.sources != nil {
+		for i := range bundles {
+			bundles[i] = withSources(bundles[i], l.sources)
 		}
 	}
 	rev, err := l.engine.Load(ctx, bundles...)

@@ -58,9 +58,9 @@ metadata: {name: scalar}
 spec: {runs: ["postgresql"]}`, "spec.runs[0]"),
 		Entry("an unknown concurrency policy", `
 metadata: {name: policy}
-spec: {concurrencyPolicy: Sometimes, runs: [{postgresql: {host: db}}]}`, "spec.concurrencyPolicy"),
+spec: {concurrencyPolicy: Sometimes, runs: [{postgresql: {host: db, user: u}}]}`, "spec.concurrencyPolicy"),
 		Entry("a negative backoff limit", `
 metadata: {name: backoff}
-spec: {backoffLimit: -1, runs: [{postgresql: {host: db}}]}`, "spec.backoffLimit"),
+spec: {backoffLimit: -1, runs: [{postgresql: {host: db, user: u}}]}`, "spec.backoffLimit"),
 	)
 })

@@ -66,7 +66,7 @@ func BenchmarkRenderPipeline(b *testing.B) {
 	run := benchRun("")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := RenderPipeline(run); err != nil {
+		if _, err := RenderPipeline(run, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -77,7 +77,7 @@ func BenchmarkConfigMap(b *testing.B) {
 	run := benchRun("")
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := RenderPipeline(run)
+		p, err := RenderPipeline(run, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func BenchmarkObserveJobs(b *testing.B) {
 
 func configHashOf(b *testing.B, run *runsv1.Run) string {
 	b.Helper()
-	p, err := RenderPipeline(run)
+	p, err := RenderPipeline(run, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,6 +27,7 @@ spec:
   - postgresql:
       host: db.example.com
       port: 5432
+      user: reader
 `
 
 func expectOwnedByRun(obj client.Object, run *runsv1.Run) {
@@ -62,7 +63,7 @@ var _ = Describe("Run children", func() {
 		Expect(cm.Data["pipeline.yaml"]).To(MatchYAML(`
 name: once
 runs:
-- postgresql: {host: db.example.com, port: 5432}`))
+- postgresql: {host: db.example.com, port: 5432, user: reader}`))
 
 		job := getJob(ns, "once")
 		expectOwnedByRun(job, run)
@@ -98,7 +99,7 @@ spec:
   failedJobsHistoryLimit: 2
   activeDeadlineSeconds: 600
   serviceAccountName: pg-reader
-  runs: [{postgresql: {host: db}}]`)
+  runs: [{postgresql: {host: db, user: u}}]`)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 		cj := getCronJob(ns, "nightly")
 		expectOwnedByRun(cj, run)
@@ -126,7 +127,7 @@ spec:
 
 		Eventually(func(g Gomega) {
 			r := getRun(ns, "once")(g)
-			r.Spec.Runs[0].Raw = []byte(`{"postgresql":{"host":"db2.example.com"}}`)
+			r.Spec.Runs[0].Raw = []byte(`{"postgresql":{"host":"db2.example.com","user":"u"}}`)
 			g.Expect(k8s.Update(ctx, r)).To(Succeed())
 		}, timeout, interval).Should(Succeed())
 
@@ -170,7 +171,7 @@ spec:
 		// The policies do not judge label syntax; the API server does, on the Job.
 		run := runFromYAML(ns, `
 metadata: {name: badlabel}
-spec: {podLabels: {"not a label": "x"}, runs: [{postgresql: {host: db}}]}`)
+spec: {podLabels: {"not a label": "x"}, runs: [{postgresql: {host: db, user: u}}]}`)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 		Eventually(func(g Gomega) {
 			c := readyOf(getRun(ns, "badlabel")(g))
@@ -186,7 +187,7 @@ spec: {podLabels: {"not a label": "x"}, runs: [{postgresql: {host: db}}]}`)
 		Expect(k8s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metaNamed(ns, "taken-config"), Data: map[string]string{"keep": "me"}})).To(Succeed())
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: taken}
-spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		Eventually(func(g Gomega) {
 			c := readyOf(getRun(ns, "taken")(g))
 			g.Expect(c).NotTo(BeNil())
@@ -201,7 +202,7 @@ var _ = Describe("Ingest service account", func() {
 		ns := newNamespace()
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: sa-default}
-spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		Eventually(func() error {
 			return k8s.Get(ctx, key(ns, runOptions.IngestServiceAccount), &corev1.ServiceAccount{})
 		}, timeout, interval).Should(Succeed())
@@ -211,7 +212,7 @@ spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
 		ns := newNamespace()
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: sa-own}
-spec: {serviceAccountName: mine, runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+spec: {serviceAccountName: mine, runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		getJob(ns, "sa-own")
 		Consistently(func() error {
 			return k8s.Get(ctx, key(ns, runOptions.IngestServiceAccount), &corev1.ServiceAccount{})

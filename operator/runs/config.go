@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"sigs.k8s.io/yaml"
 
@@ -19,11 +20,31 @@ const ConfigMountPath = "/config"
 // ConfigMapName is the name of a Run's pipeline ConfigMap.
 func ConfigMapName(run *runsv1.Run) string { return run.Name + "-config" }
 
+// PluginRef is where a Job pod fetches the module of a SourcePlugin, and
+// the only bytes it accepts: an entry of pipeline.yaml's plugins map,
+// which `weir ingest` reads and `marmot ingest` ignores.
+type PluginRef struct {
+	URL    string        `json:"url"`
+	SHA256 string        `json:"sha256"`
+	Limits *PluginLimits `json:"limits,omitempty"`
+}
+
+// PluginLimits are a SourcePlugin's limits in pipeline.yaml: byte counts
+// as integers, durations in Go's syntax (1m30s). Unset: the host default.
+type PluginLimits struct {
+	Memory      int64  `json:"memory,omitempty"`
+	CallTimeout string `json:"callTimeout,omitempty"`
+	RunTimeout  string `json:"runTimeout,omitempty"`
+	OutputBytes int64  `json:"outputBytes,omitempty"`
+}
+
 // RenderPipeline renders the `marmot ingest` pipeline file of a Run: its name
-// and its runs, verbatim. ${VAR} references are kept as text, so credentials
-// stay in Secrets and are expanded only inside the pod. Every entry that
-// cannot be rendered is reported; none is dropped.
-func RenderPipeline(run *runsv1.Run) ([]byte, error) {
+// and its runs, verbatim, and under plugins the modules of the SourcePlugins
+// they use (none: no plugins key, so the file is the one Marmot would run).
+// ${VAR} references are kept as text, so credentials stay in Secrets and are
+// expanded only inside the pod. Every entry that cannot be rendered is
+// reported; none is dropped.
+func RenderPipeline(run *runsv1.Run, plugins map[string]PluginRef) ([]byte, error) {
 	if len(run.Spec.Runs) == 0 {
 		return nil, fmt.Errorf("spec.runs: at least one source is required")
 	}
@@ -42,13 +63,40 @@ func RenderPipeline(run *runsv1.Run) ([]byte, error) {
 		return nil, fmt.Errorf("%s", joinLines(errs))
 	}
 	doc, err := json.Marshal(struct {
-		Name string            `json:"name"`
-		Runs []json.RawMessage `json:"runs"`
-	}{run.Name, entries})
+		Name    string               `json:"name"`
+		Runs    []json.RawMessage    `json:"runs"`
+		Plugins map[string]PluginRef `json:"plugins,omitempty"`
+	}{run.Name, entries, plugins})
 	if err != nil {
 		return nil, fmt.Errorf("spec.runs: %w", err)
 	}
 	return yaml.JSONToYAML(doc)
+}
+
+// SourceIDs lists the source ids a Run's runs[] entries name (each entry's
+// keys), once each, in order. Entries that are not objects are skipped:
+// RenderPipeline reports them.
+func SourceIDs(run *runsv1.Run) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range run.Spec.Runs {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(r.Raw, &obj) != nil {
+			continue
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !seen[k] {
+				seen[k] = true
+				ids = append(ids, k)
+			}
+		}
+	}
+	return ids
 }
 
 func joinLines(s []string) string {

@@ -1,6 +1,7 @@
 package runs_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func runWith(raws ...string) *runsv1.Run {
 func TestRenderPipelineKeepsEveryEntryAndReferences(t *testing.T) {
 	out, err := runs.RenderPipeline(runWith(
 		`{"postgresql":{"host":"db","password":"${PG_PASSWORD}"}}`,
-		`{"s3":{"bucket":"b"}}`))
+		`{"s3":{"bucket":"b"}}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +42,44 @@ func TestRenderPipelineKeepsEveryEntryAndReferences(t *testing.T) {
 	if pg["password"] != "${PG_PASSWORD}" {
 		t.Fatalf("the ${VAR} reference must stay as text, got %v", pg["password"])
 	}
+	if contains(string(out), "plugins") {
+		t.Fatalf("a Run without SourcePlugins got a plugins key:\n%s", out)
+	}
+}
+
+func TestRenderPipelineAddsPlugins(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
+	out, err := runs.RenderPipeline(runWith(`{"good":{"host":"db"}}`, `{"postgresql":{"host":"db"}}`), map[string]runs.PluginRef{
+		"good": {URL: "https://plugins.example.com/good.wasm", SHA256: sum,
+			Limits: &runs.PluginLimits{Memory: 128 << 20, CallTimeout: "30s"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Name    string                    `json:"name"`
+		Runs    []map[string]any          `json:"runs"`
+		Plugins map[string]map[string]any `json:"plugins"`
+	}
+	if err := yaml.UnmarshalStrict(out, &doc); err != nil {
+		t.Fatalf("rendered pipeline: %v\n%s", err, out)
+	}
+	want := map[string]any{"url": "https://plugins.example.com/good.wasm", "sha256": sum,
+		"limits": map[string]any{"memory": float64(128 << 20), "callTimeout": "30s"}}
+	if len(doc.Plugins) != 1 || !reflect.DeepEqual(doc.Plugins["good"], want) || len(doc.Runs) != 2 {
+		t.Fatalf("plugins = %v, want good: %v\n%s", doc.Plugins, want, out)
+	}
+}
+
+func TestSourceIDs(t *testing.T) {
+	got := runs.SourceIDs(runWith(`{"postgresql":{}}`, `"bad"`, `{"good":{},"b":{}}`, `{"postgresql":{}}`))
+	if want := []string{"postgresql", "b", "good"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("SourceIDs = %q, want %q", got, want)
+	}
 }
 
 func TestRenderPipelineNamesEveryBadEntry(t *testing.T) {
-	_, err := runs.RenderPipeline(runWith(`{"postgresql":{}}`, `"postgresql"`, `[1]`))
+	_, err := runs.RenderPipeline(runWith(`{"postgresql":{}}`, `"postgresql"`, `[1]`), nil)
 	if err == nil {
 		t.Fatal("want an error for entries that are not objects")
 	}
@@ -59,7 +94,7 @@ func TestRenderPipelineNamesEveryBadEntry(t *testing.T) {
 }
 
 func TestRenderPipelineNeedsASource(t *testing.T) {
-	if _, err := runs.RenderPipeline(runWith()); err == nil || !contains(err.Error(), "spec.runs") {
+	if _, err := runs.RenderPipeline(runWith(), nil); err == nil || !contains(err.Error(), "spec.runs") {
 		t.Fatalf("want an error naming spec.runs, got %v", err)
 	}
 }

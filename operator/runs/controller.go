@@ -132,7 +132,11 @@ func (r *Reconciler) ensureFinalizer(ctx context.Context, run *runsv1.Run) error
 // reconcileChildren makes the ConfigMap and the Job or CronJob match the
 // spec. It returns the config digest and the one-off Job now in place.
 func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (string, *batchv1.Job, error) {
-	pipeline, err := RenderPipeline(run)
+	plugins, err := r.resolvePlugins(ctx, run)
+	if err != nil {
+		return "", nil, err
+	}
+	pipeline, err := RenderPipeline(run, plugins)
 	if err != nil {
 		return "", nil, errInvalid{err}
 	}
@@ -338,7 +342,10 @@ func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *
 		reason := "ReconcileError"
 		var inv errInvalid
 		var denied errDenied
+		var unknown *unknownSourcesError
 		switch {
+		case errors.As(reconcileErr, &inv) && errors.As(inv.error, &unknown):
+			reason = ReasonUnknownSource
 		case errors.As(reconcileErr, &inv):
 			reason = ReasonInvalidConfig
 		case errors.As(reconcileErr, &denied):

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 )
 
@@ -28,6 +29,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder("weir-runs")
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &runsv1.Run{}, pluginSourcesIndex,
+		func(o client.Object) []string { return pluginIDs(o.(*runsv1.Run)) }); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("run").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
@@ -35,6 +40,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.ConfigMap{}).
 		Owns(&batchv1.CronJob{}).
 		Watches(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(runOfJob)).
+		// A Run naming a SourcePlugin's id renders its module, or waits for it.
+		Watches(&pluginsv1.SourcePlugin{}, handler.EnqueueRequestsFromMapFunc(r.runsNamingPlugin),
+			builder.WithPredicates(pluginChanged)).
 		WatchesRawSource(r.policySource()).
 		Complete(r)
 }

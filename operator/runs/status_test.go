@@ -21,7 +21,7 @@ var _ = Describe("Run status", func() {
 	It("follows the Job: Idle or Running, then Succeeded with the Job's real completion time", func() {
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: st}
-spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		job := getJob(ns, "st")
 		Eventually(getRun(ns, "st")).WithTimeout(timeout).Should(HaveField("Status.Phase", runsv1.PhaseRunning))
 
@@ -51,7 +51,7 @@ spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
 	It("reports a failed Job as Failed with Ready=False and the Job's reason", func() {
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: bad}
-spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		job := getJob(ns, "bad")
 		finishJob(job, false, time.Now().Add(-time.Minute), time.Now())
 		Eventually(func(g Gomega) {
@@ -68,7 +68,7 @@ spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
 	It("suspends and resumes a scheduled Run", func() {
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: sus}
-spec: {schedule: "@hourly", suspend: true, runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+spec: {schedule: "@hourly", suspend: true, runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		Eventually(func(g Gomega) {
 			g.Expect(getCronJob(ns, "sus").Spec.Suspend).To(Equal(ptr.To(true)))
 			g.Expect(getRun(ns, "sus")(g).Status.Phase).To(Equal(runsv1.PhaseSuspended))
@@ -88,10 +88,10 @@ spec: {schedule: "@hourly", suspend: true, runs: [{postgresql: {host: db}}]}`)))
 	It("makes no API write when an unchanged Run is reconciled again", func() {
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: steady}
-spec: {schedule: "@hourly", runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+spec: {schedule: "@hourly", runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: steady-once}
-spec: {runs: [{postgresql: {host: db}}]}`))).To(Succeed())
+spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		Eventually(getRun(ns, "steady")).WithTimeout(timeout).Should(HaveField("Status.Phase", runsv1.PhaseScheduled))
 		Eventually(getRun(ns, "steady-once")).WithTimeout(timeout).Should(HaveField("Status.Phase", runsv1.PhaseRunning))
 		time.Sleep(time.Second) // let the cache see the controller's own writes

@@ -22,6 +22,7 @@ import (
 
 	"github.com/weir-dev/weir/operator/manager"
 	"github.com/weir-dev/weir/operator/runs"
+	"github.com/weir-dev/weir/plugins/fetch/fetchtest"
 )
 
 // The suite runs the real kube-apiserver and etcd (KUBEBUILDER_ASSETS, set by
@@ -32,7 +33,8 @@ var (
 	cancel     context.CancelFunc
 	testEnv    *envtest.Environment
 	mgr        ctrl.Manager
-	writes     atomic.Int64 // API writes made by the manager
+	writes     atomic.Int64      // API writes made by the manager
+	modules    *fetchtest.Server // serves SourcePlugin modules over HTTPS
 	runOptions = runs.Options{
 		Image:                "ghcr.io/weir-dev/weir:test",
 		MarmotURL:            "http://marmot.test:8080",
@@ -63,8 +65,10 @@ var _ = BeforeSuite(func() {
 
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countWrites{rt} })
+	modules = fetchtest.NewServer(GinkgoT())
 	mgr, err = manager.New(ctx, mgrCfg, manager.Config{
 		Runs:                   runOptions,
+		Plugins:                manager.PluginConfig{CAFile: modules.CAFile},
 		DefaultPolicies:        true,
 		MetricsBindAddress:     "0",
 		HealthProbeBindAddress: "0",

@@ -68,7 +68,9 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, run *runsv1.Run) (ctrl
 // runTeardown makes sure the teardown Job exists and reports where it stands.
 func (r *Reconciler) runTeardown(ctx context.Context, run *runsv1.Run) (metav1.Condition, bool, error) {
 	cond := metav1.Condition{Type: runsv1.ConditionTeardown, ObservedGeneration: run.Generation}
-	pipeline, err := RenderPipeline(run)
+	// Destroying runs no source, so the plugins are not rendered: a Run
+	// naming a SourcePlugin that is gone can still be torn down.
+	pipeline, err := RenderPipeline(run, nil)
 	if err != nil {
 		cond.Status, cond.Reason = metav1.ConditionFalse, ReasonTeardownFailed
 		cond.Message = fmt.Sprintf("cannot render the pipeline to tear it down: %v. %s", err, forceHint(run))

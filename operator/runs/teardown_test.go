@@ -30,7 +30,7 @@ var _ = Describe("Teardown on delete", func() {
 	It("runs weir ingest --destroy and lets the Run go when it succeeds", func() {
 		run := create(`
 metadata: {name: gone}
-spec: {schedule: "@daily", runs: [{postgresql: {host: db}}]}`)
+spec: {schedule: "@daily", runs: [{postgresql: {host: db, user: u}}]}`)
 		getCronJob(ns, "gone")
 		Expect(k8s.Delete(ctx, run)).To(Succeed())
 
@@ -50,7 +50,7 @@ spec: {schedule: "@daily", runs: [{postgresql: {host: db}}]}`)
 	It("keeps the Run when teardown fails, says why and how to force it", func() {
 		run := create(`
 metadata: {name: stuck}
-spec: {runs: [{postgresql: {host: db}}]}`)
+spec: {runs: [{postgresql: {host: db, user: u}}]}`)
 		Expect(k8s.Delete(ctx, run)).To(Succeed())
 		job := getJob(ns, "stuck-teardown")
 		finishJob(job, false, time.Now().Add(-time.Minute), time.Now())
@@ -81,7 +81,7 @@ spec: {runs: [{postgresql: {host: db}}]}`)
 	It("with teardownOnDelete false keeps no finalizer and runs no teardown", func() {
 		run := runFromYAML(ns, `
 metadata: {name: keep}
-spec: {teardownOnDelete: false, runs: [{postgresql: {host: db}}]}`)
+spec: {teardownOnDelete: false, runs: [{postgresql: {host: db, user: u}}]}`)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 		getJob(ns, "keep")
 		Expect(getRun(ns, "keep")(Default).Finalizers).To(BeEmpty())
@@ -94,7 +94,7 @@ spec: {teardownOnDelete: false, runs: [{postgresql: {host: db}}]}`)
 	It("drops the finalizer when teardownOnDelete is switched off", func() {
 		create(`
 metadata: {name: flip}
-spec: {runs: [{postgresql: {host: db}}]}`)
+spec: {runs: [{postgresql: {host: db, user: u}}]}`)
 		Eventually(func(g Gomega) {
 			r := getRun(ns, "flip")(g)
 			r.Spec.TeardownOnDelete = new(bool)

@@ -50,9 +50,9 @@ var _ = Describe("Manual trigger", func() {
 		},
 		Entry("scheduled Run", `
 metadata: {name: sched}
-spec: {schedule: "0 */6 * * *", runs: [{postgresql: {host: db}}]}`),
+spec: {schedule: "0 */6 * * *", runs: [{postgresql: {host: db, user: u}}]}`),
 		Entry("Run without a schedule", `
 metadata: {name: plain}
-spec: {runs: [{postgresql: {host: db}}]}`),
+spec: {runs: [{postgresql: {host: db, user: u}}]}`),
 	)
 })

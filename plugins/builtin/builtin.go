@@ -6,10 +6,14 @@ package builtin
 
 import (
 	"embed"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/weir-dev/weir/plugins/model"
 )
 
 //go:embed wasm
@@ -32,4 +36,18 @@ func IDs() []string {
 func Module(id string) ([]byte, bool) {
 	b, err := modules.ReadFile(path.Join("wasm", id+".wasm"))
 	return b, err == nil
+}
+
+// Description returns the description the built-in module id gave of
+// itself when it was built (make plugins), without compiling the module.
+func Description(id string) (model.Description, error) {
+	b, err := modules.ReadFile(path.Join("wasm", id+".json"))
+	if err != nil {
+		return model.Description{}, fmt.Errorf("built-in source %q has no description in this binary: run make plugins", id)
+	}
+	var d model.Description
+	if err := json.Unmarshal(b, &d); err != nil {
+		return model.Description{}, fmt.Errorf("built-in source %q: description: %w", id, err)
+	}
+	return d, nil
 }

@@ -37,7 +37,14 @@ func NewCommand() *cobra.Command {
 // sources of reg. Its flags match `marmot ingest`, so a Marmot pipeline
 // command line runs unchanged.
 func NewCommandWithRegistry(reg Registry) *cobra.Command {
-	return newCommand(os.LookupEnv, ingestWith(reg, deps{}))
+	return NewCommandWithPlugins(reg, nil)
+}
+
+// NewCommandWithPlugins is NewCommandWithRegistry where a pipeline file's
+// plugins (the SourcePlugins its Run uses) become sources too, made by
+// load. They cannot replace a source of reg.
+func NewCommandWithPlugins(reg Registry, load PluginLoader) *cobra.Command {
+	return newCommand(os.LookupEnv, ingestWith(reg, deps{plugins: load}))
 }
 
 func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {

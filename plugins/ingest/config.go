@@ -13,10 +13,12 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Pipeline is a pipeline file: a name and the sources it runs, in order.
+// Pipeline is a pipeline file: a name, the sources it runs, in order, and
+// where the modules of the sources that are not built in come from.
 type Pipeline struct {
-	Name string
-	Runs []SourceRun
+	Name    string
+	Runs    []SourceRun
+	Plugins map[string]Plugin
 }
 
 // SourceRun is one runs[] entry: the source it names and that source's
@@ -71,8 +73,8 @@ func decode(doc any, lookup func(string) (string, bool)) (*Pipeline, []error) {
 	}
 	var errs []error
 	for _, k := range sortedKeys(top) {
-		if k != "name" && k != "runs" {
-			errs = append(errs, fieldError(child("", k), "unknown field; a pipeline file has only name and runs"))
+		if k != "name" && k != "runs" && k != "plugins" {
+			errs = append(errs, fieldError(child("", k), "unknown field; a pipeline file has only name, runs and plugins"))
 		}
 	}
 	name, err := decodeName(top["name"])
@@ -81,10 +83,12 @@ func decode(doc any, lookup func(string) (string, bool)) (*Pipeline, []error) {
 	}
 	runs, runErrs := decodeRuns(top["runs"], lookup)
 	errs = append(errs, runErrs...)
+	plugins, pluginErrs := decodePlugins(top["plugins"])
+	errs = append(errs, pluginErrs...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &Pipeline{Name: name, Runs: runs}, nil
+	return &Pipeline{Name: name, Runs: runs, Plugins: plugins}, nil
 }
 
 // decodeName checks the pipeline name. It is not expanded: it is printed

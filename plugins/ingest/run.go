@@ -12,8 +12,10 @@ import (
 	"github.com/weir-dev/weir/plugins/sink"
 )
 
-// deps are what tests replace; zero values are the real ones.
+// deps are what tests replace; zero values are the real ones. plugins
+// loads the modules of a pipeline's plugins (nil: none can be loaded).
 type deps struct {
+	plugins    PluginLoader
 	tokenFile  string
 	retry      sink.Retry
 	tempDir    string
@@ -44,9 +46,14 @@ func ingestWith(reg Registry, d deps) runner {
 			out = c
 		}
 		r := &Runner{Registry: reg, Sink: out, Log: log, TempDir: d.tempDir}
-		if s.Destroy {
+		if s.Destroy { // runs no source: the plugins are not needed
 			return r.Destroy(ctx, s.Pipeline)
 		}
+		full, err := reg.withPlugins(s.Pipeline.Plugins, d.plugins)
+		if err != nil {
+			return err
+		}
+		r.Registry = full
 		return r.Run(ctx, s.Pipeline)
 	}
 }

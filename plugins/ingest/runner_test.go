@@ -33,12 +33,18 @@ type outcome struct {
 // sources of reg.
 func ingest(t *testing.T, reg Registry, host, pipeline string, args ...string) outcome {
 	t.Helper()
+	return ingestWithPlugins(t, reg, nil, host, pipeline, args...)
+}
+
+// ingestWithPlugins is ingest where load makes the pipeline's plugins.
+func ingestWithPlugins(t *testing.T, reg Registry, load PluginLoader, host, pipeline string, args ...string) outcome {
+	t.Helper()
 	env := map[string]string{APIKeyEnv: testAPIKey, "PG_PASSWORD": pgPassword}
 	if host != "" {
 		env[HostEnv] = host
 	}
 	tmp := t.TempDir()
-	cmd := newCommand(mapLookup(env), ingestWith(reg, deps{tokenFile: filepath.Join(tmp, "no-token"), retry: fastRetry, tempDir: tmp}))
+	cmd := newCommand(mapLookup(env), ingestWith(reg, deps{plugins: load, tokenFile: filepath.Join(tmp, "no-token"), retry: fastRetry, tempDir: tmp}))
 	var stdout, stderr bytes.Buffer
 	cmd.SetOut(&stdout)
 	cmd.SetErr(&stderr)

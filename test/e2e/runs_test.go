@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -45,18 +46,31 @@ var _ = Describe("Runs on a kwok cluster", Ordered, func() {
 		Expect(kubectl("get", "run", "my-pipeline")).To(MatchRegexp(`(?m)^my-pipeline\s+0 \*/6 \* \* \*\s+Scheduled\s+.*true`))
 	})
 
-	It("applies the seed's IRSA Run verbatim; its Job completes with the pod's labels and annotations", func() {
-		kubectl("apply", "-f", filepath.Join(root, "config", "samples", "s3-irsa.yaml"))
+	It("applies the seed's IRSA Run verbatim, warns that Weir has no s3 source, and holds it", func() {
+		out := kubectl("apply", "-f", filepath.Join(root, "config", "samples", "s3-irsa.yaml"))
+		Expect(out).To(ContainSubstring(`Warning: spec.runs[0].s3: Weir has no "s3" source yet`))
 		Eventually(func() string {
-			return jsonpath(ns, "job/s3-irsa", `{.status.conditions[?(@.type=="Complete")].status}`)
+			return jsonpath(ns, "run/s3-irsa", `{.status.conditions[?(@.type=="Ready")].reason}`)
+		}, 30*time.Second, time.Second).Should(Equal("UnknownSource"))
+		Expect(exists(ns, "job/s3-irsa")).To(BeFalse(), "no Job that can only fail")
+	})
+
+	It("runs the seed's IRSA pod settings with a source Weir has: labels, annotations, restricted pods", func() {
+		manifest, err := os.ReadFile(filepath.Join(root, "config", "samples", "s3-irsa.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		pg := strings.Replace(string(manifest), "name: s3-irsa", "name: pg-irsa", 1)
+		pg = pg[:strings.Index(pg, "  runs:")] + "  runs:\n    - postgresql: {host: db.example.com, user: reader}\n"
+		kubectlStdin(pg, "apply", "-f", "-")
+		Eventually(func() string {
+			return jsonpath(ns, "job/pg-irsa", `{.status.conditions[?(@.type=="Complete")].status}`)
 		}, 60*time.Second, time.Second).Should(Equal("True"))
-		pod := kubectl("get", "pods", "-n", ns, "-l", "batch.kubernetes.io/job-name=s3-irsa", "-o",
+		pod := kubectl("get", "pods", "-n", ns, "-l", "batch.kubernetes.io/job-name=pg-irsa", "-o",
 			`jsonpath={.items[0].metadata.annotations.eks\.amazonaws\.com/role-arn} {.items[0].metadata.labels.team}`)
 		Expect(pod).To(Equal("arn:aws:iam::123456789012:role/marmot-s3-reader data-engineering"))
 		Expect(kubectl("get", "events", "-n", ns, "--field-selector", "reason=FailedCreate")).NotTo(ContainSubstring("violates PodSecurity"))
-		Eventually(func() string { return jsonpath(ns, "run/s3-irsa", "{.status.phase}") },
+		Eventually(func() string { return jsonpath(ns, "run/pg-irsa", "{.status.phase}") },
 			30*time.Second, time.Second).Should(Equal("Succeeded"))
-		Expect(jsonpath(ns, "run/s3-irsa", "{.status.lastSuccessfulTime}")).NotTo(BeEmpty())
+		Expect(jsonpath(ns, "run/pg-irsa", "{.status.lastSuccessfulTime}")).NotTo(BeEmpty())
 	})
 
 	It("starts a Job on `kubectl annotate ... trigger=true` that completes and is gone after its TTL", func() {
@@ -104,6 +118,7 @@ spec:
   runs:
   - postgresql:
       host: "db.example.com"
+      user: reader
 `, "apply", "-f", "-")
 		Eventually(func() bool { return exists(ns, "cronjob/keep-assets") }, 30*time.Second, time.Second).Should(BeTrue())
 		kubectl("delete", "run", "keep-assets", "--timeout=60s")
@@ -135,6 +150,7 @@ spec:
   runs:
     - postgresql:
         host: db.example.com
+        user: reader
         password: hunter2
 `)
 		Expect(cmdOut).To(ContainSubstring(`admission webhook "validate.runs.marmotdata.io" denied the request: 3 policy violations:`))
@@ -146,6 +162,22 @@ spec:
 		Expect(exists(ns, "run/leaky")).To(BeFalse())
 	})
 
+	It("refuses a typo in a source's config, checked against the schema the source's module publishes", func() {
+		cmdOut := applyExpectError(`
+apiVersion: runs.marmotdata.io/v1alpha1
+kind: Run
+metadata: {name: typo}
+spec:
+  runs:
+    - postgresql:
+        hots: db.example.com
+        user: reader
+`)
+		Expect(cmdOut).To(ContainSubstring(`- spec.runs[0].postgresql.hots: not a setting of the postgresql source`))
+		Expect(cmdOut).To(ContainSubstring(`- spec.runs[0].postgresql.host: required by the postgresql source (policy runs.source-config)`))
+		Expect(exists(ns, "run/typo")).To(BeFalse())
+	})
+
 	It("shows policy warnings as kubectl Warning lines and applies the policies' defaults", func() {
 		out := kubectlStdin(`
 apiVersion: runs.marmotdata.io/v1alpha1
@@ -154,7 +186,7 @@ metadata: {name: no-deadline}
 spec:
   schedule: "0 3 * * *"
   runs:
-    - postgresql: {host: db.example.com}
+    - postgresql: {host: db.example.com, user: reader}
 `, "apply", "-f", "-")
 		Expect(out).To(ContainSubstring("Warning: spec.activeDeadlineSeconds: a scheduled Run without a deadline can hang"))
 		Expect(kubectl("get", "run", "no-deadline", "-o", "jsonpath={.spec.resources.requests.cpu}")).To(Equal("100m"))

@@ -176,7 +176,7 @@ func TestOperatorDisabled(t *testing.T) {
 		got = append(got, d.Name)
 	}
 	slices.Sort(got)
-	want := []string{"policybundles.policies.weir.dev", "runs.runs.marmotdata.io"}
+	want := []string{"policybundles.policies.weir.dev", "runs.runs.marmotdata.io", "sourceplugins.plugins.weir.dev"}
 	if !slices.Equal(got, want) {
 		t.Errorf("rendered CRDs %q, want %q", got, want)
 	}

@@ -5,22 +5,28 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/weir-dev/weir/plugins/builtin"
+	"github.com/weir-dev/weir/plugins/fetch"
 	"github.com/weir-dev/weir/plugins/host"
 	"github.com/weir-dev/weir/plugins/ingest"
+	"github.com/weir-dev/weir/plugins/source"
 )
 
-// ingestCommand is `weir ingest` with the built-in sources, run by the
-// wasm host. The sandbox is set from the environment, so a Job's command
-// stays exactly `weir ingest -c /config/pipeline.yaml`:
+// ingestCommand is `weir ingest` with the built-in sources and the
+// pipeline file's plugins, all run by the wasm host. The sandbox is set
+// from the environment, so a Job's command stays exactly
+// `weir ingest -c /config/pipeline.yaml`:
 //
-//	WEIR_PLUGIN_CACHE               wazero compilation cache (default $TMPDIR/weir-plugin-cache,
-//	                                an emptyDir in Job pods)
+//	WEIR_PLUGIN_CACHE               wazero compilation cache, and verified plugin modules under
+//	                                modules/ (default $TMPDIR/weir-plugin-cache, an emptyDir in Job pods)
 //	WEIR_PLUGIN_ALLOW_LOOPBACK      "true" lets sources dial loopback addresses (local testing)
 //	WEIR_PLUGIN_ALLOW_LINK_LOCAL    "true" lets them dial link-local ones (never cloud metadata)
+//	WEIR_PLUGIN_CA_FILE             PEM bundle trusted besides the system's roots when fetching
+//	                                plugin modules (a private registry or server)
 func ingestCommand() *cobra.Command {
 	cache := os.Getenv("WEIR_PLUGIN_CACHE")
 	if cache == "" {
@@ -34,7 +40,31 @@ func ingestCommand() *cobra.Command {
 			AllowLinkLocal: envBool("WEIR_PLUGIN_ALLOW_LINK_LOCAL"),
 		},
 	}
-	return ingest.NewCommandWithRegistry(builtin.Sources(opts))
+	return ingest.NewCommandWithPlugins(builtin.Sources(opts), pluginLoader(cache, opts))
+}
+
+// pluginLoader makes each plugin a source that fetches its module on
+// first use, refuses any bytes but the ones its sha256 names, keeps them
+// under <cache>/modules by digest and runs them with the built-ins'
+// options and the plugin's own limits.
+func pluginLoader(cache string, base host.Options) ingest.PluginLoader {
+	fetcher := sync.OnceValues(func() (*fetch.Fetcher, error) {
+		return fetch.New(fetch.Options{Dir: filepath.Join(cache, "modules"), CAFile: os.Getenv("WEIR_PLUGIN_CA_FILE")})
+	})
+	return func(id string, p ingest.Plugin) (source.Source, error) {
+		f, err := fetcher()
+		if err != nil {
+			return nil, err
+		}
+		opts := base
+		opts.Limits = host.Limits{
+			Memory:   uint64(p.Limits.Memory),
+			CallTime: p.Limits.CallTimeout,
+			RunTime:  p.Limits.RunTimeout,
+			Output:   p.Limits.OutputBytes,
+		}
+		return f.Source(id, p.URL, p.SHA256, opts), nil
+	}
 }
 
 func envBool(name string) bool {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -62,6 +63,9 @@ func managerCommand() *cobra.Command {
 	f.IntVar(&cfg.MaxConcurrentReconciles, "max-concurrent-reconciles", manager.DefaultConcurrency, "Runs reconciled at once")
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
 	f.BoolVar(&cfg.DefaultPolicies, "default-policies", true, "load Weir's embedded default Rego bundle (PolicyBundle \"default\" customises it)")
+	f.StringVar(&cfg.Plugins.CacheDir, "plugin-cache-dir", filepath.Join(os.TempDir(), "weir-plugins"),
+		"directory that keeps SourcePlugin modules, verified, by digest (empty: none on disk)")
+	f.StringVar(&cfg.Plugins.CAFile, "plugin-ca-file", "", "PEM bundle trusted besides the system's roots when fetching SourcePlugin modules")
 	w := &cfg.Webhooks
 	f.BoolVar(&w.Enabled, "webhooks", true, "serve the admission webhooks")
 	f.StringVar(&w.Host, "webhook-host", "", "address the webhook server listens on (empty: all)")

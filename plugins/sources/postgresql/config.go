@@ -34,6 +34,10 @@ type Config struct {
 	// Empty means the system's roots. A Weir addition.
 	SSLRootCert string `json:"ssl_root_cert,omitempty"`
 
+	// Database is accepted for compatibility with manifests written for
+	// upstream (the seed's example sets it), which ignores it: every
+	// database the user can connect to is discovered; narrow with filter.
+	Database string `json:"database,omitempty"`
 	// IncludeDatabases is accepted for compatibility and, as upstream,
 	// has no effect: databases are always discovered (default true).
 	IncludeDatabases bool `json:"include_databases"`
@@ -94,7 +98,7 @@ var Defaults = Config{
 
 // fieldOrder is the order keys are checked and errors reported in.
 var fieldOrder = []string{
-	"host", "port", "user", "password", "ssl_mode", "ssl_root_cert",
+	"host", "port", "user", "password", "database", "ssl_mode", "ssl_root_cert",
 	"include_databases", "include_columns", "enable_metrics", "discover_foreign_keys",
 	"exclude_system_schemas", "schema_qualified_names", "database_qualified_names",
 	"tags", "external_links", "filter",
@@ -151,6 +155,9 @@ func Validate(raw json.RawMessage) (Config, error) {
 	}
 	if strings.TrimSpace(cfg.User) == "" {
 		v.errorf("user", "required: the user to log in as")
+	}
+	if s, ok := v.str("database"); ok {
+		cfg.Database = s
 	}
 	if s, ok := v.str("password"); ok {
 		cfg.Password = s

@@ -67,6 +67,10 @@ func ConfigSchema() map[string]any {
 				"type":        "string",
 				"description": "PEM-encoded CA certificates to verify the server with (verify-ca, verify-full, and require as in libpq). Default: the system's roots.",
 			},
+			"database": map[string]any{
+				"type":        "string",
+				"description": "Accepted for compatibility with upstream manifests, which ignore it too: every database the user may connect to is discovered (narrow with filter).",
+			},
 			"include_databases":        boolean(true, "Accepted for compatibility; databases are always discovered."),
 			"include_columns":          boolean(true, "Whether to include column information in the table schema."),
 			"enable_metrics":           boolean(true, "Whether to include table metrics (row_count metadata and statistics)."),

@@ -1,0 +1,112 @@
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// SourcePluginSpec says where a source module is and which bytes it must be.
+type SourcePluginSpec struct {
+	// URL of the WebAssembly module: https://host/path/plugin.wasm, or an
+	// OCI artifact whose manifest has a single layer, the module:
+	// oci://registry/repository:tag or oci://registry/repository@sha256:<hex>.
+	// Job pods fetch it too, so it must be reachable from them.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') || self.startsWith('oci://')",message="url must be https://... or oci://registry/repository:tag (or @sha256:...)"
+	URL string `json:"url"`
+
+	// SHA-256 of the module's bytes, as sha256sum prints it. Weir refuses
+	// any other bytes, wherever they come from.
+	// +kubebuilder:validation:MinLength=64
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9a-f]{64}$')",message="sha256 must be 64 lower-case hex digits (sha256sum <module.wasm>)"
+	SHA256 string `json:"sha256"`
+
+	// Limits of the module's sandbox; unset fields take the host's
+	// defaults.
+	// +optional
+	Limits *Limits `json:"limits,omitempty"`
+}
+
+// Limits bound what the module may use in one instance and one run.
+type Limits struct {
+	// Linear memory an instance may grow to. Default 256Mi, at most 4Gi.
+	// +optional
+	Memory *resource.Quantity `json:"memory,omitempty"`
+	// Wall time of one describe, validate or instance start. Default 1m.
+	// +optional
+	CallTimeout *metav1.Duration `json:"callTimeout,omitempty"`
+	// Wall time of one discovery, start to end. Default 1h.
+	// +optional
+	RunTimeout *metav1.Duration `json:"runTimeout,omitempty"`
+	// Bytes of all the batches one discovery may emit. Default 1Gi.
+	// +optional
+	OutputBytes *resource.Quantity `json:"outputBytes,omitempty"`
+}
+
+// SourcePluginStatus is what the module said of itself, once fetched and
+// verified.
+type SourcePluginStatus struct {
+	// Source id the module describes itself with: the key of a Run's
+	// runs[] entry that uses it.
+	// +optional
+	ID string `json:"id,omitempty"`
+	// Version of the module.
+	// +optional
+	Version string `json:"version,omitempty"`
+	// Plugin ABI version the module was built for.
+	// +optional
+	ABI int32 `json:"abi,omitempty"`
+	// JSON Schema of a runs[] entry's config for this source.
+	// +optional
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	ConfigSchema *apiextensionsv1.JSON `json:"configSchema,omitempty"`
+	// Capabilities the module needs, e.g. network.
+	// +optional
+	// +listType=atomic
+	Capabilities []string `json:"capabilities,omitempty"`
+	// Digest of the bytes that were verified and loaded, sha256:<hex>.
+	// +optional
+	Digest string `json:"digest,omitempty"`
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// SourcePlugin is an ingestion source from a third party: a WebAssembly
+// module, pinned by its digest. Once Ready, a Run names its status.id in
+// runs[] as it would a built-in source.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,categories=weir
+// +kubebuilder:printcolumn:name="ID",type=string,JSONPath=`.status.id`
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.version`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="URL",type=string,priority=1,JSONPath=`.spec.url`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type SourcePlugin struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   SourcePluginSpec   `json:"spec"`
+	Status SourcePluginStatus `json:"status,omitempty"`
+}
+
+// SourcePluginList is a list of SourcePlugins.
+// +kubebuilder:object:root=true
+type SourcePluginList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []SourcePlugin `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&SourcePlugin{}, &SourcePluginList{})
+}

@@ -1,0 +1,64 @@
+package catalog
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/weir-dev/weir/plugins/model"
+)
+
+type recorder struct{ calls []map[string]any }
+
+func (r *recorder) SetSources(_ context.Context, s map[string]any) error {
+	r.calls = append(r.calls, s)
+	return nil
+}
+
+func TestCatalogMergesBuiltinsAndPlugins(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	c, err := New(rec)
+	if err != nil {
+		t.Fatalf("New: %v (run make plugins)", err)
+	}
+	if err := c.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pg, ok := rec.calls[0]["postgresql"].(map[string]any)
+	if !ok || pg["builtin"] != true {
+		t.Fatalf("data.sources = %v, want the built-in postgresql", rec.calls[0])
+	}
+	schema, _ := pg["schema"].(map[string]any)
+	if schema["additionalProperties"] != false {
+		t.Fatalf("postgresql schema = %v, want the module's strict schema", schema)
+	}
+
+	csv := model.Description{ID: "csv", Version: "1.0.0", ConfigSchema: map[string]any{"type": "object"}}
+	shadow := model.Description{ID: "postgresql", Version: "9.9.9"}
+	if err := c.SetPlugins(ctx, map[string]model.Description{"csv": csv, "postgresql": shadow}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.calls) != 2 {
+		t.Fatalf("published %d times, want 2", len(rec.calls))
+	}
+	last := rec.calls[1]
+	if last["csv"].(map[string]any)["builtin"] != false {
+		t.Errorf("csv = %v, want a plugin entry", last["csv"])
+	}
+	if v := last["postgresql"].(map[string]any)["version"]; v == "9.9.9" {
+		t.Error("a SourcePlugin shadowed the built-in postgresql")
+	}
+	// The same plugins again: nothing to publish.
+	if err := c.SetPlugins(ctx, map[string]model.Description{"csv": csv, "postgresql": shadow}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.calls) != 2 {
+		t.Errorf("an unchanged catalogue was published again")
+	}
+	ids := c.IDs()
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"csv", "postgresql"}) {
+		t.Errorf("IDs = %q", ids)
+	}
+}

@@ -1,0 +1,58 @@
+package sourceplugins
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
+	"github.com/weir-dev/weir/plugins/fetch"
+)
+
+// Setup registers the SourcePlugin controller and, with opts.OnReady,
+// the feed of usable plugins. The manager's scheme must know pluginsv1.
+func Setup(mgr ctrl.Manager, opts Options) error {
+	f, err := fetch.New(fetch.Options{Dir: opts.CacheDir, CAFile: opts.CAFile})
+	if err != nil {
+		return err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	r := &reconciler{Client: mgr.GetClient(), fetcher: f, recorder: mgr.GetEventRecorder("weir-sourceplugins"),
+		logger: logger, memo: map[string]memoEntry{}, failures: map[string]int{}}
+	err = ctrl.NewControllerManagedBy(mgr).
+		Named("sourceplugin").
+		For(&pluginsv1.SourcePlugin{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// Plugins that describe the same id settle who keeps it.
+		Watches(&pluginsv1.SourcePlugin{}, handler.EnqueueRequestsFromMapFunc(r.othersWithID), builder.WithPredicates(idChanged)).
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("sourceplugin controller: %w", err)
+	}
+	if opts.OnReady == nil {
+		return nil
+	}
+	fd := &feed{Client: mgr.GetClient(), onReady: opts.OnReady}
+	err = ctrl.NewControllerManagedBy(mgr).
+		Named("sourceplugin-feed").
+		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false)}).
+		Watches(&pluginsv1.SourcePlugin{}, handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
+			return []reconcile.Request{feedKey}
+		}), builder.WithPredicates(describedChanged)).
+		Complete(fd)
+	if err != nil {
+		return fmt.Errorf("sourceplugin feed: %w", err)
+	}
+	return nil
+}

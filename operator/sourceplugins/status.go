@@ -1,0 +1,67 @@
+package sourceplugins
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
+)
+
+// updateStatus writes out into sp's status, only when it changed, with an
+// event when the Ready condition says something new.
+func (r *reconciler) updateStatus(ctx context.Context, sp *pluginsv1.SourcePlugin, out outcome) error {
+	orig := sp.DeepCopy()
+	st := &sp.Status
+	st.ID, st.Version, st.ABI, st.ConfigSchema, st.Capabilities, st.Digest = "", "", 0, nil, nil, ""
+	if out.digest != "" {
+		st.Digest = "sha256:" + out.digest
+	}
+	if d := out.desc; d != nil {
+		raw, err := schemaJSON(d)
+		if err != nil {
+			return err
+		}
+		st.ID, st.Version, st.ABI, st.Capabilities = d.ID, d.Version, int32(d.ABI), d.Capabilities
+		st.ConfigSchema = &apiextensionsv1.JSON{Raw: raw}
+		if old := orig.Status.ConfigSchema; old != nil && sameJSON(old.Raw, raw) {
+			st.ConfigSchema.Raw = old.Raw // as the API server re-encoded it
+		}
+	}
+	st.ObservedGeneration = sp.Generation
+	ready := metav1.Condition{Type: pluginsv1.ConditionReady, Status: metav1.ConditionFalse,
+		Reason: out.reason, Message: out.message, ObservedGeneration: sp.Generation}
+	if out.reason == pluginsv1.ReasonLoaded {
+		ready.Status = metav1.ConditionTrue
+	}
+	prev := meta.FindStatusCondition(orig.Status.Conditions, pluginsv1.ConditionReady)
+	if prev == nil || prev.Reason != ready.Reason || prev.Message != ready.Message {
+		kind, action := corev1.EventTypeWarning, "Load"
+		if ready.Status == metav1.ConditionTrue {
+			kind = corev1.EventTypeNormal
+		}
+		r.recorder.Eventf(sp, nil, kind, ready.Reason, action, "%s", ready.Message)
+	}
+	meta.SetStatusCondition(&st.Conditions, ready)
+	if ready.Status == metav1.ConditionTrue {
+		pluginReady.WithLabelValues(sp.Name).Set(1)
+	} else {
+		pluginReady.WithLabelValues(sp.Name).Set(0)
+	}
+	if equality.Semantic.DeepEqual(orig.Status, sp.Status) {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Status().Patch(ctx, sp, client.MergeFrom(orig)))
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}

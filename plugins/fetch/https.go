@@ -1,0 +1,89 @@
+package fetch
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	neturl "net/url"
+	"os"
+)
+
+// newHTTPClient returns a client that trusts the system's roots plus the
+// CA file, and follows redirects to https only.
+func newHTTPClient(caFile string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("plugin CA file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("plugin CA file %s: no PEM certificate in it", caFile)
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if req.URL.Scheme != "https" {
+				return fmt.Errorf("redirect to %s refused: modules are fetched over https only", display(req.URL.String()))
+			}
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			return nil
+		},
+	}, nil
+}
+
+func (f *Fetcher) fetchHTTPS(ctx context.Context, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("module URL %s: %w", display(url), err)
+	}
+	req.Header.Set("Accept", "application/wasm, application/octet-stream;q=0.9, */*;q=0.1")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching module %s: %w", display(url), unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetching module %s: server answered %s", display(url), resp.Status)
+	}
+	return readCapped(resp.Body, resp.ContentLength, f.opts.MaxBytes, url)
+}
+
+// readCapped reads at most limit bytes, refusing a body that announces or
+// turns out to be larger.
+func readCapped(r io.Reader, length, limit int64, url string) ([]byte, error) {
+	if length > limit {
+		return nil, tooLarge(url, limit)
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetching module %s: %w", display(url), err)
+	}
+	if int64(len(b)) > limit {
+		return nil, tooLarge(url, limit)
+	}
+	return b, nil
+}
+
+// unwrapURLError drops *url.Error's "Get <url>:" prefix, which would show
+// the query the message otherwise hides.
+func unwrapURLError(err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
+}

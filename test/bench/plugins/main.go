@@ -1,0 +1,382 @@
+// Command plugins is the plugin half of `make bench`: on a PostgreSQL
+// database of 2,000 tables of 20 columns (test/postgres SeedWide, on a
+// throwaway server), it measures
+//
+//   - the PostgreSQL source built as wasm (the module embedded in weir,
+//     plugins/builtin, run by plugins/host) against the same code built
+//     natively (postgresql.Discover with a net.Dialer): discovery time,
+//     process wall time and peak RSS, and their ratios, from one run each;
+//   - the start of that module: host.Load with an empty compilation cache
+//     (a full compile) against a warm one, each in a fresh process, and
+//     the same seen from the command line, `weir ingest --dry-run` with an
+//     empty and a warm WEIR_PLUGIN_CACHE;
+//   - assets per second into the sink: a whole `weir ingest` run against
+//     a fake Marmot (plugins/sink/marmottest) that checks the contract.
+//
+// Every variant runs as its own process (this program re-executed with
+// -mode, or bin/weir), so peak memory is the child's rusage maxrss
+// (VmHWM) and a "cached" start really is a new process reading the cache
+// directory. Figures are reported, never asserted.
+//
+//	go build -o bin/bench-plugins ./test/bench/plugins && bin/bench-plugins -weir bin/weir
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/weir-dev/weir/plugins/builtin"
+	"github.com/weir-dev/weir/plugins/host"
+	"github.com/weir-dev/weir/plugins/model"
+	"github.com/weir-dev/weir/plugins/sink/marmottest"
+	"github.com/weir-dev/weir/plugins/sources/postgresql"
+	"github.com/weir-dev/weir/test/postgres"
+)
+
+var (
+	mode     = flag.String("mode", "", "internal: run one variant (wasm, native, load) and print its figures as JSON")
+	cacheDir = flag.String("cache", "", "internal: the compilation cache directory of -mode wasm and load")
+	weir     = flag.String("weir", "bin/weir", "the weir binary for the `weir ingest` runs")
+	tables   = flag.Int("tables", 2000, "tables in the benchmark database")
+	columns  = flag.Int("columns", 20, "columns per table")
+	cold     = flag.Int("cold", 2, "fresh processes loading the module with an empty cache")
+	cached   = flag.Int("cached", 3, "fresh processes loading the module with a warm cache")
+)
+
+// configEnv carries the source's config (with the password) to the
+// children, rather than their command line.
+const configEnv = "WEIR_BENCH_PG_CONFIG"
+
+// figures is what a child reports.
+type figures struct {
+	Load     time.Duration `json:"load"`     // host.Load (compile or read the cache, instantiate, describe)
+	Discover time.Duration `json:"discover"` // one Discover, start to end
+	Items    int           `json:"items"`
+	Assets   int           `json:"assets"`
+}
+
+func main() {
+	flag.Parse()
+	var err error
+	if *mode != "" {
+		err = child(*mode)
+	} else {
+		err = run()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench-plugins:", err)
+		os.Exit(1)
+	}
+}
+
+// child runs one variant in this process and prints its figures.
+func child(mode string) error {
+	ctx := context.Background()
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	raw := json.RawMessage(os.Getenv(configEnv))
+	var f figures
+	count := func(items []model.Item) error {
+		f.Items += len(items)
+		for _, it := range items {
+			if it.Asset != nil {
+				f.Assets++
+			}
+		}
+		return nil
+	}
+	switch mode {
+	case "native":
+		cfg, err := postgresql.Validate(raw)
+		if err != nil {
+			return err
+		}
+		var d net.Dialer
+		start := time.Now()
+		if err := postgresql.Discover(ctx, cfg, d.DialContext, count); err != nil {
+			return err
+		}
+		f.Discover = time.Since(start)
+	case "wasm", "load":
+		wasm, ok := builtin.Module("postgresql")
+		if !ok {
+			return errors.New("no postgresql module in this binary: run make plugins")
+		}
+		opts := host.Options{CacheDir: *cacheDir, Network: host.NetworkPolicy{AllowLoopback: true}}
+		start := time.Now()
+		m, err := host.Load(ctx, wasm, opts)
+		if err != nil {
+			return err
+		}
+		f.Load = time.Since(start)
+		defer m.Close(ctx)
+		if mode == "wasm" {
+			start = time.Now()
+			if err := m.Discover(ctx, raw, count); err != nil {
+				return err
+			}
+			f.Discover = time.Since(start)
+		}
+	default:
+		return fmt.Errorf("unknown -mode %q", mode)
+	}
+	return json.NewEncoder(os.Stdout).Encode(f)
+}
+
+// proc is a finished child process.
+type proc struct {
+	wall    time.Duration
+	maxRSS  int64 // bytes
+	figures figures
+	stdout  []byte
+}
+
+// spawn runs name with args and env (added to this process's), and
+// measures it.
+func spawn(ctx context.Context, name string, args, env []string, stdin io.Reader) (proc, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = stdin
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	p := proc{wall: time.Since(start), stdout: out.Bytes()}
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			p.maxRSS = ru.Maxrss * 1024 // KiB on Linux
+			if runtime.GOOS == "darwin" {
+				p.maxRSS = ru.Maxrss
+			}
+		}
+	}
+	if err != nil {
+		return p, fmt.Errorf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, tail(errb.String(), 2000))
+	}
+	return p, nil
+}
+
+// variant runs this program again in mode.
+func variant(ctx context.Context, mode, cache, config string) (proc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return proc{}, err
+	}
+	p, err := spawn(ctx, self, []string{"-mode", mode, "-cache", cache}, []string{configEnv + "=" + config}, nil)
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(p.stdout, &p.figures); err != nil {
+		return p, fmt.Errorf("-mode %s printed %q: %v", mode, p.stdout, err)
+	}
+	return p, nil
+}
+
+func run() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	weirBin, err := filepath.Abs(*weir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(weirBin); err != nil {
+		return fmt.Errorf("no weir binary at %s: run make build", *weir)
+	}
+	tmp, err := os.MkdirTemp("", "weir-bench-plugins-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	logf("starting PostgreSQL")
+	pg, err := postgres.New(postgres.Options{})
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+	logf("seeding %d tables x %d columns", *tables, *columns)
+	start := time.Now()
+	if err := pg.SeedWide(ctx, "bench", *tables, *columns); err != nil {
+		return err
+	}
+	seeded := time.Since(start)
+	cfgJSON, _ := json.Marshal(map[string]any{"host": pg.Host, "port": pg.Port, "user": pg.Superuser, "password": pg.Password})
+	wantAssets := *tables + 2 // the tables and the databases postgres and bench
+
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "PostgreSQL source plugin: %d tables x %d columns (seeded in %v), PostgreSQL %d, %d cores, %s/%s, %s\n",
+		*tables, *columns, round(seeded), pg.Version, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	wasmBytes, _ := builtin.Module("postgresql")
+	fmt.Fprintf(w, "module: postgresql.wasm, %.1f MiB (embedded in weir)\n\n", float64(len(wasmBytes))/(1<<20))
+
+	// Start-up: cold compiles, then cached starts, each a new process.
+	warm := filepath.Join(tmp, "cache-warm")
+	var coldLoads, coldWalls, warmLoads, warmWalls []time.Duration
+	var coldRSS, warmRSS int64
+	for i := 0; i < max(*cold, 1); i++ {
+		dir := filepath.Join(tmp, fmt.Sprintf("cache-cold-%d", i))
+		if i == 0 {
+			dir = warm // the first cold compile fills the cache the rest use
+		}
+		logf("module start, empty cache (%d/%d)", i+1, max(*cold, 1))
+		p, err := variant(ctx, "load", dir, "")
+		if err != nil {
+			return err
+		}
+		coldLoads, coldWalls, coldRSS = append(coldLoads, p.figures.Load), append(coldWalls, p.wall), max(coldRSS, p.maxRSS)
+	}
+	for i := 0; i < *cached; i++ {
+		logf("module start, warm cache (%d/%d)", i+1, *cached)
+		p, err := variant(ctx, "load", warm, "")
+		if err != nil {
+			return err
+		}
+		warmLoads, warmWalls, warmRSS = append(warmLoads, p.figures.Load), append(warmWalls, p.wall), max(warmRSS, p.maxRSS)
+	}
+	fmt.Fprintln(w, "Module start (host.Load: compile or read the cache, instantiate, describe), fresh processes\tmedian\truns\tprocess wall (median)\tpeak RSS")
+	fmt.Fprintf(w, "  empty cache: full compile\t%v\t%s\t%v\t%s\n", median(coldLoads), list(coldLoads), median(coldWalls), mib(coldRSS))
+	if len(warmLoads) > 0 {
+		fmt.Fprintf(w, "  warm cache directory\t%v\t%s\t%v\t%s\n", median(warmLoads), list(warmLoads), median(warmWalls), mib(warmRSS))
+		fmt.Fprintf(w, "  cold / cached\t%.1fx\t\t\t\n", ratio(median(coldLoads), median(warmLoads)))
+	}
+
+	// Discovery: wasm (warm cache) against native, one run each.
+	logf("discovery as wasm")
+	pw, err := variant(ctx, "wasm", warm, string(cfgJSON))
+	if err != nil {
+		return err
+	}
+	logf("discovery natively")
+	pn, err := variant(ctx, "native", "", string(cfgJSON))
+	if err != nil {
+		return err
+	}
+	for _, p := range []proc{pw, pn} {
+		if p.figures.Assets != wantAssets {
+			return fmt.Errorf("a discovery found %d assets, want %d", p.figures.Assets, wantAssets)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Discovery (one run each, fresh processes)\tdiscover\tprocess wall\tpeak RSS\titems\tassets/s")
+	fmt.Fprintf(w, "  wasm (weir's module, warm cache; load %v)\t%v\t%v\t%s\t%d\t%.0f\n",
+		round(pw.figures.Load), round(pw.figures.Discover), round(pw.wall), mib(pw.maxRSS), pw.figures.Items, perSecond(pw.figures.Assets, pw.figures.Discover))
+	fmt.Fprintf(w, "  native (postgresql.Discover, net.Dialer)\t%v\t%v\t%s\t%d\t%.0f\n",
+		round(pn.figures.Discover), round(pn.wall), mib(pn.maxRSS), pn.figures.Items, perSecond(pn.figures.Assets, pn.figures.Discover))
+	fmt.Fprintf(w, "  wasm / native\t%.2fx\t%.2fx\t%.2fx\t\t\n",
+		ratio(pw.figures.Discover, pn.figures.Discover), ratio(pw.wall, pn.wall), float64(pw.maxRSS)/float64(max(pn.maxRSS, 1)))
+
+	// The command line: weir ingest --dry-run with an empty, then the same
+	// cache; then a real run into a fake Marmot.
+	pipeline := filepath.Join(tmp, "pipeline.yaml")
+	if err := os.WriteFile(pipeline, []byte(fmt.Sprintf(`name: bench
+runs:
+  - postgresql:
+      host: %q
+      port: %d
+      user: %s
+      password: "${PG_PASSWORD}"
+`, pg.Host, pg.Port, pg.Superuser)), 0o600); err != nil {
+		return err
+	}
+	ingestCache := filepath.Join(tmp, "cache-ingest")
+	env := []string{"PG_PASSWORD=" + pg.Password, "WEIR_PLUGIN_ALLOW_LOOPBACK=true", "WEIR_PLUGIN_CACHE=" + ingestCache, "TMPDIR=" + tmp}
+	var dry []proc
+	for i, what := range []string{"empty cache", "warm cache"} {
+		logf("weir ingest --dry-run, %s", what)
+		p, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline, "--dry-run"}, env, nil)
+		if err != nil {
+			return err
+		}
+		if lines := bytes.Count(p.stdout, []byte("\n")); lines < 3 {
+			return fmt.Errorf("weir ingest --dry-run #%d printed %d lines", i+1, lines)
+		}
+		dry = append(dry, p)
+	}
+	fake := marmottest.New(marmottest.Options{APIKey: "bench-key"})
+	defer fake.Close()
+	logf("weir ingest into a fake Marmot")
+	pi, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline},
+		append(env, "MARMOT_HOST="+fake.URL, "MARMOT_API_KEY=bench-key"), nil)
+	if err != nil {
+		return err
+	}
+	runs := fake.Runs()
+	if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Batches != 1 || len(runs[0].Assets) != wantAssets {
+		return fmt.Errorf("the fake Marmot saw %+v, want one completed run with one batch of %d assets", runs, wantAssets)
+	}
+	if v := fake.Violations(); len(v) > 0 {
+		return fmt.Errorf("contract violations: %s", strings.Join(v, "; "))
+	}
+	var batchBytes int
+	for _, r := range fake.Requests() {
+		if strings.HasSuffix(r.Path, "/assets/batch") {
+			batchBytes = len(r.Body)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "weir ingest (bin/weir, fresh processes)\twall\tpeak RSS\tassets\tassets/s")
+	fmt.Fprintf(w, "  --dry-run, empty WEIR_PLUGIN_CACHE\t%v\t%s\t\t\n", round(dry[0].wall), mib(dry[0].maxRSS))
+	fmt.Fprintf(w, "  --dry-run, warm WEIR_PLUGIN_CACHE\t%v\t%s\t\t\n", round(dry[1].wall), mib(dry[1].maxRSS))
+	fmt.Fprintf(w, "  into a fake Marmot (warm cache; one batch of %.1f MiB)\t%v\t%s\t%d\t%.0f\n",
+		float64(batchBytes)/(1<<20), round(pi.wall), mib(pi.maxRSS), len(runs[0].Assets), perSecond(len(runs[0].Assets), pi.wall))
+	return w.Flush()
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench-plugins: "+format+"\n", args...)
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= 10*time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(10 * time.Microsecond)
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return round(s[len(s)/2])
+}
+
+func list(ds []time.Duration) string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, round(d).String())
+	}
+	return strings.Join(out, " ")
+}
+
+func ratio(a, b time.Duration) float64 { return a.Seconds() / max(b.Seconds(), 1e-9) }
+
+func perSecond(n int, d time.Duration) float64 { return float64(n) / max(d.Seconds(), 1e-9) }
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
