@@ -2,12 +2,9 @@ package fetch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sync"
 
 	"github.com/weir-dev/weir/plugins/host"
-	"github.com/weir-dev/weir/plugins/model"
 	"github.com/weir-dev/weir/plugins/source"
 )
 
@@ -16,64 +13,23 @@ import (
 // the host with opts and checks that it describes itself as id. Nothing
 // is downloaded for a plugin no pipeline entry runs.
 func (f *Fetcher) Source(id, url, sum string, opts host.Options) source.Source {
-	return &lazySource{f: f, id: id, url: url, sum: sum, opts: opts}
-}
-
-type lazySource struct {
-	f            *Fetcher
-	id, url, sum string
-	opts         host.Options
-	once         sync.Once
-	mod          *host.Module
-	err          error
-}
-
-func (l *lazySource) module(ctx context.Context) (*host.Module, error) {
-	l.once.Do(func() {
-		b, err := l.f.Fetch(ctx, l.url, l.sum)
+	return host.Lazy(func(ctx context.Context) (*host.Module, error) {
+		b, err := f.Fetch(ctx, url, sum)
 		if err != nil {
-			l.err = fmt.Errorf("plugin %s: %w", l.id, err)
-			return
+			return nil, fmt.Errorf("plugin %s: %w", id, err)
 		}
-		m, err := host.Load(ctx, b, l.opts)
+		m, err := host.Load(ctx, b, opts)
 		if err != nil {
-			l.err = err
-			return
+			return nil, err
 		}
 		d, err := m.Describe(ctx)
-		if err == nil && d.ID != l.id {
-			err = fmt.Errorf("plugin %s: the module at %s describes itself as %q, not %q", l.id, display(l.url), d.ID, l.id)
+		if err == nil && d.ID != id {
+			err = fmt.Errorf("plugin %s: the module at %s describes itself as %q, not %q", id, display(url), d.ID, id)
 		}
 		if err != nil {
 			_ = m.Close(ctx)
-			l.err = err
-			return
+			return nil, err
 		}
-		l.mod = m
+		return m, nil
 	})
-	return l.mod, l.err
-}
-
-func (l *lazySource) Describe(ctx context.Context) (model.Description, error) {
-	m, err := l.module(ctx)
-	if err != nil {
-		return model.Description{}, err
-	}
-	return m.Describe(ctx)
-}
-
-func (l *lazySource) Validate(ctx context.Context, config json.RawMessage) error {
-	m, err := l.module(ctx)
-	if err != nil {
-		return err
-	}
-	return m.Validate(ctx, config)
-}
-
-func (l *lazySource) Discover(ctx context.Context, config json.RawMessage, emit func([]model.Item) error) error {
-	m, err := l.module(ctx)
-	if err != nil {
-		return err
-	}
-	return m.Discover(ctx, config, emit)
 }
