@@ -231,6 +231,7 @@ func checkKustomized(t *testing.T, docs []doc, certManager bool) {
 	named[corev1.Service](t, docs, "Service", webhookService)
 	dep := named[appsv1.Deployment](t, docs, "Deployment", "weir-manager")
 	c := dep.Spec.Template.Spec.Containers[0]
+	checkPluginCache(t, dep, "1Gi")
 	common := []string{"--webhooks=true", "--webhook-port=9443", "--webhook-cert-dir=" + certDir, "--default-policies=true"}
 	selfSigned := []string{
 		"--webhook-certs=self-signed",

@@ -336,9 +336,11 @@ func TestWebhooksDisabled(t *testing.T) {
 		if slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == "webhook" }) {
 			t.Errorf("%v: container exposes a webhook port: %+v", args, c.Ports)
 		}
-		if len(dep.Spec.Template.Spec.Volumes) != 0 || len(c.VolumeMounts) != 0 {
-			t.Errorf("%v: volumes %+v mounts %+v, want none", args, dep.Spec.Template.Spec.Volumes, c.VolumeMounts)
+		// Only the plugin cache: no certificate volume.
+		if len(dep.Spec.Template.Spec.Volumes) != 1 || len(c.VolumeMounts) != 1 {
+			t.Errorf("%v: volumes %+v mounts %+v, want only the plugin cache", args, dep.Spec.Template.Spec.Volumes, c.VolumeMounts)
 		}
+		checkPluginCache(t, dep, "1Gi")
 		checkRestricted(t, dep)
 		checkNoWebhookConfigRules(t, docs)
 		// Without the rotator, weir-cluster holds only files/role.yaml's

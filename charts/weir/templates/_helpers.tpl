@@ -187,3 +187,8 @@ namespaceSelector:
 cert-manager.io/inject-ca-from: {{ printf "%s/%s" .Release.Namespace (include "weir.webhookCertificateName" .) }}
 {{- end }}
 {{- end }}
+
+{{/* Where the manager keeps fetched SourcePlugin modules and compiled code. */}}
+{{- define "weir.pluginCacheDir" -}}
+/var/cache/weir/plugins
+{{- end }}
