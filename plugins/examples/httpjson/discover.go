@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -161,71 +158,44 @@ func documentError(format string, args ...any) error {
 
 // get requests the document and returns its body.
 //
-// It speaks HTTP/1.1 itself, on one goroutine, over a connection from the
-// SDK's dialer (the host checks the address against the config and dials
-// it): net/http's Transport reads and writes on two goroutines, and a read
-// blocks the whole single-threaded module until data arrives, so the
-// request might never be written. Redirects are not followed: the host
-// would allow only the url's host anyway.
+// net/http's Client works as it does natively: its Transport dials with
+// the SDK's dialer, so the host checks the address against the config and
+// dials it, and TLS runs here, verifying the url's host name. Redirects
+// are not followed: the host would allow only the url's host anyway.
 func get(ctx context.Context, cfg Config) (io.ReadCloser, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil {
-		return nil, sdk.Errorf("url: %v", err)
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CACert != "" {
+		tc.RootCAs = x509.NewCertPool()
+		tc.RootCAs.AppendCertsFromPEM([]byte(cfg.CACert))
 	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	conn, err := (&sdk.Dialer{}).DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
-	if err != nil {
-		return nil, err
-	}
-	if d, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(d)
-	}
-	if u.Scheme == "https" {
-		tc := &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
-		if cfg.CACert != "" {
-			tc.RootCAs = x509.NewCertPool()
-			tc.RootCAs.AppendCertsFromPEM([]byte(cfg.CACert))
-		}
-		tlsConn := tls.Client(conn, tc)
-		if err := tlsConn.HandshakeContext(ctx); err != nil {
-			conn.Close()
-			return nil, err
-		}
-		conn = tlsConn
+	client := &http.Client{
+		Transport: &http.Transport{
+			DialContext:       (&sdk.Dialer{}).DialContext,
+			TLSClientConfig:   tc,
+			DisableKeepAlives: true, // one request per run
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.URL, nil)
 	if err != nil {
-		conn.Close()
 		return nil, sdk.Errorf("url: %v", err)
 	}
-	req.Close = true // one request per connection
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "weir-http-json/"+Version)
 	if cfg.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+cfg.Token)
 	}
-	if err := req.Write(conn); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	resp, err := client.Do(req)
 	if err != nil {
-		conn.Close()
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		conn.Close()
+		resp.Body.Close()
 		err := fmt.Errorf("http-json: GET %s: %s", cfg.URL, resp.Status)
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			return nil, sdk.Retryable(err)
 		}
 		return nil, sdk.Errorf("%v", err) // 3xx, 4xx: the config or the server needs fixing
 	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{resp.Body, conn}, nil
+	return resp.Body, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"time"
 )
 
@@ -30,14 +31,25 @@ func dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	return &conn{h: h, raddr: hostAddr{network, addr}}, nil
 }
 
-// conn is a connection the host holds; reads and writes block the
-// module, which is single-threaded, until the host returns.
+// readSlice is the longest a read waits in the host while the module has
+// other goroutines. A module is single-threaded: a host call blocks all
+// of its goroutines, so an unbounded read would starve, for example,
+// net/http's Transport, which writes the request on one goroutine while
+// another waits for the response.
+const readSlice = 5 * time.Millisecond
+
+// conn is a connection the host holds.
 type conn struct {
 	h      int32
 	raddr  hostAddr
 	closed bool
+	// readDeadline is the one the user set; hostRead the one the host
+	// applies now, which is earlier while reads are sliced.
+	readDeadline, hostRead time.Time
 }
 
+// Read waits for data in slices of readSlice while other goroutines
+// exist, yielding to them in between; alone, it waits in the host.
 func (c *conn) Read(p []byte) (int, error) {
 	if c.closed {
 		return 0, c.opErr("read", net.ErrClosed)
@@ -48,14 +60,53 @@ func (c *conn) Read(p []byte) (int, error) {
 	if len(p) > maxIO {
 		p = p[:maxIO]
 	}
-	n := hostConnRead(c.h, ptrOf(p), uint32(len(p)))
-	switch {
-	case n >= 0:
-		return int(n), nil
-	case n == statusEOF:
-		return 0, io.EOF
+	for {
+		sliced := runtime.NumGoroutine() > 1
+		if err := c.applyReadDeadline(sliced); err != nil {
+			return 0, c.opErr("read", err)
+		}
+		n := hostConnRead(c.h, ptrOf(p), uint32(len(p)))
+		switch {
+		case n >= 0:
+			return int(n), nil
+		case n == statusEOF:
+			return 0, io.EOF
+		case n == statusTimeout && sliced && !c.userDeadlinePassed():
+			// The slice ended (or the call's deadline passed: then the
+			// host stops the module). Let the other goroutines run.
+			runtime.Gosched()
+			continue
+		}
+		return 0, c.opErr("read", statusErr(n))
 	}
-	return 0, c.opErr("read", statusErr(n))
+}
+
+// applyReadDeadline gives the host the user's read deadline, or, when
+// sliced, the earlier of it and the end of a new slice. A slice that has
+// not ended is reused, so a burst of reads costs one host call.
+func (c *conn) applyReadDeadline(sliced bool) error {
+	want := c.readDeadline
+	if sliced {
+		now := time.Now()
+		if c.hostRead.After(now) && (c.readDeadline.IsZero() || !c.hostRead.After(c.readDeadline)) {
+			return nil
+		}
+		if end := now.Add(readSlice); want.IsZero() || end.Before(want) {
+			want = end
+		}
+	}
+	if want.Equal(c.hostRead) {
+		return nil
+	}
+	if n := hostConnSetDeadline(c.h, deadlineRead, wireTime(want)); n < 0 {
+		return statusErr(n)
+	}
+	c.hostRead = want
+	return nil
+}
+
+func (c *conn) userDeadlinePassed() bool {
+	return !c.readDeadline.IsZero() && !time.Now().Before(c.readDeadline)
 }
 
 func (c *conn) Write(p []byte) (int, error) {
@@ -108,17 +159,24 @@ func (c *conn) setDeadline(which int32, t time.Time) error {
 	if c.closed {
 		return c.opErr("set deadline", net.ErrClosed)
 	}
-	var ns int64
-	if !t.IsZero() {
-		ns = t.UnixNano()
-		if ns == 0 { // 0 means "no deadline" on the wire
-			ns = 1
-		}
-	}
-	if n := hostConnSetDeadline(c.h, which, ns); n < 0 {
+	if n := hostConnSetDeadline(c.h, which, wireTime(t)); n < 0 {
 		return c.opErr("set deadline", statusErr(n))
 	}
+	if which&deadlineRead != 0 {
+		c.readDeadline, c.hostRead = t, t
+	}
 	return nil
+}
+
+// wireTime is t in Unix nanoseconds; 0 means "no deadline" on the wire.
+func wireTime(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	if ns := t.UnixNano(); ns != 0 {
+		return ns
+	}
+	return 1
 }
 
 func (c *conn) opErr(op string, err error) error {

@@ -1,0 +1,121 @@
+package host
+
+import (
+	"context"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/weir-dev/weir/plugins/model"
+)
+
+// A guest using net/http's Client and Transport over the SDK's dialer,
+// plain and over TLS: the Transport reads and writes on two goroutines,
+// so a read through the host must not block the module's other
+// goroutines. Both requests share one kept-alive connection.
+func TestNetHTTPClientInAModule(t *testing.T) {
+	var conns atomic.Int32
+	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, "orders\ncustomers\n")
+	})
+	plain := httptest.NewUnstartedServer(handler)
+	secure := httptest.NewUnstartedServer(handler)
+	for _, s := range []*httptest.Server{plain, secure} {
+		s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				conns.Add(1)
+			}
+		}
+	}
+	plain.Start()
+	secure.StartTLS()
+	t.Cleanup(plain.Close)
+	t.Cleanup(secure.Close)
+	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: secure.Certificate().Raw}))
+
+	opts, logs := testOptions(t)
+	opts.Network.AllowLoopback = true
+	opts.Limits.RunTime = 30 * time.Second // a regression fails here instead of hanging
+	m := load(t, "httpclient", opts)
+	for _, tt := range []struct {
+		name   string
+		config map[string]any
+	}{
+		{"http", map[string]any{"url": plain.URL + "/tables"}},
+		{"https", map[string]any{"url": secure.URL + "/tables", "ca_cert": caPEM}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := conns.Load()
+			batches, emit := collector()
+			if err := m.Discover(context.Background(), cfg(tt.config), emit); err != nil {
+				t.Fatalf("Discover: %v\nlogs:\n%s", err, logs)
+			}
+			var got []string
+			for _, b := range *batches {
+				for _, it := range b {
+					got = append(got, assetMRN(it))
+				}
+			}
+			sort.Strings(got)
+			want := "mrn://table/http/customers_0,mrn://table/http/customers_1,mrn://table/http/orders_0,mrn://table/http/orders_1"
+			if strings.Join(got, ",") != want {
+				t.Errorf("assets %v; want %s", got, want)
+			}
+			if n := conns.Load() - before; n != 1 {
+				t.Errorf("%d connections for two requests; want 1 (kept alive)", n)
+			}
+		})
+	}
+}
+
+func assetMRN(it model.Item) string {
+	if it.Asset == nil {
+		return fmt.Sprintf("non-asset %+v", it)
+	}
+	return it.Asset.MRN
+}
+
+// A read deadline the module sets holds while its reads are sliced: the
+// read ends with a timeout error once the deadline has passed, not at
+// the end of a slice and not at the run's limit.
+func TestSlicedReadKeepsTheModulesDeadline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() { // accepts and never writes
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	opts, logs := testOptions(t)
+	opts.Network.AllowLoopback = true
+	opts.Limits.RunTime = 30 * time.Second
+	m := load(t, "httpclient", opts)
+	const deadline = 300 // ms: many slices
+	batches, emit := collector()
+	err = m.Discover(context.Background(), cfg(map[string]any{"url": "http://" + ln.Addr().String(), "deadline_ms": deadline}), emit)
+	if err != nil {
+		t.Fatalf("Discover: %v\nlogs:\n%s", err, logs)
+	}
+	if len(*batches) != 1 || len((*batches)[0]) != 1 || (*batches)[0][0].Asset == nil {
+		t.Fatalf("batches %+v; want one asset", *batches)
+	}
+	a := (*batches)[0][0].Asset
+	elapsed, _ := a.Metadata["elapsed_ms"].(float64)
+	if a.Name != "timeout" || elapsed < deadline || elapsed > 20_000 {
+		t.Errorf("read ended %q after %vms (%v); want a timeout error after %dms", a.Name, elapsed, a.Metadata["error"], deadline)
+	}
+}
