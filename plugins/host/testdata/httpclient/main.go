@@ -36,7 +36,7 @@ type plugin struct{}
 func (plugin) Describe() model.Description {
 	return model.Description{ID: "httpclient", Version: "0.0.1", Capabilities: []string{sdk.CapabilityNetwork},
 		ConfigSchema: map[string]any{"type": "object", "properties": map[string]any{
-			"url":     map[string]any{"type": "string", "x-weir-endpoint": true},
+			"url":         map[string]any{"type": "string", "x-weir-endpoint": true},
 			"ca_cert":     map[string]any{"type": "string"},
 			"deadline_ms": map[string]any{"type": "integer"},
 		}}}
