@@ -29,6 +29,7 @@ import (
 	"github.com/weir-dev/weir/operator/policies"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/sourceplugins"
+	"github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/policies/engine"
 	"github.com/weir-dev/weir/webhooks"
 )
@@ -55,6 +56,8 @@ type PluginConfig struct {
 	CacheDir string
 	// CAFile is a PEM bundle trusted besides the system's roots.
 	CAFile string
+	// Describe reads a module's description; nil: in this process.
+	Describe describe.Func
 }
 
 // WebhookConfig is how the admission webhooks are served.
@@ -134,7 +137,7 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, fmt.Errorf("source catalog: %w", err)
 	}
 	if err := sourceplugins.Setup(mgr, sourceplugins.Options{
-		CacheDir: cfg.Plugins.CacheDir, CAFile: cfg.Plugins.CAFile, OnReady: sources.SetPlugins,
+		CacheDir: cfg.Plugins.CacheDir, CAFile: cfg.Plugins.CAFile, Describe: cfg.Plugins.Describe, OnReady: sources.SetPlugins,
 		Logger: slog.New(logr.ToSlogHandler(mgr.GetLogger().WithName("sourceplugins"))),
 	}); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
+	"github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/plugins/fetch"
 )
 
@@ -33,6 +34,7 @@ type reconciler struct {
 	fetcher  *fetch.Fetcher
 	recorder events.EventRecorder
 	logger   *slog.Logger
+	describe describe.Func
 
 	mu       sync.Mutex
 	memo     map[string]memoEntry // by SourcePlugin name

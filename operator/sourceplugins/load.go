@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
+	"github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/plugins/fetch"
 	"github.com/weir-dev/weir/plugins/host"
 	"github.com/weir-dev/weir/plugins/model"
@@ -25,7 +26,8 @@ type outcome struct {
 
 // retried are the reasons a later attempt may fix without a spec change.
 func (o outcome) retried() bool {
-	return o.reason == pluginsv1.ReasonFetchFailed || o.reason == pluginsv1.ReasonDigestMismatch
+	return o.reason == pluginsv1.ReasonFetchFailed || o.reason == pluginsv1.ReasonDigestMismatch ||
+		o.reason == pluginsv1.ReasonDescribeFailed
 }
 
 // memoEntry is a plugin's last definite outcome, for the spec it had.
@@ -73,14 +75,13 @@ func (r *reconciler) fetchAndDescribe(ctx context.Context, sp *pluginsv1.SourceP
 		return outcome{reason: pluginsv1.ReasonFetchFailed, message: err.Error() + "; retrying"}
 	}
 	digest := sp.Spec.SHA256
-	mod, err := host.Load(ctx, b, host.Options{Limits: limits, Logger: r.logger.With("sourceplugin", sp.Name)})
-	if err != nil {
-		return outcome{reason: pluginsv1.ReasonInvalidModule, digest: digest, message: err.Error()}
-	}
-	defer mod.Close(context.WithoutCancel(ctx))
-	d, err := mod.Describe(ctx)
-	if err != nil {
-		return outcome{reason: pluginsv1.ReasonInvalidModule, digest: digest, message: err.Error()}
+	d, err := r.describe(ctx, b, limits)
+	var me *describe.ModuleError
+	switch {
+	case errors.As(err, &me):
+		return outcome{reason: pluginsv1.ReasonInvalidModule, digest: digest, message: me.Message}
+	case err != nil:
+		return outcome{reason: pluginsv1.ReasonDescribeFailed, digest: digest, message: err.Error() + "; retrying"}
 	}
 	return outcome{reason: pluginsv1.ReasonLoaded, digest: digest, desc: &d,
 		message: fmt.Sprintf("module sha256:%s… describes source %q version %s (plugin ABI v%d)", digest[:12], d.ID, d.Version, d.ABI)}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/plugins/model"
 )
 
@@ -28,4 +29,7 @@ type Options struct {
 	// Logger gets what modules log while they describe themselves; nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// Describe reads a verified module's description; nil describes it
+	// in this process (the manager passes a child process).
+	Describe describe.Func
 }

@@ -15,7 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
+	"github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/plugins/fetch"
+	"github.com/weir-dev/weir/plugins/host"
 )
 
 // Setup registers the SourcePlugin controller and, with opts.OnReady,
@@ -29,8 +31,12 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	describeFn := opts.Describe
+	if describeFn == nil {
+		describeFn = describe.InProcess(host.Options{Logger: logger})
+	}
 	r := &reconciler{Client: mgr.GetClient(), fetcher: f, recorder: mgr.GetEventRecorder("weir-sourceplugins"),
-		logger: logger, memo: map[string]memoEntry{}, failures: map[string]int{}}
+		logger: logger, describe: describeFn, memo: map[string]memoEntry{}, failures: map[string]int{}}
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named("sourceplugin").
 		For(&pluginsv1.SourcePlugin{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).

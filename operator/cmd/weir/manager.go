@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/weir-dev/weir/operator/manager"
+	plugindescribe "github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/webhooks"
 )
 
@@ -44,6 +45,14 @@ func managerCommand() *cobra.Command {
 			if err := parseWebhookSecret(secret, &cfg.Webhooks.Certs); err != nil {
 				return err
 			}
+			// A module is compiled to be described, which takes several times
+			// its size in memory: in a child process, so that running out
+			// of it costs that process, not the manager.
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			cfg.Plugins.Describe = plugindescribe.Command([]string{exe, "plugin", "describe"})
 			restCfg, err := ctrl.GetConfig()
 			if err != nil {
 				return err

@@ -6,7 +6,7 @@ test_requests_defaulted_without_resources if {
 	patched({"runs": [{"s3": {}}]}) == {{
 		"op": "add",
 		"path": "/spec/resources",
-		"value": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+		"value": {"requests": {"cpu": "100m", "memory": "384Mi"}},
 		"policy": "runs.default-requests",
 	}}
 }
@@ -14,12 +14,12 @@ test_requests_defaulted_without_resources if {
 test_requests_defaulted_into_empty_resources if {
 	some op in patched({"runs": [{"s3": {}}], "resources": {"requests": {}}})
 	op.path == "/spec/resources/requests"
-	op.value == {"cpu": "100m", "memory": "128Mi"}
+	op.value == {"cpu": "100m", "memory": "384Mi"}
 }
 
 test_limited_resource_not_defaulted if {
 	some op in patched({"runs": [{"s3": {}}], "resources": {"limits": {"cpu": "50m"}}})
-	op.value == {"memory": "128Mi"}
+	op.value == {"memory": "384Mi"}
 	count(patched({"runs": [{"s3": {}}], "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}})) == 0
 }
 

@@ -19,8 +19,13 @@ const (
 	// spec.sha256 names; they are refused.
 	ReasonDigestMismatch = "DigestMismatch"
 	// ReasonInvalidModule: the bytes are not a plugin this host can run
-	// (not WebAssembly, another ABI version, a bad description...).
+	// (not WebAssembly, another ABI version, a bad description...), or
+	// the process describing it was stopped (by the OOM killer, likely).
 	ReasonInvalidModule = "InvalidModule"
+	// ReasonDescribeFailed: the process describing the module failed
+	// for a reason not the module's own (it could not start, say);
+	// retried with backoff.
+	ReasonDescribeFailed = "DescribeFailed"
 	// ReasonIDConflict: the module's id is a built-in source's, or an
 	// older SourcePlugin's.
 	ReasonIDConflict = "IDConflict"

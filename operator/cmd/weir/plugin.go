@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	plugindescribe "github.com/weir-dev/weir/plugins/describe"
+	"github.com/weir-dev/weir/plugins/host"
+)
+
+// pluginCommand is `weir plugin`: what a plugin author checks before
+// publishing a module, and what the manager runs to describe a
+// SourcePlugin's module in a process of its own.
+func pluginCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "plugin",
+		Short: "Inspect WebAssembly source plugins",
+	}
+	cmd.AddCommand(pluginDescribeCommand())
+	return cmd
+}
+
+func pluginDescribeCommand() *cobra.Command {
+	var limits host.Limits
+	cmd := &cobra.Command{
+		Use:   "describe FILE|-",
+		Short: "Load a module in the sandbox and print its sha256 and description as JSON",
+		Long: "Loads the module in FILE (\"-\": stdin) as `weir ingest` and the SourcePlugin\n" +
+			"controller do, checks its plugin ABI version, and prints the sha256 a\n" +
+			"SourcePlugin's spec.sha256 must name and what the module says of itself:\n" +
+			"id, version, config schema and capabilities.\n" +
+			"Exits 2, printing {\"error\": ...}, when the module cannot be described.",
+		Args:         cobra.ExactArgs(1),
+		SilenceUsage: true, // stdout holds JSON only
+		RunE: func(cmd *cobra.Command, args []string) error {
+			wasm, err := readModule(cmd.InOrStdin(), args[0])
+			if err != nil {
+				return err
+			}
+			opts := host.Options{Limits: limits, Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))}
+			res, err := plugindescribe.Describe(cmd.Context(), wasm, opts)
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			var me *plugindescribe.ModuleError
+			if errors.As(err, &me) {
+				if err := enc.Encode(plugindescribe.Failure{Error: me.Message}); err != nil {
+					return err
+				}
+				return exitError{code: plugindescribe.ExitModuleError, err: me}
+			}
+			if err != nil {
+				return err
+			}
+			return enc.Encode(res)
+		},
+	}
+	f := cmd.Flags()
+	f.Uint64Var(&limits.Memory, "memory-bytes", 0, "memory limit of the module (default 256 MiB)")
+	f.Int64Var(&limits.Output, "output-bytes", 0, "limit on what one call may return (default: the host's)")
+	f.DurationVar(&limits.CallTime, "call-timeout", 0, "wall-time limit of each call (default 1m)")
+	return cmd
+}
+
+func readModule(stdin io.Reader, arg string) ([]byte, error) {
+	if arg == "-" {
+		return io.ReadAll(stdin)
+	}
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, fmt.Errorf("reading the module: %w", err)
+	}
+	return b, nil
+}
+
+// exitError ends the process with code after cobra has printed err.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
