@@ -20,14 +20,29 @@ deny contains {"policy": "team.label", "field": "metadata.labels.team", "msg": "
 }
 `
 
+// createTeamBundle creates pb, a bundle with teamLabel, and when the spec
+// ends deletes it and waits until admission no longer applies it: specs
+// run in random order, and the next one expects the default bundle alone.
+func createTeamBundle(pb *policiesv1.PolicyBundle) {
+	GinkgoHelper()
+	Expect(k8s.Create(ctx, pb)).To(Succeed())
+	DeferCleanup(func() {
+		Expect(client.IgnoreNotFound(k8s.Delete(ctx, pb))).To(Succeed())
+		Eventually(func(g Gomega) {
+			warns.take()
+			g.Expect(k8s.Create(ctx, goodRun("unlabelled", "default"), client.DryRunAll)).To(Succeed())
+			g.Expect(warns.take()).NotTo(ContainElement(ContainSubstring("bundle " + pb.Name)))
+		}, timeout, interval).Should(Succeed())
+	})
+}
+
 var _ = Describe("PolicyBundle admission and reload", func() {
 	var ns string
 	BeforeEach(func() { ns = newNamespace(); warns.take() })
 
 	It("changes the next decision when a bundle is created, edited and deleted, without a restart", func() {
 		pb := bundle("team-rules", "deny", map[string]string{"team.rego": teamLabel})
-		Expect(k8s.Create(ctx, pb)).To(Succeed())
-		DeferCleanup(func() { _ = k8s.Delete(ctx, pb) })
+		createTeamBundle(pb)
 
 		Eventually(func() error {
 			return k8s.Create(ctx, goodRun("unlabelled", ns), client.DryRunAll)
@@ -75,8 +90,7 @@ var _ = Describe("PolicyBundle admission and reload", func() {
 		Eventually(func() error { return k8s.Get(ctx, client.ObjectKeyFromObject(run), job) }, timeout, interval).Should(Succeed())
 
 		pb := bundle("team-rules-2", "deny", map[string]string{"team.rego": teamLabel})
-		Expect(k8s.Create(ctx, pb)).To(Succeed())
-		DeferCleanup(func() { _ = k8s.Delete(ctx, pb) })
+		createTeamBundle(pb)
 		Eventually(func(g Gomega) {
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(run), run)).To(Succeed())
 			c := findCondition(run, runsv1.ConditionValid)
