@@ -4,7 +4,9 @@
 // Each line of the body becomes an asset; the URL is fetched twice, so
 // the second request reuses the kept-alive connection. With deadline_ms
 // it instead reads from url's host with that read deadline while another
-// goroutine waits, and reports how the read ended.
+// goroutine waits, and reports how the read ended; with interrupt_ms, the
+// other goroutine sets a deadline in the past after that long, as pgx does
+// when a context is cancelled, and the read has none of its own.
 package main
 
 import (
@@ -26,9 +28,10 @@ import (
 )
 
 type config struct {
-	URL        string `json:"url"`
-	CACert     string `json:"ca_cert"`
-	DeadlineMS int    `json:"deadline_ms"`
+	URL         string `json:"url"`
+	CACert      string `json:"ca_cert"`
+	DeadlineMS  int    `json:"deadline_ms"`
+	InterruptMS int    `json:"interrupt_ms"`
 }
 
 type plugin struct{}
@@ -36,9 +39,10 @@ type plugin struct{}
 func (plugin) Describe() model.Description {
 	return model.Description{ID: "httpclient", Version: "0.0.1", Capabilities: []string{sdk.CapabilityNetwork},
 		ConfigSchema: map[string]any{"type": "object", "properties": map[string]any{
-			"url":         map[string]any{"type": "string", "x-weir-endpoint": true},
-			"ca_cert":     map[string]any{"type": "string"},
-			"deadline_ms": map[string]any{"type": "integer"},
+			"url":          map[string]any{"type": "string", "x-weir-endpoint": true},
+			"ca_cert":      map[string]any{"type": "string"},
+			"deadline_ms":  map[string]any{"type": "integer"},
+			"interrupt_ms": map[string]any{"type": "integer"},
 		}}}
 }
 
@@ -49,7 +53,7 @@ func (plugin) Discover(ctx context.Context, raw json.RawMessage, e sdk.Emitter) 
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return sdk.Errorf("config: %v", err)
 	}
-	if c.DeadlineMS > 0 {
+	if c.DeadlineMS > 0 || c.InterruptMS > 0 {
 		return readWithDeadline(ctx, c, e)
 	}
 	tr := &http.Transport{DialContext: (&sdk.Dialer{}).DialContext}
@@ -104,10 +108,22 @@ func readWithDeadline(ctx context.Context, c config, e sdk.Emitter) error {
 	defer conn.Close()
 	done := make(chan struct{})
 	defer close(done)
-	go func() { <-done }() // another goroutine: reads are sliced
 	start := time.Now()
-	if err := conn.SetReadDeadline(start.Add(time.Duration(c.DeadlineMS) * time.Millisecond)); err != nil {
-		return err
+	go func() { // another goroutine: reads are sliced
+		if c.InterruptMS == 0 {
+			<-done
+			return
+		}
+		select {
+		case <-time.After(time.Duration(c.InterruptMS) * time.Millisecond):
+			_ = conn.SetDeadline(time.Unix(1, 0))
+		case <-done:
+		}
+	}()
+	if c.DeadlineMS > 0 {
+		if err := conn.SetReadDeadline(start.Add(time.Duration(c.DeadlineMS) * time.Millisecond)); err != nil {
+			return err
+		}
 	}
 	_, err = conn.Read(make([]byte, 1))
 	outcome := "data"
