@@ -88,7 +88,7 @@ test-e2e: build ## e2e on a kwok cluster with the real kubectl.
 .PHONY: bench
 bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, then the PostgreSQL source as wasm vs native.
 	mkdir -p bin
-	go test -run '^$$' -bench . -benchmem -count 5 ./operator/... ./policies/... ./webhooks/... | tee bin/bench-go.txt
+	go test -run '^$$' -bench . -benchmem -count 5 ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ | tee bin/bench-go.txt
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
 	$(MAKE) bench-plugins
 
