@@ -124,7 +124,14 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		workers = DefaultConcurrency
 	}
 	eng := engine.New()
-	loader, err := policies.Setup(mgr, policies.Options{Engine: eng, DefaultEnabled: cfg.DefaultPolicies})
+	popts := policies.Options{Engine: eng, DefaultEnabled: cfg.DefaultPolicies}
+	if cfg.LeaderElectionNS != "" {
+		// Weir's own namespace ($POD_NAMESPACE in a cluster) keeps each
+		// bundle's last good spec; without one (a local run) it is kept
+		// in memory only.
+		popts.LastGood = policies.ConfigMapStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: cfg.LeaderElectionNS}
+	}
+	loader, err := policies.Setup(mgr, popts)
 	if err != nil {
 		return nil, fmt.Errorf("policy loader: %w", err)
 	}

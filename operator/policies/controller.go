@@ -2,6 +2,8 @@ package policies
 
 import (
 	"context"
+	"fmt"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -25,6 +27,9 @@ type reconciler struct {
 	// elected closes once this replica leads: every replica loads its
 	// own engine, only the leader writes status and events.
 	elected <-chan struct{}
+
+	mu    sync.Mutex
+	saved map[string]string // revision saved to the LastGoodStore, by bundle
 }
 
 // Reconcile reloads from every bundle in the cache, not just the one that
@@ -41,10 +46,38 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	for i := range list.Items {
 		if pb := &list.Items[i]; pb.Name == req.Name && pb.DeletionTimestamp == nil {
-			return ctrl.Result{}, r.updateStatus(ctx, pb, reports[pb.Name])
+			if err := r.updateStatus(ctx, pb, reports[pb.Name]); err != nil {
+				return ctrl.Result{}, err
+			}
+			return ctrl.Result{}, r.saveLastGood(ctx, pb)
 		}
 	}
 	return ctrl.Result{}, nil
+}
+
+// saveLastGood records the spec in force when it compiled here, once per
+// revision, so a restart keeps it in force even if the spec breaks.
+func (r *reconciler) saveLastGood(ctx context.Context, pb *policiesv1.PolicyBundle) error {
+	if r.loader.store == nil {
+		return nil
+	}
+	rev, ok := r.loader.savable(pb.Name)
+	if !ok {
+		return nil
+	}
+	r.mu.Lock()
+	done := r.saved[pb.Name] == rev
+	r.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := r.loader.store.Save(ctx, pb, rev); err != nil {
+		return fmt.Errorf("saving the last good revision of PolicyBundle %s: %w", pb.Name, err)
+	}
+	r.mu.Lock()
+	r.saved[pb.Name] = rev
+	r.mu.Unlock()
+	return nil
 }
 
 func (r *reconciler) leading() bool {

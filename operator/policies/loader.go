@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 	"github.com/weir-dev/weir/policies/engine"
 )
@@ -17,6 +19,7 @@ import (
 type Loader struct {
 	engine         *engine.Engine
 	defaultEnabled bool
+	store          LastGoodStore
 	embedded       engine.Bundle
 	embeddedRev    string
 
@@ -36,6 +39,8 @@ type bundleState struct {
 	verdict verdict
 	good    *engine.Bundle // last revision that compiled; nil if none has
 	goodRev string
+	// restored: good came from the LastGoodStore, not this process.
+	restored, restoreTried bool
 }
 
 // verdict is what became of a spec.
@@ -52,13 +57,15 @@ type report struct {
 	revision string
 	// embedded: for "default", the embedded bundle is in force unchanged.
 	embedded bool
+	// restored: the revision in force was saved before a restart.
+	restored bool
 }
 
 func newLoader(opts Options) (*Loader, error) {
 	if opts.Engine == nil {
 		return nil, errors.New("policies: Options.Engine is required")
 	}
-	l := &Loader{engine: opts.Engine, defaultEnabled: opts.DefaultEnabled, bundles: map[string]*bundleState{}}
+	l := &Loader{engine: opts.Engine, defaultEnabled: opts.DefaultEnabled, store: opts.LastGood, bundles: map[string]*bundleState{}}
 	if opts.DefaultEnabled {
 		l.embedded = engine.DefaultBundle()
 		rev, err := l.embedded.Digest()
@@ -107,7 +114,7 @@ func (l *Loader) sync(ctx context.Context, items []policiesv1.PolicyBundle, pres
 				l.bundles[pb.Name] = st
 				loadFailures.WithLabelValues(pb.Name) // from 0, so rate() sees the first failure
 			}
-			l.judge(st, pb)
+			l.judge(ctx, st, pb)
 		}
 		for name := range l.bundles {
 			if !seen[name] {
@@ -200,8 +207,9 @@ func (l *Loader) compile(pb *policiesv1.PolicyBundle) (engine.Bundle, string, er
 }
 
 // judge compiles a spec it has not seen; a spec that fails leaves the
-// last good revision in force.
-func (l *Loader) judge(st *bundleState, pb *policiesv1.PolicyBundle) {
+// last good revision in force: this process's, or the one the
+// LastGoodStore saved before a restart.
+func (l *Loader) judge(ctx context.Context, st *bundleState, pb *policiesv1.PolicyBundle) {
 	digest := specDigest(pb.Spec)
 	if digest == st.spec {
 		return
@@ -220,10 +228,48 @@ func (l *Loader) judge(st *bundleState, pb *policiesv1.PolicyBundle) {
 	if err != nil {
 		st.verdict = verdict{reason: policiesv1.ReasonCompileFailed, problems: problemsOf(err)}
 		loadFailures.WithLabelValues(pb.Name).Inc()
+		if st.good == nil && !st.restoreTried && l.store != nil {
+			l.restore(ctx, st, pb)
+		}
 		return
 	}
 	st.verdict = verdict{reason: policiesv1.ReasonLoaded}
-	st.good, st.goodRev = &b, rev
+	st.good, st.goodRev, st.restored = &b, rev, false
+}
+
+// restore puts the saved last good spec of pb in force, if there is one
+// and it still compiles to the revision it was saved with.
+func (l *Loader) restore(ctx context.Context, st *bundleState, pb *policiesv1.PolicyBundle) {
+	log := ctrllog.FromContext(ctx).WithValues("policybundle", pb.Name)
+	spec, rev, ok, err := l.store.Load(ctx, pb.Name)
+	if err != nil {
+		log.Error(err, "reading the bundle's last good revision; will try again on its next change")
+		return
+	}
+	st.restoreTried = true
+	if !ok {
+		return
+	}
+	saved := pb.DeepCopy()
+	saved.Spec = spec
+	b, got, err := l.compile(saved)
+	if err != nil || got != rev {
+		log.Info("the saved last good revision no longer compiles to itself; nothing of the bundle is in force", "revision", rev, "error", err)
+		return
+	}
+	st.good, st.goodRev, st.restored = &b, rev, true
+}
+
+// savable reports whether name's revision in force is the one its spec
+// compiled to in this process, i.e. one the LastGoodStore should hold.
+func (l *Loader) savable(name string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.bundles[name]
+	if st == nil || st.good == nil || st.restored || st.verdict.reason != policiesv1.ReasonLoaded {
+		return "", false
+	}
+	return st.goodRev, true
 }
 
 // load puts the embedded bundle (customised, if enabled) and the last
@@ -262,7 +308,7 @@ func (l *Loader) load(ctx context.Context) (engine.Revision, error) {
 }
 
 func (l *Loader) report(name string, st *bundleState) report {
-	r := report{verdict: st.verdict}
+	r := report{verdict: st.verdict, restored: st.restored}
 	switch {
 	case name != policiesv1.DefaultBundleName:
 		if st.good != nil {

@@ -15,4 +15,7 @@ type Options struct {
 	// the PolicyBundle named "default". Without it only the cluster's own
 	// bundles decide.
 	DefaultEnabled bool
+	// LastGood, when set, keeps each bundle's last good spec across
+	// restarts (the leader saves it); nil keeps it in memory only.
+	LastGood LastGoodStore
 }

@@ -31,7 +31,7 @@ func Setup(mgr ctrl.Manager, opts Options) (*Loader, error) {
 		return nil, err
 	}
 	r := &reconciler{Client: mgr.GetClient(), loader: l,
-		recorder: mgr.GetEventRecorder("weir-policies"), elected: mgr.Elected()}
+		recorder: mgr.GetEventRecorder("weir-policies"), elected: mgr.Elected(), saved: map[string]string{}}
 	// Statuses are written by the leader only; a replica that becomes
 	// leader reconciles every bundle once to bring them up to date.
 	elected := make(chan event.TypedGenericEvent[*policiesv1.PolicyBundle])

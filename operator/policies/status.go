@@ -39,6 +39,8 @@ func readyCondition(pb *policiesv1.PolicyBundle, r report) metav1.Condition {
 	switch {
 	case r.embedded:
 		c.Message += fmt.Sprintf("; nothing from this bundle is in force: the embedded default bundle stays in force as shipped (revision %s)", r.revision)
+	case r.revision != "" && r.restored:
+		c.Message += fmt.Sprintf("; last good revision %s, saved before the operator restarted, stays in force", r.revision)
 	case r.revision != "":
 		c.Message += fmt.Sprintf("; last good revision %s stays in force", r.revision)
 	default:

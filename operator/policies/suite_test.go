@@ -91,6 +91,11 @@ func (o *operator) changes() []string {
 // Several managers run one after another in this process, hence
 // SkipNameValidation.
 func newOperator(defaultEnabled bool) (*operator, ctrl.Manager) {
+	return newOperatorWith(policies.Options{DefaultEnabled: defaultEnabled})
+}
+
+// newOperatorWith is newOperator with opts (a fresh engine is added).
+func newOperatorWith(opts policies.Options) (*operator, ctrl.Manager) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -99,7 +104,8 @@ func newOperator(defaultEnabled bool) (*operator, ctrl.Manager) {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	o := &operator{engine: engine.New()}
-	o.loader, err = policies.Setup(mgr, policies.Options{Engine: o.engine, DefaultEnabled: defaultEnabled})
+	opts.Engine = o.engine
+	o.loader, err = policies.Setup(mgr, opts)
 	Expect(err).NotTo(HaveOccurred())
 	o.loader.OnChange(func(r engine.Revision) {
 		o.mu.Lock()
@@ -112,7 +118,24 @@ func newOperator(defaultEnabled bool) (*operator, ctrl.Manager) {
 // startOperator runs a manager until the container ends, then removes
 // every PolicyBundle so the next container starts clean.
 func startOperator(defaultEnabled bool) *operator {
-	o, mgr := newOperator(defaultEnabled)
+	o := startOperatorWith(policies.Options{DefaultEnabled: defaultEnabled})
+	halt := o.stop
+	o.stop = func() {
+		halt()
+		Expect(k8s.DeleteAllOf(ctx, &policiesv1.PolicyBundle{})).To(Succeed())
+		Eventually(func(g Gomega) {
+			list := &policiesv1.PolicyBundleList{}
+			g.Expect(k8s.List(ctx, list)).To(Succeed())
+			g.Expect(list.Items).To(BeEmpty())
+		}, timeout, interval).Should(Succeed())
+	}
+	return o
+}
+
+// startOperatorWith runs a manager with opts until stop, which leaves
+// the PolicyBundles as they are (a restart).
+func startOperatorWith(opts policies.Options) *operator {
+	o, mgr := newOperatorWith(opts)
 	mctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -123,12 +146,6 @@ func startOperator(defaultEnabled bool) *operator {
 	o.stop = func() {
 		stop()
 		<-done
-		Expect(k8s.DeleteAllOf(ctx, &policiesv1.PolicyBundle{})).To(Succeed())
-		Eventually(func(g Gomega) {
-			list := &policiesv1.PolicyBundleList{}
-			g.Expect(k8s.List(ctx, list)).To(Succeed())
-			g.Expect(list.Items).To(BeEmpty())
-		}, timeout, interval).Should(Succeed())
 	}
 	return o
 }
