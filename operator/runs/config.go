@@ -24,9 +24,10 @@ func ConfigMapName(run *runsv1.Run) string { return run.Name + "-config" }
 // the only bytes it accepts: an entry of pipeline.yaml's plugins map,
 // which `weir ingest` reads and `marmot ingest` ignores.
 type PluginRef struct {
-	URL    string        `json:"url"`
-	SHA256 string        `json:"sha256"`
-	Limits *PluginLimits `json:"limits,omitempty"`
+	URL      string        `json:"url"`
+	SHA256   string        `json:"sha256"`
+	Limits   *PluginLimits `json:"limits,omitempty"`
+	CABundle string        `json:"caBundle,omitempty"`
 }
 
 // PluginLimits are a SourcePlugin's limits in pipeline.yaml: byte counts

@@ -124,7 +124,7 @@ func (r *Reconciler) resolvePlugins(ctx context.Context, run *runsv1.Run) (map[s
 }
 
 func pluginRef(sp *pluginsv1.SourcePlugin) PluginRef {
-	ref := PluginRef{URL: sp.Spec.URL, SHA256: sp.Spec.SHA256}
+	ref := PluginRef{URL: sp.Spec.URL, SHA256: sp.Spec.SHA256, CABundle: sp.Spec.CABundle}
 	if l := sp.Spec.Limits; l != nil {
 		pl := &PluginLimits{}
 		if l.Memory != nil {

@@ -1,6 +1,7 @@
 package runs_test
 
 import (
+	"os"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -62,16 +63,19 @@ spec:
 			Should(Equal(map[string]runs.PluginRef{"good": {URL: url, SHA256: sum}}))
 		getJob(ns, "uses-good")
 
-		By("following the SourcePlugin when its spec changes")
+		By("following the SourcePlugin when its spec changes, its CA bundle included")
 		moved, _ := modules.Put("/runs/moved/good.wasm", mustGood())
+		ca, err := os.ReadFile(modules.CAFile)
+		Expect(err).NotTo(HaveOccurred())
 		Eventually(func(g Gomega) {
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sp), sp)).To(Succeed())
 			sp.Spec.URL = moved
 			sp.Spec.Limits = &pluginsv1.Limits{RunTimeout: &metav1.Duration{Duration: 10 * time.Minute}}
+			sp.Spec.CABundle = string(ca)
 			g.Expect(k8s.Update(ctx, sp)).To(Succeed())
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		Eventually(pipelineOf(ns, "uses-good")).WithTimeout(timeout).WithPolling(interval).
-			Should(Equal(map[string]runs.PluginRef{"good": {URL: moved, SHA256: sum, Limits: &runs.PluginLimits{RunTimeout: "10m0s"}}}))
+			Should(Equal(map[string]runs.PluginRef{"good": {URL: moved, SHA256: sum, Limits: &runs.PluginLimits{RunTimeout: "10m0s"}, CABundle: string(ca)}}))
 	})
 
 	It("waits, Ready=False, for a source nothing provides, naming the known ones", func() {

@@ -62,7 +62,7 @@ func (r *reconciler) load(ctx context.Context, sp *pluginsv1.SourcePlugin) outco
 }
 
 func (r *reconciler) fetchAndDescribe(ctx context.Context, sp *pluginsv1.SourcePlugin, limits host.Limits) outcome {
-	b, err := r.fetcher.Fetch(ctx, sp.Spec.URL, sp.Spec.SHA256)
+	b, err := r.fetcher.FetchTrusting(ctx, sp.Spec.URL, sp.Spec.SHA256, []byte(sp.Spec.CABundle))
 	var de *fetch.DigestError
 	switch {
 	case errors.As(err, &de):

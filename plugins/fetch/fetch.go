@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -44,8 +46,12 @@ type Options struct {
 // fetches of one module share a download.
 type Fetcher struct {
 	opts   Options
+	caFile []byte // Options.CAFile's PEM
 	client *http.Client
 	group  singleflight.Group
+
+	mu      sync.Mutex
+	clients map[string]*http.Client // by digest of an extra CA bundle
 }
 
 // New returns a Fetcher; it fails only when CAFile cannot be used.
@@ -56,11 +62,40 @@ func New(opts Options) (*Fetcher, error) {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}
-	c, err := newHTTPClient(opts.CAFile)
+	var caFile []byte
+	if opts.CAFile != "" {
+		var err error
+		if caFile, err = os.ReadFile(opts.CAFile); err != nil {
+			return nil, fmt.Errorf("plugin CA file: %w", err)
+		}
+		if _, err := certPool(caFile); err != nil {
+			return nil, fmt.Errorf("plugin CA file %s: %w", opts.CAFile, err)
+		}
+	}
+	c, err := newHTTPClient(caFile)
 	if err != nil {
 		return nil, err
 	}
-	return &Fetcher{opts: opts, client: c}, nil
+	return &Fetcher{opts: opts, caFile: caFile, client: c, clients: map[string]*http.Client{}}, nil
+}
+
+// clientFor is the HTTP client that also trusts caBundle (PEM).
+func (f *Fetcher) clientFor(caBundle []byte) (*http.Client, error) {
+	if len(caBundle) == 0 {
+		return f.client, nil
+	}
+	key := digest(caBundle)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.clients[key]; ok {
+		return c, nil
+	}
+	c, err := newHTTPClient(f.caFile, caBundle)
+	if err != nil {
+		return nil, fmt.Errorf("caBundle: %w", err)
+	}
+	f.clients[key] = c
+	return c, nil
 }
 
 // DigestError says that a module's bytes are not the ones expected.
@@ -84,16 +119,26 @@ var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // url (https://... or oci://registry/repository:tag|@sha256:...) and kept
 // in the cache. Bytes with another digest are a *DigestError.
 func (f *Fetcher) Fetch(ctx context.Context, url, sum string) ([]byte, error) {
+	return f.FetchTrusting(ctx, url, sum, nil)
+}
+
+// FetchTrusting is Fetch trusting the CAs in caBundle (PEM) too, besides
+// the system's roots and Options.CAFile: a SourcePlugin's spec.caBundle.
+func (f *Fetcher) FetchTrusting(ctx context.Context, url, sum string, caBundle []byte) ([]byte, error) {
 	if !hexDigest.MatchString(sum) {
 		return nil, fmt.Errorf("sha256 %q is not 64 lower-case hex digits", sum)
 	}
 	if b, ok := f.cached(url, sum); ok {
 		return b, nil
 	}
-	v, err, _ := f.group.Do(url+"\x00"+sum, func() (any, error) {
+	client, err := f.clientFor(caBundle)
+	if err != nil {
+		return nil, err
+	}
+	v, err, _ := f.group.Do(url+"\x00"+sum+"\x00"+digest(caBundle), func() (any, error) {
 		ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
 		defer cancel()
-		b, err := f.download(ctx, url, sum)
+		b, err := f.download(ctx, client, url, sum)
 		if err != nil {
 			return nil, err
 		}
@@ -106,14 +151,14 @@ func (f *Fetcher) Fetch(ctx context.Context, url, sum string) ([]byte, error) {
 	return v.([]byte), nil
 }
 
-func (f *Fetcher) download(ctx context.Context, url, sum string) ([]byte, error) {
+func (f *Fetcher) download(ctx context.Context, client *http.Client, url, sum string) ([]byte, error) {
 	var b []byte
 	var err error
 	switch {
 	case strings.HasPrefix(url, "https://"):
-		b, err = f.fetchHTTPS(ctx, url)
+		b, err = f.fetchHTTPS(ctx, client, url)
 	case strings.HasPrefix(url, "oci://"):
-		b, err = f.fetchOCI(ctx, strings.TrimPrefix(url, "oci://"), sum)
+		b, err = f.fetchOCI(ctx, client, strings.TrimPrefix(url, "oci://"), sum)
 	default:
 		return nil, fmt.Errorf("%w %s: want https://... or oci://registry/repository:tag", ErrUnsupported, display(url))
 	}

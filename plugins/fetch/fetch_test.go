@@ -164,3 +164,37 @@ func TestNewRefusesABadCAFile(t *testing.T) {
 		}
 	}
 }
+
+// A SourcePlugin's caBundle is trusted for its own fetch only, over
+// https and from an OCI registry alike.
+func TestFetchTrustingACABundle(t *testing.T) {
+	srv := newServer(t)
+	url, sum := srv.Put("/m.wasm", module)
+	ca, err := os.ReadFile(srv.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFetcher(t, Options{})
+	if got, err := f.FetchTrusting(context.Background(), url, sum, ca); err != nil || !bytes.Equal(got, module) {
+		t.Fatalf("FetchTrusting with the server's CA = %q, %v", got, err)
+	}
+	other := newFetcher(t, Options{})
+	if _, err := other.Fetch(context.Background(), url, sum); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("the bundle was trusted beyond its fetch: Fetch = %v, want a certificate error", err)
+	}
+	if _, err := other.FetchTrusting(context.Background(), url, sum, []byte("not PEM")); err == nil || !strings.Contains(err.Error(), "caBundle: no PEM certificate") {
+		t.Errorf("FetchTrusting with a bad bundle = %v, want an error naming caBundle", err)
+	}
+
+	reg := newRegistry()
+	rsrv := fetchtest.NewHandlerServer(t, reg)
+	reg.push(t, "1.0.0", "application/vnd.oci.image.manifest.v1+json", module)
+	rca, err := os.ReadFile(rsrv.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := "oci://" + strings.TrimPrefix(rsrv.URL, "https://") + "/" + repoName + ":1.0.0"
+	if got, err := newFetcher(t, Options{}).FetchTrusting(context.Background(), ref, sum, rca); err != nil || !bytes.Equal(got, module) {
+		t.Errorf("FetchTrusting(%s) with the registry's CA = %q, %v", ref, got, err)
+	}
+}

@@ -9,26 +9,17 @@ import (
 	"io"
 	"net/http"
 	neturl "net/url"
-	"os"
 )
 
 // newHTTPClient returns a client that trusts the system's roots plus the
 // CA file, and follows redirects to https only.
-func newHTTPClient(caFile string) (*http.Client, error) {
+// newHTTPClient trusts the system's roots and the PEM bundles given.
+func newHTTPClient(bundles ...[]byte) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("plugin CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("plugin CA file %s: no PEM certificate in it", caFile)
-		}
+	if pool, err := certPool(bundles...); err != nil {
+		return nil, err
+	} else if pool != nil {
 		tr.TLSClientConfig.RootCAs = pool
 	}
 	return &http.Client{
@@ -45,13 +36,13 @@ func newHTTPClient(caFile string) (*http.Client, error) {
 	}, nil
 }
 
-func (f *Fetcher) fetchHTTPS(ctx context.Context, url string) ([]byte, error) {
+func (f *Fetcher) fetchHTTPS(ctx context.Context, client *http.Client, url string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("module URL %s: %w", display(url), err)
 	}
 	req.Header.Set("Accept", "application/wasm, application/octet-stream;q=0.9, */*;q=0.1")
-	resp, err := f.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetching module %s: %w", display(url), unwrapURLError(err))
 	}
@@ -86,4 +77,27 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// certPool is the system's roots plus each non-empty bundle; nil when
+// there is none, which means the system's roots. A bundle without a PEM
+// certificate is an error.
+func certPool(bundles ...[]byte) (*x509.CertPool, error) {
+	var pool *x509.CertPool
+	for _, b := range bundles {
+		if len(b) == 0 {
+			continue
+		}
+		if pool == nil {
+			sys, err := x509.SystemCertPool()
+			if err != nil || sys == nil {
+				sys = x509.NewCertPool()
+			}
+			pool = sys
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, errors.New("no PEM certificate in it")
+		}
+	}
+	return pool, nil
 }

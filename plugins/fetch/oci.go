@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 
 	godigest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -24,7 +25,7 @@ const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 // tool that writes an image manifest with one layer): the manifest by
 // tag or digest, then its only layer, which must be the module. Pulls are
 // anonymous, over https, with the fetcher's CA roots.
-func (f *Fetcher) fetchOCI(ctx context.Context, ref, sum string) ([]byte, error) {
+func (f *Fetcher) fetchOCI(ctx context.Context, client *http.Client, ref, sum string) ([]byte, error) {
 	url := "oci://" + ref
 	repo, err := remote.NewRepository(ref)
 	if err != nil {
@@ -33,7 +34,7 @@ func (f *Fetcher) fetchOCI(ctx context.Context, ref, sum string) ([]byte, error)
 	if repo.Reference.Reference == "" {
 		return nil, fmt.Errorf("OCI reference %s: name a tag (:v1) or a digest (@sha256:...)", url)
 	}
-	repo.Client = &auth.Client{Client: f.client, Cache: auth.NewCache()}
+	repo.Client = &auth.Client{Client: client, Cache: auth.NewCache()}
 	desc, rc, err := repo.FetchReference(ctx, repo.Reference.Reference)
 	if err != nil {
 		return nil, fmt.Errorf("fetching manifest of %s: %w", url, err)

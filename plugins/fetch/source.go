@@ -9,12 +9,13 @@ import (
 )
 
 // Source returns the source of a plugin module: on first use it fetches
-// the module from url, refuses it unless its SHA-256 is sum, loads it in
-// the host with opts and checks that it describes itself as id. Nothing
-// is downloaded for a plugin no pipeline entry runs.
-func (f *Fetcher) Source(id, url, sum string, opts host.Options) source.Source {
+// the module from url (trusting caBundle too, if any), refuses it unless
+// its SHA-256 is sum, loads it in the host with opts and checks that it
+// describes itself as id. Nothing is downloaded for a plugin no pipeline
+// entry runs.
+func (f *Fetcher) Source(id, url, sum string, caBundle []byte, opts host.Options) source.Source {
 	return host.Lazy(func(ctx context.Context) (*host.Module, error) {
-		b, err := f.Fetch(ctx, url, sum)
+		b, err := f.FetchTrusting(ctx, url, sum, caBundle)
 		if err != nil {
 			return nil, fmt.Errorf("plugin %s: %w", id, err)
 		}

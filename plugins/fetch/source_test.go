@@ -28,7 +28,7 @@ func TestSourceFetchesLoadsAndRuns(t *testing.T) {
 	opts := host.Options{Logger: slog.New(slog.DiscardHandler)}
 	ctx := context.Background()
 
-	src := f.Source(fetchtest.GoodID, url, sum, opts)
+	src := f.Source(fetchtest.GoodID, url, sum, nil, opts)
 	if srv.Hits("/good.wasm") != 0 {
 		t.Fatal("the module was fetched before it was used")
 	}
@@ -45,11 +45,11 @@ func TestSourceFetchesLoadsAndRuns(t *testing.T) {
 		t.Fatalf("Discover: %d items, %v; want 4", items, err)
 	}
 
-	if _, err := f.Source("other", url, sum, opts).Describe(ctx); err == nil || !strings.Contains(err.Error(), `describes itself as "good", not "other"`) {
+	if _, err := f.Source("other", url, sum, nil, opts).Describe(ctx); err == nil || !strings.Contains(err.Error(), `describes itself as "good", not "other"`) {
 		t.Errorf("id mismatch: Describe = %v", err)
 	}
 	tampered, _ := srv.Put("/tampered.wasm", append(goodModule(t), 0))
-	_, err = f.Source(fetchtest.GoodID, tampered, fetchtest.SHA256([]byte("x")), opts).Describe(ctx)
+	_, err = f.Source(fetchtest.GoodID, tampered, fetchtest.SHA256([]byte("x")), nil, opts).Describe(ctx)
 	var de *DigestError
 	if !errors.As(err, &de) {
 		t.Errorf("tampered module: Describe = %v, want a *DigestError", err)

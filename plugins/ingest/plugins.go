@@ -16,6 +16,7 @@ import (
 //	    url: https://example.com/mysource-1.2.0.wasm   # or oci://registry/repo:tag
 //	    sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 //	    limits: {memory: 268435456, callTimeout: 1m, runTimeout: 1h, outputBytes: 1073741824}
+//	    caBundle: "-----BEGIN CERTIFICATE-----\n..."                 # optional: a private CA
 //
 // Marmot ignores top-level keys it does not know, so such a file still
 // runs with `marmot ingest` for its built-in sources.
@@ -23,6 +24,9 @@ type Plugin struct {
 	URL    string
 	SHA256 string
 	Limits PluginLimits
+	// CABundle (PEM) is trusted besides the system's roots to fetch the
+	// module: the SourcePlugin's spec.caBundle.
+	CABundle string
 }
 
 // PluginLimits bound the module's sandbox; zero fields take the host's
@@ -92,8 +96,14 @@ func decodePlugin(path string, v any) (Plugin, []error) {
 			var lerrs []error
 			p.Limits, lerrs = decodeLimits(f, obj[k])
 			errs = append(errs, lerrs...)
+		case "caBundle":
+			s, _ := obj[k].(string)
+			if !strings.Contains(s, "-----BEGIN CERTIFICATE-----") {
+				errs = append(errs, fieldError(f, "must be PEM certificates (-----BEGIN CERTIFICATE-----)"))
+			}
+			p.CABundle = s
 		default:
-			errs = append(errs, fieldError(f, "unknown field; a plugin has url, sha256 and limits"))
+			errs = append(errs, fieldError(f, "unknown field; a plugin has url, sha256, limits and caBundle"))
 		}
 	}
 	if _, ok := obj["url"]; !ok {

@@ -20,14 +20,21 @@ plugins:
     url: https://example.com/mysource.wasm
     sha256: `+digestA+`
     limits: {memory: 134217728, callTimeout: 30s, runTimeout: 2h, outputBytes: 1048576}
-  other: {url: "oci://ghcr.io/acme/other:1.0", sha256: `+digestA+`}
+  other:
+    url: oci://ghcr.io/acme/other:1.0
+    sha256: `+digestA+`
+    caBundle: |
+      -----BEGIN CERTIFICATE-----
+      MIIB
+      -----END CERTIFICATE-----
 `), mapLookup(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Plugin{URL: "https://example.com/mysource.wasm", SHA256: digestA,
 		Limits: PluginLimits{Memory: 128 << 20, CallTimeout: 30 * time.Second, RunTimeout: 2 * time.Hour, OutputBytes: 1 << 20}}
-	if p.Plugins["mysource"] != want || p.Plugins["other"].URL != "oci://ghcr.io/acme/other:1.0" || len(p.Plugins) != 2 {
+	if p.Plugins["mysource"] != want || p.Plugins["other"].URL != "oci://ghcr.io/acme/other:1.0" || len(p.Plugins) != 2 ||
+		p.Plugins["other"].CABundle != "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" {
 		t.Errorf("plugins = %+v", p.Plugins)
 	}
 }
@@ -44,6 +51,7 @@ plugins:
   extra: {url: https://x/y.wasm, sha256: `+digestA+`, mirror: https://z}
   limits: {url: https://x/y.wasm, sha256: `+digestA+`, limits: {memory: -1, callTimeout: forever, cpu: 2}}
   list: [1]
+  ca: {url: https://x/y.wasm, sha256: `+digestA+`, caBundle: not a certificate}
 `), mapLookup(nil))
 	if err == nil {
 		t.Fatal("Load accepted bad plugins")
@@ -58,6 +66,7 @@ plugins:
 		`plugins.limits.limits.callTimeout: must be a positive duration`,
 		`plugins.limits.limits.cpu: unknown limit`,
 		`plugins.list: must be an object with url and sha256, got a list`,
+		`plugins.ca.caBundle: must be PEM certificates`,
 	} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error lacks %q:\n%v", w, err)

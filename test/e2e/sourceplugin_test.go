@@ -23,8 +23,9 @@ import (
 
 // pluginServer is a third party's HTTPS server: it publishes the example
 // plugin (plugins/examples/httpjson, built out of tree) and the JSON
-// document that plugin reads. Its CA is given to the operator
-// (--plugin-ca-file) and to `weir ingest` (WEIR_PLUGIN_CA_FILE).
+// document that plugin reads. Its private CA reaches the operator and the
+// Job pod through the SourcePlugin's spec.caBundle, and a hand-written
+// pipeline's `weir ingest` through WEIR_PLUGIN_CA_FILE.
 var pluginServer struct {
 	srv    *httptest.Server
 	caFile string
@@ -98,7 +99,8 @@ metadata: {name: http-json}
 spec:
   url: %s/plugins/http-json.wasm
   sha256: %s
-`, base, pluginServer.sum), "apply", "-f", "-")
+  caBundle: %q
+`, base, pluginServer.sum, pluginServer.caPEM), "apply", "-f", "-")
 		DeferCleanup(func() { kubectl("delete", "sourceplugin", "http-json", "--wait=false") })
 		Eventually(func() string {
 			return jsonpath("", "sourceplugin/http-json", `{.status.conditions[?(@.type=="Ready")].status} {.status.id}`)
@@ -132,10 +134,11 @@ spec:
 		job := jobOf(ns, "catalog")
 		pipeline := configMapData(ns, "catalog-config")["pipeline.yaml"]
 		Expect(pipeline).To(ContainSubstring(pluginServer.sum), "the Job pod fetches the module by its digest")
+		Expect(pipeline).To(ContainSubstring("caBundle"), "and trusts the SourcePlugin's CA for it")
 
 		fake := marmottest.New(marmottest.Options{})
 		DeferCleanup(fake.Close)
-		res := runJobLocally(ns, job, fake.URL, tmp, "WEIR_PLUGIN_CA_FILE="+pluginServer.caFile)
+		res := runJobLocally(ns, job, fake.URL, tmp)
 		Expect(res.err).NotTo(HaveOccurred(), "weir ingest failed:\n%s", res.output)
 		Expect(fake.Violations()).To(BeEmpty())
 		runs := fake.Runs()

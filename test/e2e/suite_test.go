@@ -69,8 +69,7 @@ var _ = BeforeSuite(func() {
 		"--image=ghcr.io/weir-dev/weir:e2e", "--marmot-url=http://marmot:8080",
 		"--metrics-bind-address=127.0.0.1:18480", "--health-probe-bind-address=127.0.0.1:18481",
 		"--webhook-host=127.0.0.1", "--webhook-port=9443", "--webhook-cert-dir="+certDir,
-		"--webhook-certs=self-signed", "--webhook-secret=weir-system/weir-webhook-cert", "--webhook-dns-name=localhost",
-		"--plugin-ca-file="+pluginServer.caFile)
+		"--webhook-certs=self-signed", "--webhook-secret=weir-system/weir-webhook-cert", "--webhook-dns-name=localhost")
 	operator.Stdout, operator.Stderr = GinkgoWriter, GinkgoWriter
 	Expect(operator.Start()).To(Succeed())
 	DeferCleanup(func() { cancel(); _ = operator.Wait() })

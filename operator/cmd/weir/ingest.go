@@ -63,7 +63,7 @@ func pluginLoader(cache string, base host.Options) ingest.PluginLoader {
 			RunTime:  p.Limits.RunTimeout,
 			Output:   p.Limits.OutputBytes,
 		}
-		return f.Source(id, p.URL, p.SHA256, opts), nil
+		return f.Source(id, p.URL, p.SHA256, []byte(p.CABundle), opts), nil
 	}
 }
 

@@ -28,6 +28,15 @@ type SourcePluginSpec struct {
 	// defaults.
 	// +optional
 	Limits *Limits `json:"limits,omitempty"`
+
+	// PEM certificates of the CAs that sign the server or registry at
+	// url, trusted besides the system's roots, by the operator and by Job
+	// pods alike: for a server with a private CA. Certificates are public;
+	// this is not a secret.
+	// +optional
+	// +kubebuilder:validation:MaxLength=65536
+	// +kubebuilder:validation:XValidation:rule="self.contains('-----BEGIN CERTIFICATE-----')",message="caBundle must hold PEM certificates (-----BEGIN CERTIFICATE-----)"
+	CABundle string `json:"caBundle,omitempty"`
 }
 
 // Limits bound what the module may use in one instance and one run.
