@@ -68,13 +68,10 @@ func New(opts Options) (*Fetcher, error) {
 		if caFile, err = os.ReadFile(opts.CAFile); err != nil {
 			return nil, fmt.Errorf("plugin CA file: %w", err)
 		}
-		if _, err := certPool(caFile); err != nil {
-			return nil, fmt.Errorf("plugin CA file %s: %w", opts.CAFile, err)
-		}
 	}
 	c, err := newHTTPClient(caFile)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("plugin CA file %s: %w", opts.CAFile, err)
 	}
 	return &Fetcher{opts: opts, caFile: caFile, client: c, clients: map[string]*http.Client{}}, nil
 }

@@ -12,8 +12,7 @@ import (
 )
 
 // newHTTPClient returns a client that trusts the system's roots plus the
-// CA file, and follows redirects to https only.
-// newHTTPClient trusts the system's roots and the PEM bundles given.
+// PEM bundles given, and follows redirects to https only.
 func newHTTPClient(bundles ...[]byte) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
