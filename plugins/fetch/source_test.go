@@ -12,18 +12,9 @@ import (
 	"github.com/weir-dev/weir/plugins/model"
 )
 
-func goodModule(t *testing.T) []byte {
-	t.Helper()
-	b, err := fetchtest.GoodModule()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestSourceFetchesLoadsAndRuns(t *testing.T) {
 	srv := newServer(t)
-	url, sum := srv.Put("/good.wasm", goodModule(t))
+	url, sum := srv.Put("/good.wasm", fetchtest.MustGoodModule(t))
 	f := newFetcher(t, Options{Dir: t.TempDir(), CAFile: srv.CAFile})
 	opts := host.Options{Logger: slog.New(slog.DiscardHandler)}
 	ctx := context.Background()
@@ -48,7 +39,7 @@ func TestSourceFetchesLoadsAndRuns(t *testing.T) {
 	if _, err := f.Source("other", url, sum, nil, opts).Describe(ctx); err == nil || !strings.Contains(err.Error(), `describes itself as "good", not "other"`) {
 		t.Errorf("id mismatch: Describe = %v", err)
 	}
-	tampered, _ := srv.Put("/tampered.wasm", append(goodModule(t), 0))
+	tampered, _ := srv.Put("/tampered.wasm", append(fetchtest.MustGoodModule(t), 0))
 	_, err = f.Source(fetchtest.GoodID, tampered, fetchtest.SHA256([]byte("x")), nil, opts).Describe(ctx)
 	var de *DigestError
 	if !errors.As(err, &de) {

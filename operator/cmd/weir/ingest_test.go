@@ -42,10 +42,7 @@ func pluginPipeline(url, sum string) string {
 // A pipeline's plugin is fetched, verified, cached by digest and run like
 // a built-in; a second run reads it from the cache.
 func TestIngestRunsAPlugin(t *testing.T) {
-	good, err := fetchtest.GoodModule()
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := fetchtest.MustGoodModule(t)
 	srv := fetchtest.NewServer(t)
 	url, sum := srv.Put("/good.wasm", good)
 	marmot := marmottest.New(marmottest.Options{APIKey: marmotKey})
@@ -77,10 +74,7 @@ func TestIngestRunsAPlugin(t *testing.T) {
 // Bytes other than the ones the pipeline's sha256 names are refused, and
 // nothing reaches Marmot.
 func TestIngestRefusesATamperedPlugin(t *testing.T) {
-	good, err := fetchtest.GoodModule()
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := fetchtest.MustGoodModule(t)
 	srv := fetchtest.NewServer(t)
 	sum := fetchtest.SHA256(good)
 	tampered := append(bytes.Clone(good), []byte("\x00\x0bextra")...)

@@ -29,20 +29,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func goodModule(t *testing.T) []byte {
-	t.Helper()
-	b, err := fetchtest.GoodModule()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // The manager's describer: `weir plugin describe` in a child process.
 func TestDescribeInAChildProcess(t *testing.T) {
 	f := plugindescribe.Command([]string{os.Args[0], "plugin", "describe"}, runMainEnv+"=1")
 	ctx := context.Background()
-	d, err := f(ctx, goodModule(t), host.Limits{})
+	d, err := f(ctx, fetchtest.MustGoodModule(t), host.Limits{})
 	if err != nil || d.ID != "good" || d.ABI != 1 || d.ConfigSchema == nil {
 		t.Fatalf("got %+v, %v; want the good module's description", d, err)
 	}
@@ -53,7 +44,7 @@ func TestDescribeInAChildProcess(t *testing.T) {
 		want   string
 	}{
 		{"not wasm", []byte("not wasm"), host.Limits{}, "is not a valid WebAssembly module"},
-		{"memory limit", goodModule(t), host.Limits{Memory: 1 << 20}, "memory limit (1 MiB)"},
+		{"memory limit", fetchtest.MustGoodModule(t), host.Limits{Memory: 1 << 20}, "memory limit (1 MiB)"},
 	} {
 		_, err := f(ctx, tt.wasm, tt.limits)
 		var me *plugindescribe.ModuleError
@@ -76,7 +67,7 @@ func runPluginDescribe(t *testing.T, args ...string) (string, error) {
 
 // A plugin author gets the digest for spec.sha256 and the description.
 func TestPluginDescribeCommand(t *testing.T) {
-	good := goodModule(t)
+	good := fetchtest.MustGoodModule(t)
 	path := filepath.Join(t.TempDir(), "good.wasm")
 	if err := os.WriteFile(path, good, 0o644); err != nil {
 		t.Fatal(err)

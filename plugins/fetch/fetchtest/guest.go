@@ -31,6 +31,16 @@ func GoodModule() ([]byte, error) {
 	return good.b, good.err
 }
 
+// MustGoodModule is GoodModule, failing t if the module cannot be built.
+func MustGoodModule(t T) []byte {
+	t.Helper()
+	b, err := GoodModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func buildGood() ([]byte, error) {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
