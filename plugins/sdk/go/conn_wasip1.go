@@ -82,13 +82,14 @@ func (c *conn) Read(p []byte) (int, error) {
 }
 
 // applyReadDeadline gives the host the user's read deadline, or, when
-// sliced, the earlier of it and the end of a new slice. A slice that has
-// not ended is reused, so a burst of reads costs one host call.
+// sliced, the earlier of it and the end of a new slice. A host deadline
+// that ends within the next slice is reused, so a burst of reads costs
+// one host call; a later one (the user's) would not be a slice.
 func (c *conn) applyReadDeadline(sliced bool) error {
 	want := c.readDeadline
 	if sliced {
 		now := time.Now()
-		if c.hostRead.After(now) && (c.readDeadline.IsZero() || !c.hostRead.After(c.readDeadline)) {
+		if c.hostRead.After(now) && !c.hostRead.After(now.Add(readSlice)) {
 			return nil
 		}
 		if end := now.Add(readSlice); want.IsZero() || end.Before(want) {
