@@ -29,7 +29,7 @@ type reconciler struct {
 	elected <-chan struct{}
 
 	mu    sync.Mutex
-	saved map[string]string // revision saved to the LastGoodStore, by bundle
+	saved map[string]string // "<uid>/<revision>" saved to the LastGoodStore, by bundle
 }
 
 // Reconcile reloads from every bundle in the cache, not just the one that
@@ -65,8 +65,9 @@ func (r *reconciler) saveLastGood(ctx context.Context, pb *policiesv1.PolicyBund
 	if !ok {
 		return nil
 	}
+	key := string(pb.UID) + "/" + rev // a bundle made again is saved again
 	r.mu.Lock()
-	done := r.saved[pb.Name] == rev
+	done := r.saved[pb.Name] == key
 	r.mu.Unlock()
 	if done {
 		return nil
@@ -75,7 +76,7 @@ func (r *reconciler) saveLastGood(ctx context.Context, pb *policiesv1.PolicyBund
 		return fmt.Errorf("saving the last good revision of PolicyBundle %s: %w", pb.Name, err)
 	}
 	r.mu.Lock()
-	r.saved[pb.Name] = rev
+	r.saved[pb.Name] = key
 	r.mu.Unlock()
 	return nil
 }

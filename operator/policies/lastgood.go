@@ -72,8 +72,9 @@ func (s ConfigMapStore) Load(ctx context.Context, name string) (policiesv1.Polic
 	return spec, cm.Annotations[lastGoodRevision], true, nil
 }
 
-// Save writes only when the saved revision differs, so a resync or a
-// restart with the same bundles writes nothing.
+// Save writes only when the saved revision or owner differs, so a resync
+// or a restart with the same bundles writes nothing, and a bundle deleted
+// and made again takes its ConfigMap over before GC removes it.
 func (s ConfigMapStore) Save(ctx context.Context, pb *policiesv1.PolicyBundle, rev string) error {
 	b, err := json.Marshal(pb.Spec)
 	if err != nil {
@@ -86,7 +87,8 @@ func (s ConfigMapStore) Save(ctx context.Context, pb *policiesv1.PolicyBundle, r
 		return err
 	}
 	exists := err == nil
-	if exists && cm.Annotations[lastGoodRevision] == rev && cm.Annotations[lastGoodBundle] == pb.Name {
+	if exists && cm.Annotations[lastGoodRevision] == rev && cm.Annotations[lastGoodBundle] == pb.Name &&
+		len(cm.OwnerReferences) == 1 && cm.OwnerReferences[0].UID == pb.UID {
 		return nil
 	}
 	cm.Namespace, cm.Name = key.Namespace, key.Name

@@ -65,6 +65,22 @@ var _ = Describe("The last good revision across a restart", Ordered, func() {
 		}, "1s", interval).Should(Succeed())
 	})
 
+	It("is owned by a bundle deleted and made again with the same spec", func() {
+		old := current("restart")(Default)
+		Expect(k8s.Delete(ctx, old)).To(Succeed())
+		pb := policyBundle("restart", old.Spec)
+		Eventually(func() error { return k8s.Create(ctx, pb) }, timeout, interval).Should(Succeed())
+		Expect(pb.UID).NotTo(Equal(old.UID))
+		// No garbage collector runs here: the old ConfigMap stays until
+		// the new bundle takes it over.
+		Eventually(func(g Gomega) {
+			cm := &corev1.ConfigMap{}
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(saved), cm)).To(Succeed())
+			g.Expect(cm.OwnerReferences).To(ConsistOf(HaveField("UID", pb.UID)))
+			g.Expect(cm.Annotations).To(HaveKeyWithValue("policies.weir.dev/revision", rev))
+		}, timeout, interval).Should(Succeed())
+	})
+
 	It("stays in force after a restart when the spec no longer compiles, and the status says so", func() {
 		o.stop()
 		update("restart", func(s *policiesv1.PolicyBundleSpec) {
