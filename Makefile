@@ -79,7 +79,7 @@ test-unit: plugins ## Unit, envtest (real kube-apiserver and etcd) and Helm rend
 
 .PHONY: test-helm
 test-helm: ## Chart lint and render tests.
-	HELM=$$(hack/helm.sh) go test -count=1 ./test/helm/...
+	K8S_BIN=$(K8S_BIN) HELM=$$(hack/helm.sh) go test -count=1 ./test/helm/...
 
 .PHONY: test-e2e
 test-e2e: build ## e2e on a kwok cluster with the real kubectl.

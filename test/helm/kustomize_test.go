@@ -143,7 +143,7 @@ func kubectlBin(t *testing.T) string {
 	if p, err := exec.LookPath("kubectl"); err == nil {
 		return p
 	}
-	t.Skip("no kubectl to run kustomize: set KUBECTL or KUBEBUILDER_ASSETS (make test-unit does)")
+	t.Fatal("no kubectl to run kustomize: run `make test-helm` or `make test-unit`, or set KUBECTL")
 	return ""
 }
 
