@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/plugins/host"
 )
 
@@ -29,12 +30,7 @@ func run(path string) error {
 	if err != nil {
 		return err
 	}
-	m, err := host.Load(ctx, wasm, host.Options{})
-	if err != nil {
-		return err
-	}
-	defer m.Close(ctx)
-	d, err := m.Describe(ctx)
+	d, err := describe.InProcess(host.Options{})(ctx, wasm, host.Limits{})
 	if err != nil {
 		return err
 	}
