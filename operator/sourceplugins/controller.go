@@ -2,7 +2,6 @@ package sourceplugins
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -33,7 +32,6 @@ type reconciler struct {
 	client.Client
 	fetcher  *fetch.Fetcher
 	recorder events.EventRecorder
-	logger   *slog.Logger
 	describe describe.Func
 
 	mu       sync.Mutex

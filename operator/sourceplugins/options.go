@@ -26,8 +26,8 @@ type Options struct {
 	// replica, leader or not, from the SourcePlugins' status, so every
 	// replica's admission webhooks know the same sources.
 	OnReady func(ctx context.Context, plugins map[string]model.Description) error
-	// Logger gets what modules log while they describe themselves; nil
-	// means slog.Default().
+	// Logger gets what modules log while they describe themselves in this
+	// process (Describe nil); nil means slog.Default().
 	Logger *slog.Logger
 	// Describe reads a verified module's description; nil describes it
 	// in this process (the manager passes a child process).

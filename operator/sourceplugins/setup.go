@@ -3,7 +3,6 @@ package sourceplugins
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -27,16 +26,12 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return err
 	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
 	describeFn := opts.Describe
 	if describeFn == nil {
-		describeFn = describe.InProcess(host.Options{Logger: logger})
+		describeFn = describe.InProcess(host.Options{Logger: opts.Logger}) // nil: slog.Default()
 	}
 	r := &reconciler{Client: mgr.GetClient(), fetcher: f, recorder: mgr.GetEventRecorder("weir-sourceplugins"),
-		logger: logger, describe: describeFn, memo: map[string]memoEntry{}, failures: map[string]int{}}
+		describe: describeFn, memo: map[string]memoEntry{}, failures: map[string]int{}}
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named("sourceplugin").
 		For(&pluginsv1.SourcePlugin{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
