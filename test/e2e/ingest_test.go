@@ -222,7 +222,7 @@ type jobResult struct {
 // $WEIR. Then MARMOT_HOST is pointed at marmot, loopback dials are allowed
 // (the test PostgreSQL listens on 127.0.0.1), and tmp stands in for the
 // pod's /tmp.
-func runJobLocally(ns string, job *batchv1.Job, marmot, tmp string, extraEnv ...string) jobResult {
+func runJobLocally(ns string, job *batchv1.Job, marmot, tmp string) jobResult {
 	GinkgoHelper()
 	spec := job.Spec.Template.Spec
 	c := spec.Containers[0]
@@ -301,10 +301,6 @@ func runJobLocally(ns string, job *batchv1.Job, marmot, tmp string, extraEnv ...
 	env["WEIR_PLUGIN_ALLOW_LOOPBACK"] = "true"
 	env["TMPDIR"] = tmp
 	env["HOME"] = dir
-	for _, kv := range extraEnv {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
