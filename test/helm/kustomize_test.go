@@ -232,6 +232,8 @@ func checkKustomized(t *testing.T, docs []doc, certManager bool) {
 	dep := named[appsv1.Deployment](t, docs, "Deployment", "weir-manager")
 	c := dep.Spec.Template.Spec.Containers[0]
 	checkPluginCache(t, dep, "1Gi")
+	checkKustomizedRBAC(t, docs)
+	checkKustomizedMetrics(t, docs, dep)
 	common := []string{"--webhooks=true", "--webhook-port=9443", "--webhook-cert-dir=" + certDir, "--default-policies=true"}
 	selfSigned := []string{
 		"--webhook-certs=self-signed",
@@ -271,4 +273,42 @@ func checkKustomized(t *testing.T, docs []doc, certManager bool) {
 		}
 	}
 	checkWebhookPort(t, c, 9443)
+}
+
+// The manager's ClusterRole carries Weir's name, as the chart's does: the
+// kubebuilder default "manager-role" is shared by every operator scaffolded
+// with it, so installing Weir would overwrite (or be overwritten by) theirs.
+func checkKustomizedRBAC(t *testing.T, docs []doc) {
+	t.Helper()
+	for _, d := range docs {
+		if (d.Kind == "ClusterRole" || d.Kind == "Role") && !strings.HasPrefix(d.Name, "weir-") {
+			t.Errorf("%s %q is not prefixed weir-: it would collide with other operators' objects", d.Kind, d.Name)
+		}
+	}
+	role := named[rbacv1.ClusterRole](t, docs, "ClusterRole", "weir-manager")
+	if len(role.Rules) == 0 {
+		t.Errorf("ClusterRole weir-manager has no rules")
+	}
+	b := named[rbacv1.ClusterRoleBinding](t, docs, "ClusterRoleBinding", "weir-manager")
+	want := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "weir-manager"}
+	if b.RoleRef != want {
+		t.Errorf("ClusterRoleBinding weir-manager roleRef = %+v, want %+v", b.RoleRef, want)
+	}
+}
+
+// A metrics Service, like the chart's, in front of the manager's metrics port.
+func checkKustomizedMetrics(t *testing.T, docs []doc, dep appsv1.Deployment) {
+	t.Helper()
+	svc := named[corev1.Service](t, docs, "Service", "weir-metrics")
+	if svc.Namespace != "weir-system" || len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 8080 ||
+		svc.Spec.Ports[0].TargetPort.String() != "metrics" {
+		t.Errorf("Service weir-metrics = %s %+v, want 8080 -> metrics in weir-system", svc.Namespace, svc.Spec.Ports)
+	}
+	if !reflect.DeepEqual(svc.Spec.Selector, dep.Spec.Selector.MatchLabels) {
+		t.Errorf("Service weir-metrics selector %v does not select the manager (%v)", svc.Spec.Selector, dep.Spec.Selector.MatchLabels)
+	}
+	ports := dep.Spec.Template.Spec.Containers[0].Ports
+	if !slices.ContainsFunc(ports, func(p corev1.ContainerPort) bool { return p.Name == "metrics" && p.ContainerPort == 8080 }) {
+		t.Errorf("manager ports %+v have no metrics port 8080", ports)
+	}
 }

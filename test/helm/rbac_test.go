@@ -140,7 +140,7 @@ const fixtureRole = `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
-  name: manager-role
+  name: weir-manager
 rules:
 - apiGroups: [""]
   resources: [configmaps]
@@ -249,5 +249,5 @@ func TestRBACSplitByScope(t *testing.T) {
 func decodeRole(t *testing.T, s string) []rbacv1.PolicyRule {
 	t.Helper()
 	docs := splitDocs(t, s)
-	return named[rbacv1.ClusterRole](t, docs, "ClusterRole", "manager-role").Rules
+	return named[rbacv1.ClusterRole](t, docs, "ClusterRole", "weir-manager").Rules
 }
