@@ -13,7 +13,7 @@ CLUSTER ?= weir
 
 .PHONY: help
 help: ## List targets.
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/\$$\$$/$$/g' | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 # Built-in sources are wasm modules embedded in weir (plugins/builtin).
 BUILTIN_WASM := plugins/builtin/wasm/postgresql.wasm plugins/builtin/wasm/postgresql.json
@@ -62,6 +62,10 @@ tools: ## Build the control plane, kwok and helm (cached under bin/).
 	hack/control-plane.sh >/dev/null
 	hack/helm.sh >/dev/null
 
+.PHONY: helm
+helm: ## Build helm into bin/ (from the Go module proxy) and print its path.
+	@hack/helm.sh
+
 .PHONY: helm-lint
 helm-lint: ## helm lint the chart.
 	$$(hack/helm.sh) lint --strict charts/weir
@@ -82,8 +86,8 @@ test-helm: ## Chart lint and render tests.
 	K8S_BIN=$(K8S_BIN) HELM=$$(hack/helm.sh) go test -count=1 ./test/helm/...
 
 .PHONY: test-e2e
-test-e2e: build ## e2e on a kwok cluster with the real kubectl.
-	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir go test -count=1 -tags e2e -timeout 20m ./test/e2e/... -ginkgo.v
+test-e2e: build ## e2e on a kwok cluster with the real kubectl (and make run, helm install).
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir HELM=$$(hack/helm.sh) go test -count=1 -tags e2e -timeout 20m ./test/e2e/... -ginkgo.v
 
 .PHONY: bench
 bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, then the PostgreSQL source as wasm vs native.
