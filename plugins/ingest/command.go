@@ -14,6 +14,10 @@ const (
 	APIKeyEnv = "MARMOT_API_KEY"
 )
 
+// DefaultHost is the Marmot API address without --host or MARMOT_HOST, as
+// in `marmot ingest`.
+const DefaultHost = "http://localhost:8080"
+
 // settings are the resolved inputs of one invocation.
 type settings struct {
 	Pipeline *Pipeline
@@ -76,8 +80,11 @@ func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {
 				Destroy:  destroy,
 				DryRun:   dryRun,
 			}
-			if s.Host == "" && !s.DryRun {
-				return fmt.Errorf("--host is required: pass --host or set %s to the Marmot API address, for example http://marmot:8080", HostEnv)
+			switch {
+			case cmd.Flags().Changed("host") && s.Host == "" && !s.DryRun:
+				return fmt.Errorf("--host is empty: pass the Marmot API address, for example http://marmot:8080, or leave --host out to use %s or %s", HostEnv, DefaultHost)
+			case s.Host == "":
+				s.Host = DefaultHost
 			}
 			return run(cmd, s)
 		},
@@ -86,7 +93,7 @@ func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {
 	f.StringVarP(&configPath, "config", "c", "", "path to the pipeline file (required)")
 	// The env defaults are resolved at run time, not shown as flag
 	// defaults, so help output can never reveal the API key.
-	f.StringVarP(&host, "host", "H", "", "Marmot API address (default $"+HostEnv+")")
+	f.StringVarP(&host, "host", "H", "", "Marmot API address (default $"+HostEnv+", else "+DefaultHost+")")
 	f.StringVarP(&apiKey, "api-key", "k", "", "Marmot API key (default $"+APIKeyEnv+")")
 	f.BoolVarP(&destroy, "destroy", "d", false, "delete everything this pipeline created in Marmot instead of ingesting")
 	f.BoolVarP(&yes, "yes", "y", false, "accepted for compatibility; implied, as this command never prompts")

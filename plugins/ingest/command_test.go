@@ -32,7 +32,6 @@ func capture(got *settings) runner {
 
 func TestCommandFails(t *testing.T) {
 	env := map[string]string{"PG_PASSWORD": "pw", HostEnv: "http://marmot:8080", APIKeyEnv: apiKeyValue}
-	noHost := map[string]string{"PG_PASSWORD": "pw"}
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -49,16 +48,10 @@ func TestCommandFails(t *testing.T) {
 			},
 		},
 		{
-			name: "missing host",
-			env:  noHost,
-			args: []string{"--api-key", apiKeyValue},
-			want: []string{"--host is required", HostEnv},
-		},
-		{
 			name: "explicitly empty host overrides the environment",
 			env:  env,
 			args: []string{"--host="},
-			want: []string{"--host is required"},
+			want: []string{"--host is empty", HostEnv, DefaultHost},
 		},
 		{
 			name: "config errors stop before the host check",
@@ -112,7 +105,10 @@ func TestCommandFlags(t *testing.T) {
 			wantHost: "http://h", wantAPIKey: "k", wantDestry: true},
 		{name: "dry-run and compatibility flags", env: env, args: []string{"--dry-run", "--yes", "--quiet=false", "-c"},
 			wantHost: "http://env-host", wantAPIKey: "env-key", wantDryRun: true},
-		{name: "dry-run needs no host", env: nil, args: []string{"--dry-run", "-c"}, wantDryRun: true},
+		{name: "dry-run needs no host", env: nil, args: []string{"--dry-run", "-c"}, wantHost: DefaultHost, wantDryRun: true},
+		// As marmot ingest: --host, else MARMOT_HOST, else localhost:8080.
+		{name: "no host: upstream's default", env: nil, args: []string{"-c"}, wantHost: "http://localhost:8080"},
+		{name: "empty MARMOT_HOST: the default", env: map[string]string{HostEnv: ""}, args: []string{"-c"}, wantHost: "http://localhost:8080"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
