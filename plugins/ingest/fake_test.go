@@ -67,10 +67,14 @@ var pgSchema = map[string]any{
 // are split into batches of 4, as a streaming source may emit them.
 func shopFixture() [][]model.Item {
 	pg := []string{"PostgreSQL"}
-	asset := func(typ, name, db string) model.Item {
+	asset := func(typ, name, db string, schema ...string) model.Item {
+		md := map[string]any{"database": db, "port": 5432, "host": "db"}
+		if len(schema) > 0 {
+			md["schema"], md["table_name"] = schema[0], name
+		}
 		return model.Item{Asset: &model.Asset{
 			MRN: model.MRN(typ, "PostgreSQL", name), Name: name, Type: typ, Providers: pg,
-			Metadata: map[string]any{"database": db, "port": 5432, "host": "db"},
+			Metadata: md,
 			Sources:  []model.AssetSource{{Name: "PostgreSQL", Priority: 1}},
 		}}
 	}
@@ -87,10 +91,10 @@ func shopFixture() [][]model.Item {
 		asset("Database", "marmot", "marmot"),
 		asset("Database", "shop", "shop"),
 		asset("Table", "customers", "shop"),
-		asset("Table", "orders", "shop"),
+		asset("Table", "orders", "shop", "public"),
 		asset("View", "customer_orders", "shop"),
 		asset("Table", "regions", "shop"),
-		asset("Table", "orders", "shop"),
+		asset("Table", "orders", "shop", "sales"),
 		asset("View", "region_totals", "shop"),
 		edge("CONTAINS", shop, "mrn://table/postgresql/regions"),
 		edge("CONTAINS", shop, "mrn://table/postgresql/orders"),

@@ -84,6 +84,7 @@ type batchBody struct {
 		Type          string               `json:"type"`
 		Tags          []string             `json:"tags"`
 		ExternalLinks []model.ExternalLink `json:"external_links"`
+		Metadata      map[string]any       `json:"metadata"`
 	} `json:"assets"`
 	Lineage       []model.Lineage   `json:"lineage"`
 	Documentation []json.RawMessage `json:"documentation"`
@@ -149,8 +150,10 @@ func TestIngestPushesPerContract(t *testing.T) {
 
 	b := batches(t, srv)
 	pgb := b[0]
-	if len(pgb.Assets) != 9 || len(pgb.Lineage) != 8 || len(pgb.Documentation) != 2 || string(pgb.Statistics) != "null" {
-		t.Errorf("postgresql batch: %d assets, %d lineage, %d docs, statistics %s; want 9, 8, 2, null",
+	// The two orders share an MRN: only the last is sent (see
+	// TestIngestSharedMRN).
+	if len(pgb.Assets) != 8 || len(pgb.Lineage) != 8 || len(pgb.Documentation) != 2 || string(pgb.Statistics) != "null" {
+		t.Errorf("postgresql batch: %d assets, %d lineage, %d docs, statistics %s; want 8, 8, 2, null",
 			len(pgb.Assets), len(pgb.Lineage), len(pgb.Documentation), pgb.Statistics)
 	}
 	if pgb.Config["password"] != sink.Masked {
@@ -171,13 +174,14 @@ func TestIngestPushesPerContract(t *testing.T) {
 	if a := b[1].Assets[0]; a.Tags != nil || len(a.ExternalLinks) != 0 {
 		t.Errorf("files asset got tags %v, links %v, from the other source", a.Tags, a.ExternalLinks)
 	}
-	if runs[0].Summary["total_entities"] != 19 || runs[0].Summary["assets_created"] != 8 || runs[0].Summary["assets_updated"] != 1 {
-		t.Errorf("summary = %v, want 19 entities, 8 created, 1 updated (the second orders)", runs[0].Summary)
+	if runs[0].Summary["total_entities"] != 18 || runs[0].Summary["assets_created"] != 8 || runs[0].Summary["assets_updated"] != 0 {
+		t.Errorf("summary = %v, want 18 entities, 8 created", runs[0].Summary)
 	}
 	if got := len(srv.Catalog()); got != 8+3 {
 		t.Errorf("catalogue has %d assets, want 11", got)
 	}
-	for _, w := range []string{`msg="discovery finished"`, "assets_discovered=9", "statistics_not_sent=1", `msg="run completed"`, "assets_pushed=9", "elapsed=", "source=files"} {
+	for _, w := range []string{`msg="discovery finished"`, "assets_discovered=9", "assets_kept=8", "statistics_not_sent=1", `msg="run completed"`, "assets_pushed=8",
+		`mrn=mrn://table/postgresql/orders kept=shop.sales.orders dropped=shop.public.orders`, "elapsed=", "source=files"} {
 		if !strings.Contains(o.stderr, w) {
 			t.Errorf("logs lack %q:\n%s", w, o.stderr)
 		}
@@ -203,8 +207,8 @@ runs:
 	for _, a := range b.Assets {
 		names = append(names, a.Name)
 	}
-	if !slices.Equal(names, []string{"shop", "orders", "orders"}) {
-		t.Errorf("assets = %v, want shop, orders, orders", names)
+	if !slices.Equal(names, []string{"shop", "orders"}) || b.Assets[1].Metadata["schema"] != "sales" {
+		t.Errorf("assets = %v, want shop and the last orders (sales)", names)
 	}
 	wantEdge := model.Lineage{Source: "mrn://database/postgresql/shop", Target: "mrn://table/postgresql/orders", Type: "CONTAINS"}
 	if len(b.Lineage) != 2 || b.Lineage[0] != wantEdge || b.Lineage[1] != wantEdge {
@@ -213,7 +217,7 @@ runs:
 	if len(b.Documentation) != 1 || !strings.Contains(string(b.Documentation[0]), "mrn://table/postgresql/orders") {
 		t.Errorf("documentation = %s, want only orders'", b.Documentation)
 	}
-	if s := srv.Runs()[0].Summary; s["total_entities"] != 6 {
+	if s := srv.Runs()[0].Summary; s["total_entities"] != 5 {
 		t.Errorf("summary = %v", s)
 	}
 }
@@ -423,7 +427,7 @@ func TestIngestDryRun(t *testing.T) {
 		if cfg, ok := l.Body["config"].(map[string]any); ok && cfg["host"] == "db" && cfg["password"] != sink.Masked {
 			t.Errorf("%s: config not masked: %v", l.Path, cfg)
 		}
-		if l.Path == sink.PathBatch && l.Body["source_name"] == "postgresql" && len(l.Body["assets"].([]any)) != 9 {
+		if l.Path == sink.PathBatch && l.Body["source_name"] == "postgresql" && len(l.Body["assets"].([]any)) != 8 {
 			t.Errorf("postgresql batch has %d assets", len(l.Body["assets"].([]any)))
 		}
 	}

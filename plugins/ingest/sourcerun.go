@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/weir-dev/weir/plugins/model"
@@ -90,6 +91,7 @@ func (s *sourceRun) ingest(ctx context.Context, src source.Source, config json.R
 	if err := batch.Seal(keep); err != nil {
 		return s.fail(ctx, err)
 	}
+	s.logCollisions(batch.Collisions())
 	s.log.Info("discovery finished", "assets_discovered", d.assets, "assets_kept", batch.Assets(),
 		"lineage", batch.Lineage(), "documentation", batch.Documentation(), "statistics_not_sent", d.stats,
 		"elapsed", roundDuration(time.Since(s.started)))
@@ -130,6 +132,24 @@ func (s *sourceRun) ingest(ctx context.Context, src source.Source, config json.R
 	}
 	s.log.Info("run completed", "assets_pushed", batch.Assets(), "elapsed", roundDuration(time.Since(s.started)))
 	return nil
+}
+
+// maxCollisionLogs bounds the warnings about shared MRNs; the rest are
+// counted.
+const maxCollisionLogs = 20
+
+// logCollisions warns about assets that shared an MRN, of which only the
+// last was sent: Marmot holds one asset per MRN, and `marmot ingest`
+// leaves the last one in it too.
+func (s *sourceRun) logCollisions(cs []sink.Collision) {
+	for i, c := range cs {
+		if i == maxCollisionLogs {
+			s.log.Warn("more assets share an MRN; only the first warnings are logged", "mrns_shared", len(cs))
+			return
+		}
+		s.log.Warn("assets share an MRN, and Marmot keeps one asset per MRN: sending the last one discovered, as marmot ingest leaves it in the catalogue. To ingest each, make their names differ (postgresql: schema_qualified_names or database_qualified_names)",
+			"mrn", c.MRN, "kept", c.Kept, "dropped", strings.Join(c.Dropped, ", "))
+	}
 }
 
 // fail completes the run as failed, or cancelled when ctx was, with

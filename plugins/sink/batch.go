@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/weir-dev/weir/plugins/model"
@@ -58,7 +59,16 @@ type Batch struct {
 	assets, lineageN, docsN int
 	size                    int64
 	sealed                  bool
+
+	// pos is the body's length so far (buffered bytes included), so that
+	// owners can note where each asset starts.
+	pos        int64
+	owners     owners
+	collisions []Collision
 }
+
+// assetsStart is the offset of the first asset in the body.
+const assetsStart = int64(len(`{"assets":[`))
 
 // NewBatch starts a batch in a new temporary file in dir (os.TempDir()
 // when empty).
@@ -78,6 +88,7 @@ func NewBatch(dir string, h BatchHeader) (*Batch, error) {
 	}
 	b.w = bufio.NewWriterSize(b.body, 64<<10)
 	b.w.WriteString(`{"assets":[`)
+	b.pos = assetsStart
 	return b, nil
 }
 
@@ -98,10 +109,13 @@ func (b *Batch) AddAsset(a *model.Asset) error {
 	}
 	if b.assets > 0 {
 		b.w.WriteByte(',')
+		b.pos++
 	}
+	b.owners.add(w.mrn(), b.pos)
 	if _, err := b.w.Write(line); err != nil {
 		return fmt.Errorf("writing the batch file: %w", err)
 	}
+	b.pos += int64(len(line))
 	b.assets++
 	return nil
 }
@@ -140,15 +154,19 @@ func (b *Batch) encode(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.scratch.Bytes(), []byte{'\n'}), nil
 }
 
-// Seal finishes the body. keep, when not nil, says which MRNs belong to
-// kept assets: an edge is sent only if keep accepts both ends, a document
-// only if it accepts its asset. After Seal the batch takes no more
-// entities; after a failed Seal it cannot be opened.
+// Seal finishes the body. Of assets that share an MRN only the last one
+// stays (see owners; Collisions lists them). keep, when not nil, says
+// which MRNs belong to kept assets: an edge is sent only if keep accepts
+// both ends, a document only if it accepts its asset. After Seal the
+// batch takes no more entities; after a failed Seal it cannot be opened.
 func (b *Batch) Seal(keep func(mrn string) bool) error {
 	if b.sealed {
 		return errors.New("batch already sealed")
 	}
 	b.sealed = true
+	if err := b.dropShadowed(); err != nil {
+		return err
+	}
 	var err error
 	b.w.WriteString(`],"lineage":[`)
 	if b.lineageN, err = b.lineage.copyTo(b.w, keep, func(line []byte) ([]string, error) {
@@ -198,6 +216,39 @@ func (b *Batch) Seal(keep func(mrn string) bool) error {
 	b.docs.close()
 	return nil
 }
+
+// dropShadowed rewrites the body without the assets whose MRN a later
+// asset has, when there are any (rarely: the file is left alone
+// otherwise).
+func (b *Batch) dropShadowed() error {
+	if len(b.owners.shadowed) == 0 {
+		return nil
+	}
+	if err := b.w.Flush(); err != nil {
+		return fmt.Errorf("writing the batch file: %w", err)
+	}
+	var err error
+	if b.collisions, err = b.owners.collisions(b.body); err != nil {
+		return err
+	}
+	old := b.body
+	if b.body, err = os.CreateTemp(filepath.Dir(old.Name()), "weir-batch-*.json"); err != nil {
+		b.body = old
+		return fmt.Errorf("creating the batch file: %w", err)
+	}
+	defer func() { old.Close(); os.Remove(old.Name()) }()
+	b.w = bufio.NewWriterSize(b.body, 64<<10)
+	b.w.WriteString(`{"assets":[`)
+	if err := b.owners.rewrite(b.w, old, assetsStart, b.pos); err != nil {
+		return err
+	}
+	b.assets -= b.owners.dropped()
+	return nil
+}
+
+// Collisions lists, once sealed, the assets that shared an MRN: only the
+// last of each was kept.
+func (b *Batch) Collisions() []Collision { return b.collisions }
 
 // Assets, Lineage and Documentation count what the sealed body holds.
 func (b *Batch) Assets() int        { return b.assets }

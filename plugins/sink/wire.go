@@ -75,6 +75,9 @@ type createAsset struct {
 	ExternalLinks []externalLink      `json:"external_links"`
 }
 
+// mrn is the MRN Marmot gives the asset: from type, providers[0] and name.
+func (a *createAsset) mrn() string { return model.MRN(a.Type, a.Providers[0], a.Name) }
+
 // externalLink drops the icon, as the CLI does.
 type externalLink struct {
 	Name string `json:"name"`

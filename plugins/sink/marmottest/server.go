@@ -70,7 +70,8 @@ type Run struct {
 	Summary map[string]int64
 	Error   string
 
-	counts    map[string]int // asset statuses of the batch
+	counts    map[string]int    // asset statuses of the batch
+	hashes    map[string]string // the batch's checkpoints: MRN -> hash of its last asset
 	stale     int
 	lastBatch []byte
 }
@@ -89,13 +90,13 @@ type Server struct {
 	violations []string
 	failures   map[string][]Failure
 	runs       []*Run
-	catalog    map[string]string // MRN -> canonical JSON of the asset
-	baselines  map[key][]string  // asset MRNs of the last completed run with a batch
+	catalog    map[string]string         // MRN -> canonical JSON of the asset
+	baselines  map[key]map[string]string // checkpoints (MRN -> hash) of the last completed run with a batch
 }
 
 // New starts a Server; Close stops it.
 func New(opts Options) *Server {
-	s := &Server{opts: opts, failures: map[string][]Failure{}, catalog: map[string]string{}, baselines: map[key][]string{}}
+	s := &Server{opts: opts, failures: map[string][]Failure{}, catalog: map[string]string{}, baselines: map[key]map[string]string{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -164,7 +165,35 @@ func (s *Server) AddAsset(pipeline, source, mrn string) {
 	defer s.mu.Unlock()
 	s.catalog[mrn] = "{}"
 	k := key{pipeline, source}
-	s.baselines[k] = append(s.baselines[k], mrn)
+	if s.baselines[k] == nil {
+		s.baselines[k] = map[string]string{}
+	}
+	s.baselines[k][mrn] = hashAsset(json.RawMessage("{}"))
+}
+
+// Asset returns the stored asset of an MRN as canonical JSON (keys
+// sorted), as the last create or update wrote it, and whether there is one.
+func (s *Server) Asset(mrn string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.catalog[mrn]
+	return json.RawMessage(a), ok
+}
+
+// Statuses returns, per status (created, updated, unchanged, failed), how
+// many assets of the run's last batch Marmot answered it for.
+func (s *Server) Statuses(runID string) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	if r := s.findRun(runID); r != nil {
+		for _, st := range []string{"created", "updated", "unchanged", "failed"} {
+			if n := r.counts[st]; n > 0 {
+				out[st] = n
+			}
+		}
+	}
+	return out
 }
 
 // answer is a response to write, or a connection to reset.

@@ -2,9 +2,11 @@ package marmottest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -171,5 +173,51 @@ func TestServerStaleDeletion(t *testing.T) {
 	}
 	if got := s.Catalog(); !slices.Equal(got, []string{"mrn://table/postgresql/kept", "mrn://table/postgresql/orders"}) {
 		t.Errorf("catalogue = %v", got)
+	}
+}
+
+// TestServerHashesAsMarmot checks the fake's §4.2 model: an asset is
+// unchanged when its hash (without sync times) equals the one the
+// baseline recorded for its MRN, which is the last asset's of that MRN,
+// and an unchanged asset is not written. So two assets of one MRN in each
+// batch leave the first one in the catalogue from the second run on, as in
+// Marmot.
+func TestServerHashesAsMarmot(t *testing.T) {
+	s := New(Options{})
+	defer s.Close()
+	a := `{"name":"orders","type":"Table","providers":["PostgreSQL"],"description":"public.orders","metadata":{},"schema":{},"tags":null,"sources":[{"name":"PostgreSQL","last_sync_at":"%s","priority":1}],"external_links":[]}`
+	b := strings.Replace(a, "public.orders", "sales.orders", 1)
+	wantStatuses := [][]string{{"created", "updated"}, {"updated", "unchanged"}, {"updated", "unchanged"}}
+	for run, synced := range []string{"2026-01-02T03:04:05Z", "2026-01-03T03:04:05Z", "2026-01-04T03:04:05Z"} {
+		id := "run-" + strconv.Itoa(run+1)
+		if code, _ := post(t, s, "POST", "/api/v1/runs/start", `{"pipeline_name":"p","source_name":"s","config":{}}`, nil); code != 200 {
+			t.Fatalf("start: %d", code)
+		}
+		body := `{"assets":[` + fmt.Sprintf(a, synced) + "," + fmt.Sprintf(b, synced) + `],"lineage":[],"documentation":[],"statistics":null,"run_history":[],"config":{},"pipeline_name":"p","source_name":"s","run_id":"` + id + `"}`
+		_, out := post(t, s, "POST", "/api/v1/runs/assets/batch", body, nil)
+		var got []string
+		for _, r := range out["assets"].([]any) {
+			got = append(got, r.(map[string]any)["status"].(string))
+		}
+		if !slices.Equal(got, wantStatuses[run]) {
+			t.Errorf("run %d: statuses %q, want %q", run+1, got, wantStatuses[run])
+		}
+		counts := s.Statuses(id)
+		summary := fmt.Sprintf(`{"run_id":"%s","status":"completed","summary":{"assets_created":%d,"assets_updated":%d,"assets_deleted":0,"lineage_created":0,"lineage_updated":0,"documentation_added":0,"errors_count":0,"total_entities":2,"duration_seconds":0}}`,
+			id, counts["created"], counts["updated"])
+		if code, _ := post(t, s, "POST", "/api/v1/runs/complete", summary, nil); code != 200 {
+			t.Fatalf("complete: %d", code)
+		}
+		stored, _ := s.Asset("mrn://table/postgresql/orders")
+		want := "sales.orders"
+		if run > 0 {
+			want = "public.orders" // the unchanged sales.orders was not written
+		}
+		if !strings.Contains(string(stored), `"description":"`+want+`"`) {
+			t.Errorf("run %d: stored %s, want %s's", run+1, stored, want)
+		}
+	}
+	if v := s.Violations(); len(v) > 0 {
+		t.Errorf("violations: %q", v)
 	}
 }

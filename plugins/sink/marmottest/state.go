@@ -2,8 +2,11 @@ package marmottest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"time"
@@ -62,37 +65,41 @@ func (s *Server) batch(c *checker, o *object, raw []byte) answer {
 	k := key{run.Pipeline, run.Source}
 	baseline := s.baselines[k]
 
-	run.Assets, run.FailedAssets, run.counts = nil, 0, map[string]int{}
+	run.Assets, run.FailedAssets, run.counts, run.hashes = nil, 0, map[string]int{}, map[string]string{}
 	var results []map[string]any
 	sent := map[string]bool{}
 	for _, a := range b.assets {
 		mrn := model.MRN(a.typ, a.provider, a.name)
 		sent[mrn] = true
 		run.Assets = append(run.Assets, mrn)
-		canon := canonical(a.raw)
+		h := hashAsset(a.raw)
 		status := "created"
 		res := map[string]any{"name": a.name, "type": a.typ, "provider": a.provider, "mrn": mrn, "asset": a.raw}
-		stored, exists := s.catalog[mrn]
+		_, exists := s.catalog[mrn]
+		baseHash, inBaseline := baseline[mrn]
 		switch {
 		case s.opts.AssetError != nil && s.opts.AssetError(a.name, a.typ) != "":
 			status = "failed"
 			res["error"] = s.opts.AssetError(a.name, a.typ)
 			run.FailedAssets++
-		case exists && slices.Contains(baseline, mrn) && stored == canon:
-			status = "unchanged"
+		case exists && inBaseline && baseHash == h:
+			status = "unchanged" // Marmot writes nothing, not even last_sync_at
 		case exists:
 			status = "updated"
 		}
-		if status != "failed" {
-			s.catalog[mrn] = canon
+		if status == "created" || status == "updated" {
+			s.catalog[mrn] = canonical(a.raw)
 		}
+		// One checkpoint per MRN and run: a later asset of the batch with
+		// the same MRN overwrites the earlier one's hash (§6).
+		run.hashes[mrn] = h
 		res["status"] = status
 		run.counts[status]++
 		results = append(results, res)
 	}
 	var stale []string
-	for _, mrn := range baseline {
-		if !sent[mrn] && !slices.Contains(stale, mrn) {
+	for _, mrn := range slices.Sorted(maps.Keys(baseline)) {
+		if !sent[mrn] {
 			stale = append(stale, mrn)
 			delete(s.catalog, mrn)
 		}
@@ -152,7 +159,7 @@ func (s *Server) complete(c *checker, o *object) answer {
 	}
 	run.Status, run.Summary, run.Error = b.status, b.summary, b.errMsg
 	if b.status == "completed" && run.Batches > 0 {
-		s.baselines[key{run.Pipeline, run.Source}] = slices.Clone(run.Assets)
+		s.baselines[key{run.Pipeline, run.Source}] = maps.Clone(run.hashes)
 	}
 	return answer{status: http.StatusOK, body: map[string]string{"status": b.status}}
 }
@@ -163,7 +170,7 @@ func (s *Server) destroy(pipeline string) answer {
 		if k.pipeline != pipeline {
 			continue
 		}
-		for _, mrn := range mrns {
+		for mrn := range mrns {
 			if _, ok := s.catalog[mrn]; ok {
 				delete(s.catalog, mrn)
 				deleted = append(deleted, mrn)
@@ -177,7 +184,33 @@ func (s *Server) destroy(pipeline string) answer {
 	}}
 }
 
-// canonical re-encodes JSON with sorted keys, to compare assets.
+// hashAsset is Marmot's hash of a batch asset (§4.2): SHA-256 over the
+// JSON of name, type, providers, description, metadata, schema, tags,
+// the sources' names only, and external_links. The sync time is not in
+// it, so an asset discovered again unchanged hashes the same.
+func hashAsset(raw json.RawMessage) string {
+	var a struct {
+		Name          string           `json:"name"`
+		Type          string           `json:"type"`
+		Providers     []string         `json:"providers"`
+		Description   *string          `json:"description"`
+		Metadata      map[string]any   `json:"metadata"`
+		Schema        map[string]any   `json:"schema"`
+		Tags          []string         `json:"tags"`
+		Sources       []map[string]any `json:"sources"`
+		ExternalLinks []map[string]any `json:"external_links"`
+	}
+	json.Unmarshal(raw, &a)
+	names := make([]any, len(a.Sources))
+	for i, src := range a.Sources {
+		names[i] = src["name"]
+	}
+	out, _ := json.Marshal([]any{a.Name, a.Type, a.Providers, a.Description, a.Metadata, a.Schema, a.Tags, names, a.ExternalLinks})
+	sum := sha256.Sum256(out)
+	return hex.EncodeToString(sum[:])
+}
+
+// canonical re-encodes JSON with sorted keys.
 func canonical(raw json.RawMessage) string {
 	var v any
 	json.Unmarshal(raw, &v)
