@@ -39,13 +39,36 @@ type PluginLimits struct {
 	OutputBytes int64  `json:"outputBytes,omitempty"`
 }
 
-// RenderPipeline renders the `marmot ingest` pipeline file of a Run: its name
-// and its runs, verbatim, and under plugins the modules of the SourcePlugins
-// they use (none: no plugins key, so the file is the one Marmot would run).
+// Sandbox is pipeline.yaml's sandbox key: which addresses the sources'
+// modules may reach beyond the hosts their configs name (a loopback host
+// a config names needs none of it). It comes from the operator's own
+// configuration and never from a Run, whose spec.runs entries sit under
+// runs and whose env reaches only the pod's environment, which `weir
+// ingest` does not read for this.
+type Sandbox struct {
+	// AllowLoopback: loopback addresses behind names other than
+	// localhost, and 0.0.0.0 / ::.
+	AllowLoopback bool `json:"allowLoopback,omitempty"`
+	// AllowLinkLocal: 169.254.0.0/16 and fe80::/10, but cloud metadata.
+	AllowLinkLocal bool `json:"allowLinkLocal,omitempty"`
+	// AllowMetadata: cloud metadata addresses (169.254.169.254, ...),
+	// which hand out the node's credentials.
+	AllowMetadata bool `json:"allowMetadata,omitempty"`
+}
+
+// RenderPipeline is RenderPipelineWith without sandbox settings.
+func RenderPipeline(run *runsv1.Run, plugins map[string]PluginRef) ([]byte, error) {
+	return RenderPipelineWith(run, plugins, Sandbox{})
+}
+
+// RenderPipelineWith renders the `marmot ingest` pipeline file of a Run: its
+// name and its runs, verbatim, under plugins the modules of the
+// SourcePlugins they use, and under sandbox the operator's network settings
+// (neither: no such keys, so the file is the one Marmot would run).
 // ${VAR} references are kept as text, so credentials stay in Secrets and are
 // expanded only inside the pod. Every entry that cannot be rendered is
 // reported; none is dropped.
-func RenderPipeline(run *runsv1.Run, plugins map[string]PluginRef) ([]byte, error) {
+func RenderPipelineWith(run *runsv1.Run, plugins map[string]PluginRef, sandbox Sandbox) ([]byte, error) {
 	if len(run.Spec.Runs) == 0 {
 		return nil, fmt.Errorf("spec.runs: at least one source is required")
 	}
@@ -63,11 +86,16 @@ func RenderPipeline(run *runsv1.Run, plugins map[string]PluginRef) ([]byte, erro
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", joinLines(errs))
 	}
+	var sb *Sandbox
+	if sandbox != (Sandbox{}) {
+		sb = &sandbox
+	}
 	doc, err := json.Marshal(struct {
 		Name    string               `json:"name"`
 		Runs    []json.RawMessage    `json:"runs"`
 		Plugins map[string]PluginRef `json:"plugins,omitempty"`
-	}{run.Name, entries, plugins})
+		Sandbox *Sandbox             `json:"sandbox,omitempty"`
+	}{run.Name, entries, plugins, sb})
 	if err != nil {
 		return nil, fmt.Errorf("spec.runs: %w", err)
 	}

@@ -1,6 +1,8 @@
 package runs_test
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/runs"
+	"github.com/weir-dev/weir/plugins/ingest"
 )
 
 func runWith(raws ...string) *runsv1.Run {
@@ -100,3 +103,31 @@ func TestRenderPipelineNeedsASource(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// The operator's sandbox settings reach `weir ingest` through
+// pipeline.yaml, which it reads as the same settings; without any, the
+// file has no sandbox key, whatever the Run's entries say.
+func TestRenderPipelineSandbox(t *testing.T) {
+	run := runWith(`{"postgresql":{"host":"db"}}`, `{"sandbox":{"allowMetadata":true}}`)
+	for _, sb := range []runs.Sandbox{{}, {AllowLinkLocal: true}, {AllowLoopback: true, AllowLinkLocal: true, AllowMetadata: true}} {
+		out, err := runs.RenderPipelineWith(run, nil, sb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "pipeline.yaml")
+		if err := os.WriteFile(path, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := ingest.Load(path, nil)
+		if err != nil {
+			t.Fatalf("weir ingest cannot read the rendered file: %v\n%s", err, out)
+		}
+		want := ingest.Sandbox{AllowLoopback: sb.AllowLoopback, AllowLinkLocal: sb.AllowLinkLocal, AllowMetadata: sb.AllowMetadata}
+		if p.Sandbox != want {
+			t.Errorf("rendered %+v, weir ingest reads %+v:\n%s", sb, p.Sandbox, out)
+		}
+		if top := strings.Contains(string(out), "\nsandbox:"); top != (sb != runs.Sandbox{}) {
+			t.Errorf("top-level sandbox key present = %v for %+v:\n%s", top, sb, out)
+		}
+	}
+}

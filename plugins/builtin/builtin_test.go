@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,10 +16,10 @@ import (
 	"github.com/weir-dev/weir/test/postgres"
 )
 
-// The test PostgreSQL listens on loopback, which the sandbox refuses
-// unless told otherwise.
+// The test PostgreSQL listens on 127.0.0.1, which the configs name, so
+// the sandbox needs no setting to reach it.
 func hostOptions(tb testing.TB) host.Options {
-	return host.Options{CacheDir: tb.TempDir(), Network: host.NetworkPolicy{AllowLoopback: true}}
+	return host.Options{CacheDir: tb.TempDir()}
 }
 
 func TestBuiltinsArePresent(t *testing.T) {
@@ -73,17 +74,16 @@ func TestPostgresqlWasmMatchesNative(t *testing.T) {
 	}
 }
 
-// The sandbox still applies to built-ins: without AllowLoopback, the
-// module may not reach the loopback server its config names.
-func TestPostgresqlWasmRefusesLoopbackByDefault(t *testing.T) {
+// The sandbox still applies to built-ins: a link-local host the config
+// names is refused, and the refusal names the operator's setting.
+func TestPostgresqlWasmRefusesLinkLocal(t *testing.T) {
 	ctx := context.Background()
-	srv := postgres.Start(t)
-	raw, _ := json.Marshal(map[string]any{"host": srv.Host, "port": srv.Port, "user": srv.Superuser, "password": srv.Password})
+	raw, _ := json.Marshal(map[string]any{"host": "169.254.10.10", "port": 5432, "user": "u", "password": "p"})
 	src := builtin.Sources(host.Options{CacheDir: t.TempDir()})["postgresql"]
 	err := src.Discover(ctx, raw, func([]model.Item) error { return nil })
 	var pe *host.PolicyError
-	if err == nil || !errorsAs(err, &pe) {
-		t.Fatalf("Discover against 127.0.0.1 = %v, want a *host.PolicyError", err)
+	if err == nil || !errorsAs(err, &pe) || !strings.Contains(pe.Reason, "sandbox.allowLinkLocal: true in pipeline.yaml allows it") {
+		t.Fatalf("Discover against 169.254.10.10 = %v, want a *host.PolicyError naming sandbox.allowLinkLocal", err)
 	}
 }
 

@@ -18,7 +18,7 @@ func (in *instance) dial(ctx context.Context, network, addr string, deadline int
 	id, pol := in.m.name(), in.m.opts.Network
 	refuse := func(reason string) { in.abort(&PolicyError{Module: id, Addr: addr, Reason: reason}) }
 	if !slices.Contains(in.m.desc.Capabilities, capabilityNetwork) {
-		refuse(`the plugin did not declare the "network" capability`)
+		refuse(`the plugin did not declare the "network" capability; its description's capabilities must list "network"`)
 	}
 	if !in.discovering {
 		refuse("network access is granted only during " + exportDiscover)
@@ -37,7 +37,7 @@ func (in *instance) dial(ctx context.Context, network, addr string, deadline int
 		return 0, fmt.Errorf("address %s: port %q is not a number from 1 to 65535", addr, portStr)
 	}
 	if !in.allow.allows(host, uint16(port)) {
-		refuse(fmt.Sprintf("%s is not an endpoint the config names (config endpoints: %s)", addr, in.allow))
+		refuse(fmt.Sprintf("%s is not an endpoint the config names (config endpoints: %s); naming it in the source's config allows it", addr, in.allow))
 	}
 
 	dctx, cancel := context.WithTimeout(ctx, pol.DialTimeout)

@@ -11,9 +11,16 @@ import (
 // NetworkPolicy is the operator's say on which addresses modules may
 // reach, beyond the endpoints each config names. Private ranges (10/8,
 // 192.168/16, ...) are allowed: that is where in-cluster databases live.
+// A loopback address the config names itself (127.0.0.1, ::1,
+// localhost) is the pipeline author's choice and allowed without it.
+//
+// `weir ingest` takes it from pipeline.yaml's sandbox key, which the
+// operator writes from its own configuration (never from a Run); the
+// refusal messages name those keys (Setting*).
 type NetworkPolicy struct {
-	// AllowLoopback allows 127.0.0.0/8, ::1 and the unspecified
-	// addresses (0.0.0.0, ::), which also reach this host.
+	// AllowLoopback allows 127.0.0.0/8 and ::1 behind names other than
+	// localhost, and the unspecified addresses (0.0.0.0, ::), which also
+	// reach this host.
 	AllowLoopback bool
 	// AllowLinkLocal allows 169.254.0.0/16 and fe80::/10, except cloud
 	// metadata addresses.
@@ -62,8 +69,32 @@ var metadataAddrs = map[netip.Addr]string{
 
 var nat64 = netip.MustParsePrefix("64:ff9b::/96")
 
+// The settings that open what the policy refuses, as pipeline.yaml names
+// them; every refusal names one.
+const (
+	SettingAllowLoopback  = "sandbox.allowLoopback"
+	SettingAllowLinkLocal = "sandbox.allowLinkLocal"
+	SettingAllowMetadata  = "sandbox.allowMetadata"
+)
+
+// byOperator says where a setting comes from, for refusal messages.
+func byOperator(setting string) string {
+	return setting + ": true in pipeline.yaml allows it, which only the operator's configuration sets, never a Run"
+}
+
+// namesLoopback says whether a host the config names is a loopback
+// address or localhost: a choice the pipeline's author made.
+func namesLoopback(host string) bool {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap().IsLoopback()
+	}
+	return host == "localhost"
+}
+
 // check says why ip may not be dialed under p, or "" if it may.
-func (p NetworkPolicy) check(ip netip.Addr) string {
+// namedLoopback: the config names a loopback host, so loopback addresses
+// are allowed (not the unspecified ones).
+func (p NetworkPolicy) check(ip netip.Addr, namedLoopback bool) string {
 	ip = ip.Unmap().WithZone("")
 	if nat64.Contains(ip) { // judge the IPv4 address a NAT64 gateway would reach
 		b := ip.As16()
@@ -73,17 +104,17 @@ func (p NetworkPolicy) check(ip netip.Addr) string {
 		if p.AllowMetadata {
 			return ""
 		}
-		return fmt.Sprintf("%s is a cloud metadata address (%s); AllowMetadata would allow it", ip, cloud)
+		return fmt.Sprintf("%s is a cloud metadata address (%s), which hands out the node's credentials; %s", ip, cloud, byOperator(SettingAllowMetadata))
 	}
 	switch {
 	case ip.IsUnspecified() && !p.AllowLoopback:
-		return fmt.Sprintf("%s is the unspecified address, which reaches this host; AllowLoopback would allow it", ip)
-	case ip.IsLoopback() && !p.AllowLoopback:
-		return fmt.Sprintf("%s is a loopback address; AllowLoopback would allow it", ip)
+		return fmt.Sprintf("%s is the unspecified address, which reaches this host; %s", ip, byOperator(SettingAllowLoopback))
+	case ip.IsLoopback() && !p.AllowLoopback && !namedLoopback:
+		return fmt.Sprintf("%s is a loopback address behind a name other than localhost; naming 127.0.0.1, ::1 or localhost in the config allows it, and %s", ip, byOperator(SettingAllowLoopback))
 	case ip.IsLinkLocalUnicast() && !p.AllowLinkLocal:
-		return fmt.Sprintf("%s is a link-local address; AllowLinkLocal would allow it", ip)
+		return fmt.Sprintf("%s is a link-local address; %s", ip, byOperator(SettingAllowLinkLocal))
 	case ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return fmt.Sprintf("%s is a multicast or broadcast address", ip)
+		return fmt.Sprintf("%s is a multicast or broadcast address, which no setting allows", ip)
 	}
 	return ""
 }
@@ -100,13 +131,14 @@ func (p NetworkPolicy) resolve(ctx context.Context, network, host string) (allow
 			return nil, nil, err
 		}
 	}
+	named := namesLoopback(normalHost(host))
 	for _, ip := range ips {
 		ip = ip.Unmap()
 		switch {
 		case network == "tcp4" && !ip.Is4(), network == "tcp6" && !ip.Is6():
 			continue
 		}
-		if why := p.check(ip); why != "" {
+		if why := p.check(ip, named); why != "" {
 			refused = append(refused, why)
 			continue
 		}

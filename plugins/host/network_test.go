@@ -11,34 +11,52 @@ func TestPolicyCheck(t *testing.T) {
 	for _, tt := range []struct {
 		ip     string
 		policy NetworkPolicy
+		named  bool   // the config names a loopback host
 		want   string // "" = allowed
 	}{
-		{"10.0.0.5", NetworkPolicy{}, ""},
-		{"192.168.1.1", NetworkPolicy{}, ""},
-		{"93.184.216.34", NetworkPolicy{}, ""},
-		{"2001:db8::1", NetworkPolicy{}, ""},
-		{"127.0.0.1", NetworkPolicy{}, "loopback"},
-		{"127.1.2.3", NetworkPolicy{}, "loopback"},
-		{"::1", NetworkPolicy{}, "loopback"},
-		{"::ffff:127.0.0.1", NetworkPolicy{}, "loopback"},
-		{"127.0.0.1", NetworkPolicy{AllowLoopback: true}, ""},
-		{"0.0.0.0", NetworkPolicy{}, "unspecified"},
-		{"::", NetworkPolicy{}, "unspecified"},
-		{"169.254.1.1", NetworkPolicy{}, "link-local"},
-		{"fe80::1", NetworkPolicy{}, "link-local"},
-		{"169.254.1.1", NetworkPolicy{AllowLinkLocal: true}, ""},
-		{"169.254.169.254", NetworkPolicy{AllowLinkLocal: true, AllowLoopback: true}, "cloud metadata"},
-		{"169.254.169.254", NetworkPolicy{AllowMetadata: true}, ""},
-		{"::ffff:169.254.169.254", NetworkPolicy{}, "cloud metadata"},
-		{"64:ff9b::a9fe:a9fe", NetworkPolicy{}, "cloud metadata"}, // NAT64 of 169.254.169.254
-		{"fd00:ec2::254", NetworkPolicy{}, "cloud metadata"},
-		{"100.100.100.200", NetworkPolicy{}, "cloud metadata"},
-		{"224.0.0.1", NetworkPolicy{AllowLoopback: true, AllowLinkLocal: true}, "multicast"},
-		{"255.255.255.255", NetworkPolicy{}, "broadcast"},
+		{"10.0.0.5", NetworkPolicy{}, false, ""},
+		{"192.168.1.1", NetworkPolicy{}, false, ""},
+		{"93.184.216.34", NetworkPolicy{}, false, ""},
+		{"2001:db8::1", NetworkPolicy{}, false, ""},
+		{"127.0.0.1", NetworkPolicy{}, false, "loopback address behind a name other than localhost; naming 127.0.0.1, ::1 or localhost in the config allows it, and sandbox.allowLoopback: true in pipeline.yaml allows it"},
+		{"127.1.2.3", NetworkPolicy{}, false, "loopback"},
+		{"::1", NetworkPolicy{}, false, "loopback"},
+		{"::ffff:127.0.0.1", NetworkPolicy{}, false, "loopback"},
+		{"127.0.0.1", NetworkPolicy{AllowLoopback: true}, false, ""},
+		// Named by the config: the pipeline author's choice.
+		{"127.0.0.1", NetworkPolicy{}, true, ""},
+		{"::1", NetworkPolicy{}, true, ""},
+		{"0.0.0.0", NetworkPolicy{}, true, "unspecified address, which reaches this host; sandbox.allowLoopback: true in pipeline.yaml allows it, which only the operator's configuration sets, never a Run"},
+		{"::", NetworkPolicy{}, false, "unspecified"},
+		{"169.254.1.1", NetworkPolicy{}, true, "169.254.1.1 is a link-local address; sandbox.allowLinkLocal: true in pipeline.yaml allows it, which only the operator's configuration sets, never a Run"},
+		{"fe80::1", NetworkPolicy{}, false, "link-local"},
+		{"169.254.1.1", NetworkPolicy{AllowLinkLocal: true}, false, ""},
+		{"169.254.169.254", NetworkPolicy{AllowLinkLocal: true, AllowLoopback: true}, true, "cloud metadata address (AWS, GCP, Azure, OpenStack and others), which hands out the node's credentials; sandbox.allowMetadata: true in pipeline.yaml allows it"},
+		{"169.254.169.254", NetworkPolicy{AllowMetadata: true}, false, ""},
+		{"::ffff:169.254.169.254", NetworkPolicy{}, false, "cloud metadata"},
+		{"64:ff9b::a9fe:a9fe", NetworkPolicy{}, false, "cloud metadata"}, // NAT64 of 169.254.169.254
+		{"fd00:ec2::254", NetworkPolicy{}, false, "cloud metadata"},
+		{"100.100.100.200", NetworkPolicy{}, false, "cloud metadata"},
+		{"224.0.0.1", NetworkPolicy{AllowLoopback: true, AllowLinkLocal: true}, true, "multicast or broadcast address, which no setting allows"},
+		{"255.255.255.255", NetworkPolicy{}, false, "broadcast"},
 	} {
-		got := tt.policy.check(netip.MustParseAddr(tt.ip))
+		got := tt.policy.check(netip.MustParseAddr(tt.ip), tt.named)
 		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
-			t.Errorf("check(%s, %+v) = %q; want %q", tt.ip, tt.policy, got, tt.want)
+			t.Errorf("check(%s, %+v, named %v) = %q; want %q", tt.ip, tt.policy, tt.named, got, tt.want)
+		}
+		if strings.Contains(got, "Allow") {
+			t.Errorf("check(%s) = %q names a Go field, not the setting", tt.ip, got)
+		}
+	}
+}
+
+func TestNamesLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.9.9.9": true, "::1": true, "::ffff:127.0.0.1": true, "localhost": true,
+		"0.0.0.0": false, "db.example.com": false, "localhost.example.com": false, "10.0.0.1": false,
+	} {
+		if got := namesLoopback(host); got != want {
+			t.Errorf("namesLoopback(%q) = %v, want %v", host, got, want)
 		}
 	}
 }

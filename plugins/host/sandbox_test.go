@@ -3,7 +3,9 @@ package host
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -161,9 +163,11 @@ func TestDialRefused(t *testing.T) {
 		policy                   NetworkPolicy
 	}{
 		{name: "host not in the config", host: "db.example.com", dial: "evil.example.com:443",
-			reason: "evil.example.com:443 is not an endpoint the config names (config endpoints: db.example.com:*)"},
-		{name: "loopback", host: "127.0.0.1", dial: addr("127.0.0.1"),
-			reason: "127.0.0.1 is a loopback address; AllowLoopback would allow it"},
+			reason: "evil.example.com:443 is not an endpoint the config names (config endpoints: db.example.com:*); naming it in the source's config allows it"},
+		{name: "loopback behind a name", host: "lo.test", dial: "lo.test:5432",
+			reason: "lo.test resolves only to refused addresses: 127.0.0.1 is a loopback address behind a name other than localhost; naming 127.0.0.1, ::1 or localhost in the config allows it, and sandbox.allowLoopback: true in pipeline.yaml allows it"},
+		{name: "named link-local", host: "169.254.1.1", dial: "169.254.1.1:80",
+			reason: "169.254.1.1 is a link-local address; sandbox.allowLinkLocal: true in pipeline.yaml allows it, which only the operator's configuration sets, never a Run"},
 		{name: "loopback not in the config", host: "db.example.com", dial: addr("127.0.0.1"),
 			reason: "is not an endpoint the config names"},
 		{name: "metadata", host: "169.254.169.254", dial: "169.254.169.254:80",
@@ -173,7 +177,6 @@ func TestDialRefused(t *testing.T) {
 		{name: "metadata not in the config", host: "db.example.com", dial: "169.254.169.254:80",
 			reason: "is not an endpoint the config names"},
 		{name: "IPv6 metadata", host: "fd00:ec2::254", dial: "[fd00:ec2::254]:80", reason: "cloud metadata address"},
-		{name: "mapped loopback", host: "::ffff:127.0.0.1", dial: "[::ffff:127.0.0.1]:80", reason: "loopback"},
 		{name: "unspecified", host: "0.0.0.0", dial: "0.0.0.0:80", reason: "unspecified address"},
 		{name: "rebinding to metadata", host: "db.test", dial: "db.test:5432",
 			reason: "db.test resolves only to refused addresses: 169.254.169.254 is a cloud metadata address"},
@@ -182,11 +185,38 @@ func TestDialRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opts, _ := testOptions(t)
 			opts.Network = tt.policy
-			opts.Network.Resolver = fakeResolver{"db.test": {netip.MustParseAddr("169.254.169.254")}}
+			opts.Network.Resolver = fakeResolver{"db.test": {netip.MustParseAddr("169.254.169.254")}, "lo.test": {netip.MustParseAddr("127.0.0.1")}}
 			r := hostile(t, "dialer", opts, map[string]any{"host": tt.host, "dial": tt.dial})
 			wantPolicy(t, r.err, tt.reason)
 			if strings.Join(r.mrns, ",") != "mrn://table/test/before_dial" {
 				t.Errorf("emitted %v; want only the asset before the dial", r.mrns)
+			}
+		})
+	}
+}
+
+// A loopback host the config names is the pipeline author's choice: it
+// is dialled without the operator's sandbox.allowLoopback.
+func TestDialNamedLoopback(t *testing.T) {
+	port := echoServer(t, nil)
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		t.Run(host, func(t *testing.T) {
+			opts, _ := testOptions(t)
+			opts.Network = NetworkPolicy{}
+			m := load(t, "dialer", opts)
+			var mrns []string
+			err := m.Discover(context.Background(), cfg(map[string]any{"host": host, "dial": net.JoinHostPort(host, strconv.Itoa(port))}),
+				func(items []model.Item) error {
+					for _, it := range items {
+						mrns = append(mrns, it.Asset.MRN)
+					}
+					return nil
+				})
+			if err != nil {
+				t.Fatalf("Discover = %v; want the dial allowed", err)
+			}
+			if strings.Join(mrns, ",") != "mrn://table/test/before_dial,mrn://table/test/after_dial" {
+				t.Errorf("emitted %v; want both assets", mrns)
 			}
 		})
 	}

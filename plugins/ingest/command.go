@@ -51,6 +51,16 @@ func NewCommandWithPlugins(reg Registry, load PluginLoader) *cobra.Command {
 	return newCommand(os.LookupEnv, ingestWith(reg, deps{plugins: load}))
 }
 
+// Sources makes the sources of `weir ingest` once the pipeline file is
+// read, under its sandbox (the operator's network settings).
+type Sources func(Sandbox) (Registry, PluginLoader)
+
+// NewCommandWithSources returns the `ingest` subcommand whose sources,
+// built-in and plugins, sources makes from the pipeline file's sandbox.
+func NewCommandWithSources(sources Sources) *cobra.Command {
+	return newCommand(os.LookupEnv, ingestWith(nil, deps{sources: sources}))
+}
+
 func newCommand(lookup func(string) (string, bool), run runner) *cobra.Command {
 	var (
 		configPath, host, apiKey string

@@ -19,6 +19,7 @@ type Pipeline struct {
 	Name    string
 	Runs    []SourceRun
 	Plugins map[string]Plugin
+	Sandbox Sandbox
 }
 
 // SourceRun is one runs[] entry: the source it names and that source's
@@ -73,8 +74,8 @@ func decode(doc any, lookup func(string) (string, bool)) (*Pipeline, []error) {
 	}
 	var errs []error
 	for _, k := range sortedKeys(top) {
-		if k != "name" && k != "runs" && k != "plugins" {
-			errs = append(errs, fieldError(child("", k), "unknown field; a pipeline file has only name, runs and plugins"))
+		if k != "name" && k != "runs" && k != "plugins" && k != "sandbox" {
+			errs = append(errs, fieldError(child("", k), "unknown field; a pipeline file has only name, runs, plugins and sandbox"))
 		}
 	}
 	name, err := decodeName(top["name"])
@@ -85,10 +86,12 @@ func decode(doc any, lookup func(string) (string, bool)) (*Pipeline, []error) {
 	errs = append(errs, runErrs...)
 	plugins, pluginErrs := decodePlugins(top["plugins"])
 	errs = append(errs, pluginErrs...)
+	sandbox, sandboxErrs := decodeSandbox(top["sandbox"])
+	errs = append(errs, sandboxErrs...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &Pipeline{Name: name, Runs: runs, Plugins: plugins}, nil
+	return &Pipeline{Name: name, Runs: runs, Plugins: plugins, Sandbox: sandbox}, nil
 }
 
 // decodeName checks the pipeline name. It is not expanded: it is printed

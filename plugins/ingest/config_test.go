@@ -180,7 +180,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown top-level field",
 			yaml: "name: p\nrun:\n  - mysql: {}\nruns:\n  - mysql: {}\n",
-			want: []string{"run: unknown field; a pipeline file has only name, runs and plugins"},
+			want: []string{"run: unknown field; a pipeline file has only name, runs, plugins and sandbox"},
 		},
 		{
 			name: "empty file",

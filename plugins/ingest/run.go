@@ -15,6 +15,9 @@ import (
 // deps are what tests replace; zero values are the real ones. plugins
 // loads the modules of a pipeline's plugins (nil: none can be loaded).
 type deps struct {
+	// sources, when set, makes the registry and plugin loader from the
+	// pipeline file's sandbox, replacing the ones given.
+	sources    Sources
 	plugins    PluginLoader
 	tokenFile  string
 	retry      sink.Retry
@@ -45,11 +48,15 @@ func ingestWith(reg Registry, d deps) runner {
 			}
 			out = c
 		}
+		reg, load := reg, d.plugins
+		if d.sources != nil {
+			reg, load = d.sources(s.Pipeline.Sandbox)
+		}
 		r := &Runner{Registry: reg, Sink: out, Log: log, TempDir: d.tempDir}
 		if s.Destroy { // runs no source: the plugins are not needed
 			return r.Destroy(ctx, s.Pipeline)
 		}
-		full, err := reg.withPlugins(s.Pipeline.Plugins, d.plugins)
+		full, err := reg.withPlugins(s.Pipeline.Plugins, load)
 		if err != nil {
 			return err
 		}

@@ -297,8 +297,7 @@ func runJobLocally(ns string, job *batchv1.Job, marmot, tmp string) jobResult {
 			Fail(fmt.Sprintf("env %s: unsupported valueFrom", e.Name))
 		}
 	}
-	env["MARMOT_HOST"] = marmot
-	env["WEIR_PLUGIN_ALLOW_LOOPBACK"] = "true"
+	env["MARMOT_HOST"] = marmot // the pod's env; the sandbox comes from pipeline.yaml (the Run names 127.0.0.1, so none is needed)
 	env["TMPDIR"] = tmp
 	env["HOME"] = dir
 

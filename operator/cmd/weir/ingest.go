@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -17,14 +16,13 @@ import (
 )
 
 // ingestCommand is `weir ingest` with the built-in sources and the
-// pipeline file's plugins, all run by the wasm host. The sandbox is set
-// from the environment, so a Job's command stays exactly
-// `weir ingest -c /config/pipeline.yaml`:
+// pipeline file's plugins, all run by the wasm host, so a Job's command
+// stays exactly `weir ingest -c /config/pipeline.yaml`. The network
+// sandbox comes from the file's sandbox key, which the operator writes;
+// never from the environment, which a Run's spec.env sets. The rest:
 //
 //	WEIR_PLUGIN_CACHE               wazero compilation cache, and verified plugin modules under
 //	                                modules/ (default $TMPDIR/weir-plugin-cache, an emptyDir in Job pods)
-//	WEIR_PLUGIN_ALLOW_LOOPBACK      "true" lets sources dial loopback addresses (local testing)
-//	WEIR_PLUGIN_ALLOW_LINK_LOCAL    "true" lets them dial link-local ones (never cloud metadata)
 //	WEIR_PLUGIN_CA_FILE             PEM bundle trusted besides the system's roots when fetching
 //	                                plugin modules (a private registry or server)
 func ingestCommand() *cobra.Command {
@@ -32,15 +30,18 @@ func ingestCommand() *cobra.Command {
 	if cache == "" {
 		cache = filepath.Join(os.TempDir(), "weir-plugin-cache")
 	}
-	opts := host.Options{
-		CacheDir: cache,
-		Logger:   slog.Default(),
-		Network: host.NetworkPolicy{
-			AllowLoopback:  envBool("WEIR_PLUGIN_ALLOW_LOOPBACK"),
-			AllowLinkLocal: envBool("WEIR_PLUGIN_ALLOW_LINK_LOCAL"),
-		},
-	}
-	return ingest.NewCommandWithPlugins(builtin.Sources(opts), pluginLoader(cache, opts))
+	return ingest.NewCommandWithSources(func(sb ingest.Sandbox) (ingest.Registry, ingest.PluginLoader) {
+		opts := host.Options{
+			CacheDir: cache,
+			Logger:   slog.Default(),
+			Network: host.NetworkPolicy{
+				AllowLoopback:  sb.AllowLoopback,
+				AllowLinkLocal: sb.AllowLinkLocal,
+				AllowMetadata:  sb.AllowMetadata,
+			},
+		}
+		return builtin.Sources(opts), pluginLoader(cache, opts)
+	})
 }
 
 // pluginLoader makes each plugin a source that fetches its module on
@@ -65,9 +66,4 @@ func pluginLoader(cache string, base host.Options) ingest.PluginLoader {
 		}
 		return f.Source(id, p.URL, p.SHA256, []byte(p.CABundle), opts), nil
 	}
-}
-
-func envBool(name string) bool {
-	v, _ := strconv.ParseBool(os.Getenv(name))
-	return v
 }

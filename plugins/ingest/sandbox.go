@@ -1,0 +1,54 @@
+package ingest
+
+// Sandbox is the pipeline file's sandbox key: the operator's say on which
+// addresses the sources' modules may reach beyond what their configs name.
+// The operator writes it from its own configuration, never from a Run, and
+// `weir ingest` takes it from nowhere else (no environment variable: a
+// Run's spec.env reaches the pod's environment). A loopback host a config
+// names (127.0.0.1, ::1, localhost) needs none of it.
+//
+//	sandbox:
+//	  allowLoopback: true    # loopback behind other names, and 0.0.0.0 / ::
+//	  allowLinkLocal: true   # 169.254.0.0/16, fe80::/10 (cloud metadata excepted)
+//	  allowMetadata: true    # cloud metadata addresses (169.254.169.254, ...)
+//
+// Marmot ignores top-level keys it does not know.
+type Sandbox struct {
+	AllowLoopback  bool
+	AllowLinkLocal bool
+	AllowMetadata  bool
+}
+
+// decodeSandbox checks the sandbox key: booleans only, never expanded.
+func decodeSandbox(v any) (Sandbox, []error) {
+	var sb Sandbox
+	if v == nil {
+		return sb, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return sb, []error{fieldError("sandbox", "must be an object with allowLoopback, allowLinkLocal and allowMetadata, got %s", kind(v))}
+	}
+	var errs []error
+	for _, k := range sortedKeys(m) {
+		var dst *bool
+		switch k {
+		case "allowLoopback":
+			dst = &sb.AllowLoopback
+		case "allowLinkLocal":
+			dst = &sb.AllowLinkLocal
+		case "allowMetadata":
+			dst = &sb.AllowMetadata
+		default:
+			errs = append(errs, fieldError(child("sandbox", k), "unknown field; sandbox has allowLoopback, allowLinkLocal and allowMetadata"))
+			continue
+		}
+		b, ok := m[k].(bool)
+		if !ok {
+			errs = append(errs, fieldError(child("sandbox", k), "must be true or false, got %s", kind(m[k])))
+			continue
+		}
+		*dst = b
+	}
+	return sb, errs
+}

@@ -1,0 +1,52 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+)
+
+// The sources are made under the pipeline file's sandbox, which the
+// operator writes, and under nothing a Run controls: the old
+// WEIR_PLUGIN_ALLOW_* variables, which a Run's spec.env could set, are
+// ignored.
+func TestSourcesGetThePipelineSandbox(t *testing.T) {
+	env := map[string]string{"WEIR_PLUGIN_ALLOW_LOOPBACK": "true", "WEIR_PLUGIN_ALLOW_LINK_LOCAL": "true", "WEIR_PLUGIN_ALLOW_METADATA": "true"}
+	for _, tt := range []struct {
+		name, file string
+		want       Sandbox
+	}{
+		{"no sandbox key: nothing beyond the config's endpoints", "name: p\nruns:\n  - a: {}\n", Sandbox{}},
+		{"the operator's settings", "name: p\nsandbox: {allowLinkLocal: true, allowMetadata: false}\nruns:\n  - a: {}\n", Sandbox{AllowLinkLocal: true}},
+		{"all", "name: p\nsandbox: {allowLoopback: true, allowLinkLocal: true, allowMetadata: true}\nruns:\n  - a: {}\n",
+			Sandbox{AllowLoopback: true, AllowLinkLocal: true, AllowMetadata: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *Sandbox
+			sources := func(sb Sandbox) (Registry, PluginLoader) {
+				got = &sb
+				return Registry{"a": &fakeSource{batches: tables(1, 1)}}, nil
+			}
+			cmd := newCommand(mapLookup(env), ingestWith(nil, deps{sources: sources}))
+			if out, err := execute(cmd, "--dry-run", "-c", writeFile(t, tt.file)); err != nil {
+				t.Fatalf("ingest: %v\n%s", err, out)
+			}
+			if got == nil || *got != tt.want {
+				t.Errorf("sources made under %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSandboxErrors(t *testing.T) {
+	for file, want := range map[string]string{
+		"name: p\nsandbox: true\nruns:\n  - a: {}\n":                    "sandbox: must be an object with allowLoopback, allowLinkLocal and allowMetadata, got a boolean",
+		"name: p\nsandbox: {allowLoopback: 'yes'}\nruns:\n  - a: {}\n":  "sandbox.allowLoopback: must be true or false, got a string",
+		"name: p\nsandbox: {allowLinklocal: true}\nruns:\n  - a: {}\n":  "sandbox.allowLinklocal: unknown field; sandbox has allowLoopback, allowLinkLocal and allowMetadata",
+		"name: p\nsandbox: {allowMetadata: '${X}'}\nruns:\n  - a: {}\n": "sandbox.allowMetadata: must be true or false",
+	} {
+		_, err := Load(writeFile(t, file), mapLookup(map[string]string{"X": "true"}))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load(%q) = %v; want an error saying %q", file, err, want)
+		}
+	}
+}
