@@ -12,6 +12,17 @@ import (
 	"github.com/weir-dev/weir/policies/engine"
 )
 
+// EngineBundle is pb as the loader puts it in force: the bundle named
+// "default" customises embedded, any other is a bundle of its own. It does
+// not compile it; `weir policy eval --bundle FILE` uses it to decide as the
+// cluster would.
+func EngineBundle(embedded engine.Bundle, pb *policiesv1.PolicyBundle) (engine.Bundle, error) {
+	if pb.Name == policiesv1.DefaultBundleName {
+		return customised(embedded, pb)
+	}
+	return bundleOf(pb)
+}
+
 // bundleOf is a PolicyBundle as the engine takes it. Bad data is reported
 // as an *engine.Error, like a compile error, so status handles both alike.
 func bundleOf(pb *policiesv1.PolicyBundle) (engine.Bundle, error) {

@@ -61,7 +61,9 @@ type report struct {
 	restored bool
 }
 
-func newLoader(opts Options) (*Loader, error) {
+// NewLoader returns a loader for opts; Setup makes the manager's, and
+// tests make one to decide exactly as the cluster does.
+func NewLoader(opts Options) (*Loader, error) {
 	if opts.Engine == nil {
 		return nil, errors.New("policies: Options.Engine is required")
 	}
@@ -155,8 +157,10 @@ func (l *Loader) SetSources(ctx context.Context, sources map[string]any) error {
 	return err
 }
 
-// withSources is b with data.sources set, leaving b's own map unchanged.
-func withSources(b engine.Bundle, sources map[string]any) engine.Bundle {
+// WithSources is b with data.sources set, leaving b's own map unchanged:
+// how every bundle gets the source catalogue, in the cluster and in
+// `weir policy eval`.
+func WithSources(b engine.Bundle, sources map[string]any) engine.Bundle {
 	data := make(map[string]any, len(b.Data)+1)
 	maps.Copy(data, b.Data)
 	data["sources"] = sources
@@ -189,13 +193,7 @@ func noModules(pb *policiesv1.PolicyBundle) bool {
 
 // compile is pb as it would be loaded, with its digest, if it compiles.
 func (l *Loader) compile(pb *policiesv1.PolicyBundle) (engine.Bundle, string, error) {
-	var b engine.Bundle
-	var err error
-	if pb.Name == policiesv1.DefaultBundleName {
-		b, err = customised(l.embedded, pb)
-	} else {
-		b, err = bundleOf(pb)
-	}
+	b, err := EngineBundle(l.embedded, pb)
 	if err == nil {
 		err = l.engine.Validate(b)
 	}
@@ -293,7 +291,7 @@ func (l *Loader) load(ctx context.Context) (engine.Revision, error) {
 	}
 	if l.sources != nil {
 		for i := range bundles {
-			bundles[i] = withSources(bundles[i], l.sources)
+			bundles[i] = WithSources(bundles[i], l.sources)
 		}
 	}
 	rev, err := l.engine.Load(ctx, bundles...)

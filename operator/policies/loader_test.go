@@ -10,8 +10,8 @@ import (
 )
 
 func TestCheck(t *testing.T) {
-	on, _ := newLoader(Options{Engine: engine.New(), DefaultEnabled: true})
-	off, _ := newLoader(Options{Engine: engine.New()})
+	on, _ := NewLoader(Options{Engine: engine.New(), DefaultEnabled: true})
+	off, _ := NewLoader(Options{Engine: engine.New()})
 	broken := policiesv1.Module{Name: "runs/x.rego", Rego: "package weir.runs\n\ndeny contains x if {\n\tinput.a == y\n}\n"}
 	for _, tc := range []struct {
 		l    *Loader

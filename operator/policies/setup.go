@@ -23,7 +23,7 @@ import (
 // bundle (when enabled) into opts.Engine at once, so Decide works before
 // any PolicyBundle is read. The manager's scheme must know policiesv1.
 func Setup(mgr ctrl.Manager, opts Options) (*Loader, error) {
-	l, err := newLoader(opts)
+	l, err := NewLoader(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
 
+	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -29,9 +26,6 @@ func policyCommand() *cobra.Command {
 	cmd.AddCommand(policyTestCommand(), policyEvalCommand())
 	return cmd
 }
-
-// defaultBundleArg names the embedded bundle where a directory is expected.
-const defaultBundleArg = "default"
 
 func loadBundle(arg string) (engine.Bundle, error) {
 	if arg == defaultBundleArg {
@@ -105,26 +99,38 @@ func printTestReport(w io.Writer, r engine.TestReport, verbose bool) {
 
 type evalOptions struct {
 	file, operation, namespace, output string
-	bundles                            []string
+	bundles, sourcePlugins             []string
 }
+
+// exitUndecided is eval's exit code when nothing was denied but some
+// decision depends on what only the cluster knows.
+const exitUndecided = 2
 
 func policyEvalCommand() *cobra.Command {
 	o := evalOptions{}
 	cmd := &cobra.Command{
-		Use:   "eval -f MANIFEST",
+		Use:   "eval -f MANIFEST|DIR",
 		Short: "Show what the policies decide for a manifest: denials, warnings and the JSON patch",
 		Long: "Evaluates every object of MANIFEST (YAML or JSON, several documents allowed; - is\n" +
-			"stdin) as an admission request, with the embedded bundle or the bundles given\n" +
-			"with --bundle (a directory, or \"default\" for the embedded one; repeat to\n" +
-			"compose). UPDATE compares the object with itself. Exits non-zero when an\n" +
-			"object is denied.",
+			"stdin), or of every .yaml, .yml and .json file in DIR, as an admission request,\n" +
+			"with the embedded bundle or the bundles given with --bundle (a directory, a file\n" +
+			"of PolicyBundles as you apply them, or \"default\" for the embedded one; repeat\n" +
+			"to compose). A PolicyBundle named default customises the embedded bundle, as in\n" +
+			"the cluster. UPDATE compares the object with itself.\n\n" +
+			"Source configs are checked against the schemas of the built-in sources, as in\n" +
+			"the cluster; a source that is not built in needs its SourcePlugin\n" +
+			"(--sourceplugins, as kubectl get sourceplugins -o yaml prints them).\n\n" +
+			"Exits 1 when an object is denied, 2 when none is but a decision depends on\n" +
+			"what only the cluster knows (a SourcePlugin not given, a bundle reading\n" +
+			"input.related); the output names it.",
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE:         func(cmd *cobra.Command, _ []string) error { return runPolicyEval(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.file, "filename", "f", "", "manifest to evaluate (- for stdin)")
-	f.StringArrayVar(&o.bundles, "bundle", []string{defaultBundleArg}, "bundle directory, or \"default\"; repeat to compose")
+	f.StringVarP(&o.file, "filename", "f", "", "manifest file or directory to evaluate (- for stdin)")
+	f.StringArrayVar(&o.bundles, "bundle", []string{defaultBundleArg}, "bundle directory, PolicyBundle manifest, or \"default\"; repeat to compose")
+	f.StringArrayVar(&o.sourcePlugins, "sourceplugins", nil, "SourcePlugins with their status (kubectl get sourceplugins -o yaml); repeatable")
 	f.StringVar(&o.operation, "operation", "CREATE", "admission operation: CREATE, UPDATE or DELETE")
 	f.StringVarP(&o.namespace, "namespace", "n", "", "namespace of the request (default: the object's, else \"default\")")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
@@ -140,7 +146,9 @@ type evalResult struct {
 	Warnings []engine.Violation `json:"warnings"`
 	Patch    []engine.PatchOp   `json:"patch"`
 	DryRun   []engine.Violation `json:"dryRun,omitempty"`
-	Revision string             `json:"revision"`
+	// Undecided says what the cluster may decide otherwise, and why.
+	Undecided []string `json:"undecided,omitempty"`
+	Revision  string   `json:"revision"`
 }
 
 func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
@@ -151,24 +159,33 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 	if o.output != "text" && o.output != "json" {
 		return fmt.Errorf("--output %q: want text or json", o.output)
 	}
-	bundles := make([]engine.Bundle, 0, len(o.bundles))
-	for _, arg := range o.bundles {
-		b, err := loadBundle(arg)
+	bundles, err := loadBundles(o.bundles)
+	if err != nil {
+		return err
+	}
+	var plugins []pluginsv1.SourcePlugin
+	for _, file := range o.sourcePlugins {
+		sps, err := sourcePluginsIn(file)
 		if err != nil {
 			return err
 		}
-		bundles = append(bundles, b)
+		plugins = append(plugins, sps...)
 	}
-	eng := engine.New()
-	if _, err := eng.Load(cmd.Context(), bundles...); err != nil {
+	sources, err := offlineSources(cmd.Context(), plugins)
+	if err != nil {
 		return err
 	}
+	eng := engine.New()
+	if _, err := eng.Load(cmd.Context(), withOfflineSources(bundles, sources)...); err != nil {
+		return err
+	}
+	related := relatedReaders(bundles)
 	objects, err := readManifest(cmd.InOrStdin(), o.file)
 	if err != nil {
 		return err
 	}
 	var results []evalResult
-	denied := 0
+	denied, open := 0, 0
 	for _, obj := range objects {
 		in, err := admissionInput(obj, op, o.namespace)
 		if err != nil {
@@ -178,11 +195,16 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", describe(in), err)
 		}
-		if !d.Allowed() {
+		r := evalResult{Object: describe(in), Allowed: d.Allowed(), Denials: d.Denials,
+			Warnings: d.Warnings, Patch: d.Patch, DryRun: d.DryRun, Revision: d.Revision,
+			Undecided: undecided(in, sources, related)}
+		if !r.Allowed {
 			denied++
 		}
-		results = append(results, evalResult{Object: describe(in), Allowed: d.Allowed(), Denials: d.Denials,
-			Warnings: d.Warnings, Patch: d.Patch, DryRun: d.DryRun, Revision: d.Revision})
+		if len(r.Undecided) > 0 {
+			open++
+		}
+		results = append(results, r)
 	}
 	out := cmd.OutOrStdout()
 	if o.output == "json" {
@@ -196,8 +218,11 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 			printEvalResult(out, r)
 		}
 	}
-	if denied > 0 {
+	switch {
+	case denied > 0:
 		return fmt.Errorf("%d of %d objects denied", denied, len(results))
+	case open > 0:
+		return exitError{code: exitUndecided, err: fmt.Errorf("%d of %d objects not fully decided offline: the cluster may decide otherwise (see \"undecided\")", open, len(results))}
 	}
 	return nil
 }
@@ -206,6 +231,9 @@ func printEvalResult(w io.Writer, r evalResult) {
 	verdict := "allowed"
 	if !r.Allowed {
 		verdict = "DENIED"
+	}
+	if len(r.Undecided) > 0 {
+		verdict += " offline; the cluster may decide otherwise"
 	}
 	fmt.Fprintf(w, "%s: %s (policy revision %s)\n", r.Object, verdict, r.Revision)
 	for _, group := range []struct {
@@ -220,41 +248,9 @@ func printEvalResult(w io.Writer, r evalResult) {
 		raw, _ := json.Marshal(op)
 		fmt.Fprintf(w, "  %-6s %s [%s/%s]\n", "patch", raw, op.Bundle, op.Policy)
 	}
-}
-
-// readManifest reads every non-empty YAML or JSON document of file.
-func readManifest(stdin io.Reader, file string) ([]map[string]any, error) {
-	r := stdin
-	if file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+	for _, u := range r.Undecided {
+		fmt.Fprintf(w, "  undecided %s\n", u)
 	}
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(r))
-	var objects []map[string]any
-	for i := 1; ; i++ {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-		var obj map[string]any
-		if err := yaml.Unmarshal(doc, &obj); err != nil {
-			return nil, fmt.Errorf("%s: document %d: %w", file, i, err)
-		}
-		if len(obj) > 0 {
-			objects = append(objects, obj)
-		}
-	}
-	if len(objects) == 0 {
-		return nil, fmt.Errorf("%s: no objects", file)
-	}
-	return objects, nil
 }
 
 // admissionInput makes the request the API server would send for obj.

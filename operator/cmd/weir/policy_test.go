@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -125,11 +126,12 @@ func TestPolicyEval(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"leaky.yaml": literalSecretRun, "seed.yaml": seedRun, "both.yaml": seedRun + "---\n" + literalSecretRun})
 
 	out, err := runPolicy(t, "eval", "-f", filepath.Join(dir, "seed.yaml"))
-	if err != nil {
-		t.Fatalf("seed denied: %v\n%s", err, out)
+	if code := exitCode(err); code != exitUndecided {
+		t.Fatalf("seed: exit %d (%v), want %d: s3 is no built-in, a SourcePlugin may provide it\n%s", code, err, exitUndecided, out)
 	}
 	for _, want := range []string{
-		"Run default/my-pipeline: allowed (policy revision ",
+		"Run default/my-pipeline: allowed offline; the cluster may decide otherwise (policy revision ",
+		`  undecided spec.runs[0].s3: "s3" is not a built-in source; in the cluster a Ready SourcePlugin may provide it`,
 		"  warn   spec.activeDeadlineSeconds: a scheduled Run without a deadline",
 		`  patch  {"op":"add","path":"/spec/resources","value":{"requests":{"cpu":"100m","memory":"384Mi"}}} [default/runs.default-requests]`,
 	} {
@@ -159,7 +161,7 @@ func TestPolicyEvalComposedBundles(t *testing.T) {
 	prod := prodBundle(t, false)
 	manifest := filepath.Join(dir, "seed.yaml")
 
-	if _, err := runPolicy(t, "eval", "-f", manifest, "--bundle", prod, "--namespace", "dev"); err != nil {
+	if _, err := runPolicy(t, "eval", "-f", manifest, "--bundle", prod, "--namespace", "dev"); exitCode(err) != exitUndecided {
 		t.Errorf("dev: %v", err)
 	}
 	out, err := runPolicy(t, "eval", "-f", manifest, "--bundle", "default", "--bundle", prod, "-n", "prod")
@@ -167,4 +169,16 @@ func TestPolicyEvalComposedBundles(t *testing.T) {
 		!strings.Contains(out, "  warn   spec.activeDeadlineSeconds") {
 		t.Errorf("prod with both bundles: err %v\n%s", err, out)
 	}
+}
+
+// exitCode is the code the process would exit with after err.
+func exitCode(err error) int {
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	return 1
 }
