@@ -10,18 +10,24 @@ import (
 )
 
 func main() {
-	root := &cobra.Command{
-		Use:           "weir",
-		Short:         "Weir: Marmot ingestion pipelines and secure workspaces on Kubernetes",
-		SilenceUsage:  true,
-		SilenceErrors: false,
-	}
-	root.AddCommand(managerCommand(), ingestCommand(), versionCommand(), policyCommand(), pluginCommand())
-	if err := root.Execute(); err != nil {
+	if err := rootCommand().Execute(); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {
 			os.Exit(ee.code)
 		}
 		os.Exit(1)
 	}
+}
+
+func rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "weir",
+		Short:         "Weir: Marmot ingestion pipelines on Kubernetes, with admission policies and sandboxed source plugins",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	root.AddCommand(managerCommand(), ingestCommand(), versionCommand(), policyCommand(), pluginCommand())
+	return root
 }

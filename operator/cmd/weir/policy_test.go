@@ -182,3 +182,94 @@ func exitCode(err error) int {
 	}
 	return 1
 }
+
+// -f DIR evaluates every manifest in the directory, each file with all
+// its documents; other files are skipped.
+func TestPolicyEvalDirectory(t *testing.T) {
+	good := strings.ReplaceAll(literalSecretRun, "password: hunter2", "user: reader\n        password: \"${PG_PASSWORD}\"")
+	dir := writeFiles(t, map[string]string{
+		"a.yaml":       literalSecretRun,
+		"b.yml":        strings.ReplaceAll(good, "name: leaky", "name: one") + "---\n" + strings.ReplaceAll(good, "name: leaky", "name: two"),
+		"README.md":    "not a manifest",
+		"sub/c.yaml":   "not: [read",
+		"notes.txt":    "- [",
+		"empty.json":   "",
+		"c-good.json":  `{"apiVersion": "runs.marmotdata.io/v1alpha1", "kind": "Run", "metadata": {"name": "three"}, "spec": {"runs": [{"postgresql": {"host": "db", "user": "r", "password": "${PG_PASSWORD}"}}]}}`,
+		"d-other.yaml": "# only a comment\n",
+	})
+	out, err := runPolicy(t, "eval", "-f", dir)
+	if err == nil || err.Error() != "1 of 4 objects denied" {
+		t.Errorf("err = %v, want 1 of 4 objects denied\n%s", err, out)
+	}
+	for _, want := range []string{"Run default/leaky: DENIED", "Run default/one: allowed", "Run default/two: allowed", "Run default/three: allowed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := runPolicy(t, "eval", "-f", t.TempDir()); err == nil || !strings.Contains(err.Error(), "no .yaml, .yml, .json files in the directory") {
+		t.Errorf("empty directory: err = %v", err)
+	}
+}
+
+// --bundle takes the PolicyBundle manifests one applies: a bundle of its
+// own, or "default", which customises the embedded bundle as in the
+// cluster.
+func TestPolicyEvalPolicyBundleManifest(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"run.yaml": strings.ReplaceAll(literalSecretRun, "password: hunter2", "user: reader\n        password: \"${PG_PASSWORD}\"") +
+			"  resources:\n    limits: {cpu: \"1\"}\n",
+		"acme.yaml": `apiVersion: policies.weir.dev/v1alpha1
+kind: PolicyBundle
+metadata:
+  name: acme
+spec:
+  enforcementMode: warn
+  modules:
+    - name: runs/prod.rego
+      rego: |
+        package weir.runs
+
+        deny contains {"msg": "no Runs in prod", "field": "metadata.namespace", "policy": "acme.no-prod"} if input.namespace == "prod"
+`,
+		"default.yaml": `apiVersion: policies.weir.dev/v1alpha1
+kind: PolicyBundle
+metadata:
+  name: default
+spec:
+  data:
+    settings:
+      runs:
+        maxResources:
+          cpu: 500m
+`,
+		"notabundle.yaml": literalSecretRun,
+	})
+	run := filepath.Join(dir, "run.yaml")
+
+	out, err := runPolicy(t, "eval", "-f", run, "--bundle", filepath.Join(dir, "acme.yaml"), "-n", "prod")
+	if err != nil || !strings.Contains(out, "  warn   metadata.namespace: no Runs in prod [acme/acme.no-prod]") {
+		t.Errorf("acme in mode warn: err %v\n%s", err, out)
+	}
+
+	// The embedded bundle allows 1 CPU; the customised one caps it at 500m.
+	if out, err := runPolicy(t, "eval", "-f", run); err != nil {
+		t.Fatalf("embedded bundle: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{
+		{"--bundle", filepath.Join(dir, "default.yaml")},
+		{"--bundle", "default", "--bundle", filepath.Join(dir, "default.yaml")},
+	} {
+		out, err = runPolicy(t, append([]string{"eval", "-f", run}, args...)...)
+		if err == nil || !strings.Contains(out, `  deny   spec.resources.limits.cpu: 1 is more than the 500m of cpu a Run may ask for [default/runs.max-resources]`) {
+			t.Errorf("%v: err %v\n%s", args, err, out)
+		}
+		if !strings.Contains(out, "[default/runs.default-requests]") {
+			t.Errorf("%v: the customised bundle lost the embedded modules:\n%s", args, out)
+		}
+	}
+
+	if _, err := runPolicy(t, "eval", "-f", run, "--bundle", filepath.Join(dir, "notabundle.yaml")); err == nil ||
+		!strings.Contains(err.Error(), "Run is not a PolicyBundle") {
+		t.Errorf("a Run as --bundle: err = %v", err)
+	}
+}
