@@ -1,15 +1,21 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/weir-dev/weir/plugins/builtin"
 	plugindescribe "github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/plugins/host"
 )
@@ -29,16 +35,22 @@ func pluginCommand() *cobra.Command {
 func pluginDescribeCommand() *cobra.Command {
 	var limits host.Limits
 	cmd := &cobra.Command{
-		Use:   "describe FILE|-",
-		Short: "Load a module in the sandbox and print its sha256 and description as JSON",
+		Use:   "describe FILE|-|SOURCE",
+		Short: "Print a source module's sha256 and description (id, version, config schema) as JSON",
 		Long: "Loads the module in FILE (\"-\": stdin) as `weir ingest` and the SourcePlugin\n" +
 			"controller do, checks its plugin ABI version, and prints the sha256 a\n" +
 			"SourcePlugin's spec.sha256 must name and what the module says of itself:\n" +
 			"id, version, config schema and capabilities.\n" +
-			"Exits 2, printing {\"error\": ...}, when the module cannot be described.",
+			"Exits 2, printing {\"error\": ...}, when the module cannot be described.\n\n" +
+			"SOURCE, when no such file exists, names a source built into weir (" + strings.Join(builtin.IDs(), ", ") + "):\n" +
+			"its description as this binary carries it, with \"builtin\": true, e.g. to see the\n" +
+			"settings a Run's runs[] entry may use: weir plugin describe postgresql",
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true, // stdout holds JSON only
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if id, ok := builtinArg(args[0]); ok {
+				return describeBuiltin(cmd.OutOrStdout(), id)
+			}
 			wasm, err := readModule(cmd.InOrStdin(), args[0])
 			if err != nil {
 				return err
@@ -72,10 +84,44 @@ func readModule(stdin io.Reader, arg string) ([]byte, error) {
 		return io.ReadAll(stdin)
 	}
 	b, err := os.ReadFile(arg)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the module: %s is neither a module file nor a built-in source (built in: %s)", arg, strings.Join(builtin.IDs(), ", "))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the module: %w", err)
 	}
 	return b, nil
+}
+
+// builtinArg reports whether arg names a built-in source rather than a
+// file: a file of that name wins.
+func builtinArg(arg string) (string, bool) {
+	if _, err := os.Stat(arg); err == nil || !slices.Contains(builtin.IDs(), arg) {
+		return "", false
+	}
+	return arg, true
+}
+
+// builtinResult is what describe prints for a built-in source.
+type builtinResult struct {
+	plugindescribe.Result
+	Builtin bool `json:"builtin"`
+}
+
+// describeBuiltin prints the description `make plugins` stored with the
+// built-in module, which is what data.sources holds in the cluster; the
+// module is not compiled.
+func describeBuiltin(w io.Writer, id string) error {
+	d, err := builtin.Description(id)
+	if err != nil {
+		return err
+	}
+	wasm, _ := builtin.Module(id)
+	sum := sha256.Sum256(wasm)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // descriptions are for people: <database>, not \u003cdatabase\u003e
+	return enc.Encode(builtinResult{Result: plugindescribe.Result{SHA256: hex.EncodeToString(sum[:]), Description: d}, Builtin: true})
 }
 
 // exitError ends the process with code after cobra has printed err.

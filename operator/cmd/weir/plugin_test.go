@@ -9,9 +9,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/weir-dev/weir/plugins/builtin"
 	plugindescribe "github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/plugins/fetch/fetchtest"
 	"github.com/weir-dev/weir/plugins/host"
@@ -99,5 +101,54 @@ func TestPluginDescribeCommand(t *testing.T) {
 	if _, err := runPluginDescribe(t, filepath.Join(t.TempDir(), "missing.wasm")); err == nil ||
 		errors.As(err, &ee) || !strings.Contains(err.Error(), "reading the module") {
 		t.Errorf("missing file: err %v; want a read error, exit code 1", err)
+	}
+}
+
+// The typo denial names a command that prints the built-in source's
+// schema: the one data.sources holds in the cluster.
+func TestDescribeBuiltinByName(t *testing.T) {
+	typo := pgRun(`postgresql: {hots: db.example.com, user: reader, password: "${PG_PASSWORD}"}`)
+	out, _ := runPolicy(t, "eval", "-f", filepath.Join(writeFiles(t, map[string]string{"r.yaml": typo}), "r.yaml"))
+	m := regexp.MustCompile("see its schema with `weir (plugin describe [a-z]+)`").FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the typo denial names no weir command:\n%s", out)
+	}
+
+	cmd := rootCommand()
+	var stdout bytes.Buffer
+	cmd.SetOut(&stdout)
+	cmd.SetArgs(strings.Fields(m[1]))
+	t.Chdir(t.TempDir()) // no file named postgresql here
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("weir %s: %v", m[1], err)
+	}
+	var got struct {
+		plugindescribe.Result
+		Builtin bool `json:"builtin"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, stdout.String())
+	}
+	wasm, _ := builtin.Module("postgresql")
+	sum := sha256.Sum256(wasm)
+	if !got.Builtin || got.Description.ID != "postgresql" || got.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("got builtin=%v id=%q sha256=%s", got.Builtin, got.Description.ID, got.SHA256)
+	}
+	props, _ := got.Description.ConfigSchema["properties"].(map[string]any)
+	if _, ok := props["host"]; !ok || props["hots"] != nil {
+		t.Errorf("schema properties %v: want host, not hots", props)
+	}
+	sources, err := offlineSources(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(sources["postgresql"].(map[string]any)["schema"])
+	have, _ := json.Marshal(got.Description.ConfigSchema)
+	if string(want) != string(have) {
+		t.Errorf("printed schema differs from data.sources.postgresql.schema")
+	}
+
+	if _, err := runPluginDescribe(t, "nosuch"); err == nil || !strings.Contains(err.Error(), "reading the module: nosuch is neither a module file nor a built-in source (built in: postgresql)") {
+		t.Errorf("unknown name: err = %v", err)
 	}
 }

@@ -84,11 +84,17 @@ segment_of(s) := to_number(s) if regex.match(`^[0-9]+$`, s)
 
 else := s
 
-schema_message(e, id) := sprintf("not a setting of the %s source; check the spelling, or see its schema with `kubectl get sourceplugin -o yaml` or the source's docs", [id]) if {
+schema_message(e, id) := sprintf("not a setting of the %s source; check the spelling, or see its schema with %s", [id, schema_hint(id)]) if {
 	e.type == "additional_property_not_allowed"
 } else := sprintf("required by the %s source", [id]) if {
 	e.type == "required"
 } else := e.desc
+
+# schema_hint says where a source's schema is printed: weir carries the
+# built-ins' own; a SourcePlugin's is in its status.
+schema_hint(id) := sprintf("`weir plugin describe %s`", [id]) if {
+	known_sources[id].builtin == true
+} else := sprintf("`kubectl get sourceplugins -o yaml` (status.configSchema of the one whose status.id is %s)", [id])
 
 reference(config, at) if {
 	count(at) > 0

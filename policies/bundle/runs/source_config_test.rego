@@ -29,7 +29,14 @@ test_valid_config_passes if {
 
 test_typo_named_with_its_path if {
 	d := denials([{"postgresql": {"hots": "db.example.com", "host": "db"}}])
-	d == {["spec.runs[0].postgresql.hots", "runs.source-config", "not a setting of the postgresql source; check the spelling, or see its schema with `kubectl get sourceplugin -o yaml` or the source's docs"]}
+	d == {["spec.runs[0].postgresql.hots", "runs.source-config", "not a setting of the postgresql source; check the spelling, or see its schema with `weir plugin describe postgresql`"]}
+}
+
+test_typo_in_a_sourceplugin_points_to_its_status if {
+	sources := {"csv": {"schema": {"type": "object", "additionalProperties": false}, "builtin": false}}
+	some v in runs.deny with input as run_with([{"csv": {"pth": "/x"}}]) with data.sources as sources
+	v.field == "spec.runs[0].csv.pth"
+	v.msg == "not a setting of the csv source; check the spelling, or see its schema with `kubectl get sourceplugins -o yaml` (status.configSchema of the one whose status.id is csv)"
 }
 
 test_missing_required if {
