@@ -6,15 +6,16 @@ test_requests_defaulted_without_resources if {
 	patched({"runs": [{"s3": {}}]}) == {{
 		"op": "add",
 		"path": "/spec/resources",
-		"value": {"requests": {"cpu": "100m", "memory": "384Mi"}},
+		"value": {"requests": {"cpu": "100m", "memory": "384Mi"}, "limits": {"memory": "1Gi"}},
 		"policy": "runs.default-requests",
 	}}
 }
 
 test_requests_defaulted_into_empty_resources if {
-	some op in patched({"runs": [{"s3": {}}], "resources": {"requests": {}}})
-	op.path == "/spec/resources/requests"
-	op.value == {"cpu": "100m", "memory": "384Mi"}
+	patched({"runs": [{"s3": {}}], "resources": {"requests": {}}}) == {
+		{"op": "add", "path": "/spec/resources/requests", "value": {"cpu": "100m", "memory": "384Mi"}, "policy": "runs.default-requests"},
+		{"op": "add", "path": "/spec/resources/limits", "value": {"memory": "1Gi"}, "policy": "runs.default-requests"},
+	}
 }
 
 test_limited_resource_not_defaulted if {
@@ -23,8 +24,14 @@ test_limited_resource_not_defaulted if {
 	count(patched({"runs": [{"s3": {}}], "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}})) == 0
 }
 
+# Requests of its own: no default limit, which could fall below them.
 test_existing_requests_kept if {
-	count(patched({"runs": [{"s3": {}}], "resources": {"requests": {"cpu": "1"}}})) == 0
+	count(patched({"runs": [{"s3": {}}], "resources": {"requests": {"cpu": "1", "memory": "4Gi"}}})) == 0
+}
+
+test_limits_come_from_data if {
+	some op in patched({"runs": [{"s3": {}}]}) with data.settings.runs.defaultLimits as {"memory": "2Gi"}
+	op.value.limits == {"memory": "2Gi"}
 }
 
 test_defaults_come_from_data if {

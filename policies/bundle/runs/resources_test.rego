@@ -32,7 +32,13 @@ test_maximum_comes_from_data if {
 
 # Administrators edit data.json; a typo there would silently lift the cap.
 test_data_quantities_are_valid if {
-	every q in object.union(settings.maxResources, settings.defaultRequests) {
+	every q in array.concat(
+		array.concat(
+			[q | some q in settings.maxResources],
+			[q | some q in settings.defaultRequests],
+		),
+		[q | some q in settings.defaultLimits],
+	) {
 		quantity.valid(q)
 	}
 }
