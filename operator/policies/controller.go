@@ -15,7 +15,7 @@ import (
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 )
 
-// +kubebuilder:rbac:groups=policies.weir.dev,resources=policybundles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=policies.weir.dev,resources=policybundles,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups=policies.weir.dev,resources=policybundles/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -51,6 +51,10 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			}
 			return ctrl.Result{}, r.saveLastGood(ctx, pb)
 		}
+	}
+	if req.Name == policiesv1.DefaultBundleName {
+		// Deleted: the customisation is gone; show the embedded bundle again.
+		return ctrl.Result{}, r.loader.ensureDefault(ctx, r.Client)
 	}
 	return ctrl.Result{}, nil
 }

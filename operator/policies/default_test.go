@@ -6,6 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
+	"github.com/weir-dev/weir/operator/policies"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -13,20 +14,38 @@ var _ = Describe("The PolicyBundle named default", Ordered, func() {
 	var o *operator
 	var embeddedRev, customRev string
 	BeforeAll(func() {
-		o = startOperator(true)
+		o = startOperatorWith(policies.Options{DefaultEnabled: true}) // stop is a restart: bundles stay
 		var err error
 		embeddedRev, err = engine.DefaultBundle().Digest()
 		Expect(err).NotTo(HaveOccurred())
 	})
-	AfterAll(func() { o.stop() })
+	AfterAll(func() {
+		o.stop()
+		Expect(k8s.DeleteAllOf(ctx, &policiesv1.PolicyBundle{})).To(Succeed())
+	})
+
+	It("is shown by kubectl get policybundles: Weir creates it empty, the embedded bundle in force as shipped", func() {
+		Eventually(func(g Gomega) {
+			got := current("default")(g)
+			g.Expect(ready(got).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(ready(got).Message).To(Equal("the embedded bundle is in force as shipped (revision " + embeddedRev +
+				"); spec.data and spec.modules customise it"))
+			g.Expect(got.Status.Revision).To(Equal(embeddedRev))
+			g.Expect(got.Spec.Modules).To(BeEmpty())
+			g.Expect(got.Spec.Data).To(BeNil())
+			g.Expect(got.Annotations).To(HaveKeyWithValue(policies.DescriptionAnnotation, ContainSubstring("spec.data is deep-merged over its data.json")))
+		}, timeout, interval).Should(Succeed())
+		rev, _ := o.engine.Current()
+		Expect(rev.Bundles).To(Equal([]string{engine.DefaultBundleName}))
+	})
 
 	It("changes the embedded bundle's settings with data alone", func() {
 		Expect(decide(o.engine, cleanSpec).Denials).To(BeEmpty(), "2 CPUs are within the embedded cap of 4")
 		Expect(metric("weir_policy_bundle_info", map[string]string{"bundle": "default", "revision": embeddedRev})).To(BeEquivalentTo(1))
 
-		Expect(k8s.Create(ctx, policyBundle("default", policiesv1.PolicyBundleSpec{
-			Data: data(`{"settings": {"runs": {"maxResources": {"cpu": "1"}}}}`),
-		}))).To(Succeed())
+		update("default", func(s *policiesv1.PolicyBundleSpec) {
+			s.Data = data(`{"settings": {"runs": {"maxResources": {"cpu": "1"}}}}`)
+		})
 		Eventually(func() []string { return decide(o.engine, cleanSpec).Denials }, timeout, interval).
 			Should(Equal([]string{"default/runs.max-resources"}))
 		Expect(decide(o.engine, bigMemorySpec).Denials).To(Equal([]string{"default/runs.max-resources"}),
@@ -74,6 +93,20 @@ var _ = Describe("The PolicyBundle named default", Ordered, func() {
 		Expect(decide(o.engine, cleanSpec).Denials).To(Equal([]string{"default/runs.max-resources"}))
 	})
 
+	It("keeps an admin's edit across a restart: Weir only ever creates the object", func() {
+		before := current("default")(Default)
+		o.stop()
+		o = startOperatorWith(policies.Options{DefaultEnabled: true})
+		Eventually(func(g Gomega) {
+			got := current("default")(g)
+			g.Expect(got.UID).To(Equal(before.UID))
+			g.Expect(got.Spec).To(Equal(before.Spec))
+			g.Expect(ready(got).Reason).To(Equal(before.Status.Conditions[0].Reason))
+		}, timeout, interval).Should(Succeed())
+		Consistently(func() policiesv1.PolicyBundleSpec { return current("default")(Default).Spec }, "1s", interval).
+			Should(Equal(before.Spec))
+	})
+
 	It("switches the embedded bundle to mode warn", func() {
 		update("default", func(s *policiesv1.PolicyBundleSpec) {
 			s.Modules = nil
@@ -83,10 +116,17 @@ var _ = Describe("The PolicyBundle named default", Ordered, func() {
 			Should(Equal(verdict{Denials: []string{}, Warnings: []string{literalSecretID}}))
 	})
 
-	It("gives the embedded bundle back as shipped when deleted", func() {
-		Expect(k8s.Delete(ctx, policyBundle("default", policiesv1.PolicyBundleSpec{}))).To(Succeed())
+	It("gives the embedded bundle back as shipped when deleted, and shows it again", func() {
+		old := current("default")(Default)
+		Expect(k8s.Delete(ctx, old)).To(Succeed())
 		Eventually(func() []string { return decide(o.engine, passwordSpec).Denials }, timeout, interval).
 			Should(Equal([]string{literalSecretID}))
+		Eventually(func(g Gomega) {
+			got := current("default")(g)
+			g.Expect(got.UID).NotTo(Equal(old.UID))
+			g.Expect(got.Spec.Data).To(BeNil())
+			g.Expect(got.Status.Revision).To(Equal(embeddedRev))
+		}, timeout, interval).Should(Succeed())
 		Expect(decide(o.engine, cleanSpec).Denials).To(BeEmpty())
 		Expect(metric("weir_policy_bundle_info", map[string]string{"bundle": "default", "revision": embeddedRev})).To(BeEquivalentTo(1))
 		Expect(metric("weir_policy_bundle_info", map[string]string{"bundle": "default", "revision": customRev})).To(Equal(absent))

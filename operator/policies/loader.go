@@ -59,6 +59,9 @@ type report struct {
 	embedded bool
 	// restored: the revision in force was saved before a restart.
 	restored bool
+	// asShipped: for "default", its spec changes nothing of the embedded
+	// bundle.
+	asShipped bool
 }
 
 // NewLoader returns a loader for opts; Setup makes the manager's, and
@@ -314,7 +317,7 @@ func (l *Loader) report(name string, st *bundleState) report {
 		}
 	case !l.defaultEnabled:
 	case st.good != nil:
-		r.revision = st.goodRev
+		r.revision, r.asShipped = st.goodRev, st.goodRev == l.embeddedRev
 	default:
 		r.revision, r.embedded = l.embeddedRev, true
 	}

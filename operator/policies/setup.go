@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -46,6 +47,12 @@ func Setup(mgr ctrl.Manager, opts Options) (*Loader, error) {
 			return err == nil, nil
 		}); err != nil {
 			return nil // stopping
+		}
+		if !slices.ContainsFunc(list.Items, func(pb policiesv1.PolicyBundle) bool { return pb.Name == policiesv1.DefaultBundleName }) {
+			// The watch then reports on it like any other bundle.
+			if err := l.ensureDefault(ctx, mgr.GetClient()); err != nil {
+				mgr.GetLogger().Error(err, "the embedded bundle stays in force, but kubectl get policybundles will not show it")
+			}
 		}
 		for i := range list.Items {
 			select {

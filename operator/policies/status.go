@@ -24,7 +24,10 @@ func readyCondition(pb *policiesv1.PolicyBundle, r report) metav1.Condition {
 	case policiesv1.ReasonLoaded:
 		c.Status = metav1.ConditionTrue
 		c.Message = fmt.Sprintf("revision %s is in force", r.revision)
-		if isDefault {
+		switch {
+		case isDefault && r.asShipped:
+			c.Message = fmt.Sprintf("the embedded bundle is in force as shipped (revision %s); spec.data and spec.modules customise it", r.revision)
+		case isDefault:
 			c.Message = fmt.Sprintf("the embedded bundle with this customisation is in force as revision %s", r.revision)
 		}
 		return c
