@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -11,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 )
@@ -18,6 +20,9 @@ import (
 // +kubebuilder:rbac:groups=policies.weir.dev,resources=policybundles,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups=policies.weir.dev,resources=policybundles/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// defaultRetry spaces attempts to create the PolicyBundle "default".
+const defaultRetry = 5 * time.Second
 
 // reconciler loads PolicyBundles into the engine and reports on them.
 type reconciler struct {
@@ -53,8 +58,13 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	if req.Name == policiesv1.DefaultBundleName {
-		// Deleted: the customisation is gone; show the embedded bundle again.
-		return ctrl.Result{}, r.loader.ensureDefault(ctx, r.Client)
+		// Missing at start, or deleted (which undoes the customisation):
+		// show the embedded bundle again. Until Weir's own webhook serves,
+		// the create fails; that is expected at start, so no error.
+		if err := r.loader.ensureDefault(ctx, r.Client); err != nil {
+			ctrllog.FromContext(ctx).Info("PolicyBundle default not created yet, will retry", "reason", err.Error())
+			return ctrl.Result{RequeueAfter: defaultRetry}, nil
+		}
 	}
 	return ctrl.Result{}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -49,10 +50,8 @@ func Setup(mgr ctrl.Manager, opts Options) (*Loader, error) {
 			return nil // stopping
 		}
 		if !slices.ContainsFunc(list.Items, func(pb policiesv1.PolicyBundle) bool { return pb.Name == policiesv1.DefaultBundleName }) {
-			// The watch then reports on it like any other bundle.
-			if err := l.ensureDefault(ctx, mgr.GetClient()); err != nil {
-				mgr.GetLogger().Error(err, "the embedded bundle stays in force, but kubectl get policybundles will not show it")
-			}
+			// A reconcile of the missing "default" creates it.
+			list.Items = append(list.Items, policiesv1.PolicyBundle{ObjectMeta: metav1.ObjectMeta{Name: policiesv1.DefaultBundleName}})
 		}
 		for i := range list.Items {
 			select {
