@@ -27,6 +27,16 @@ type PolicyHandler struct {
 	// Check, when set, runs before the policies and may deny on its own
 	// (PolicyBundle: the bundle must compile).
 	Check func(ctx context.Context, req admission.Request) []engine.Violation
+	// Malformed, when set on a mutating handler, reports an object the API
+	// server's schema check will refuse (a quantity such as "1.5cores").
+	// That check runs after mutating webhooks and before validating ones,
+	// and words its refusal as a regular expression; so when the policies
+	// deny such an object, the mutating webhook refuses it with their
+	// sentences, and the user reads them instead.
+	Malformed func(req admission.Request) error
+	// Warn, when set on a validating handler, adds warnings of its own to
+	// an admitted request's (Run: Secrets it names that do not exist).
+	Warn func(ctx context.Context, req admission.Request) []engine.Violation
 }
 
 var _ admission.Handler = (*PolicyHandler)(nil)
@@ -70,6 +80,11 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request) (admi
 		decisions.WithLabelValues(h.Webhook, kind, resultDryRun).Add(float64(len(d.DryRun)))
 	}
 	if h.Mutating {
+		if len(d.Denials) > 0 && h.Malformed != nil && h.Malformed(req) != nil {
+			resp := denied(kind, d.Denials)
+			resp.Warnings = warnings(d.Warnings)
+			return resp, resultDenied
+		}
 		if len(d.Patch) == 0 || len(req.Object.Raw) == 0 {
 			return admission.Allowed(""), resultAllowed
 		}
@@ -86,6 +101,9 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request) (admi
 		resp := denied(kind, d.Denials)
 		resp.Warnings = warnings(d.Warnings)
 		return resp, resultDenied
+	}
+	if h.Warn != nil {
+		d.Warnings = append(d.Warnings, h.Warn(ctx, req)...)
 	}
 	resp := admission.Allowed("")
 	if resp.Warnings = warnings(d.Warnings); len(resp.Warnings) > 0 {

@@ -48,9 +48,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		s := mgr.GetWebhookServer() // adds the server to the manager
 		related := Related{Reader: mgr.GetClient()}
 		s.Register(PathValidateRuns, &webhook.Admission{Handler: &PolicyHandler{
-			Engine: o.Engine, Related: related, Webhook: NameValidateRuns, Log: log.WithName("runs")}, RecoverPanic: ptrTrue()})
+			Engine: o.Engine, Related: related, Webhook: NameValidateRuns, Log: log.WithName("runs"),
+			Warn: missingReferences(mgr.GetAPIReader())}, RecoverPanic: ptrTrue()})
 		s.Register(PathMutateRuns, &webhook.Admission{Handler: &PolicyHandler{
-			Engine: o.Engine, Related: related, Webhook: NameMutateRuns, Mutating: true, Log: log.WithName("runs")}, RecoverPanic: ptrTrue()})
+			Engine: o.Engine, Related: related, Webhook: NameMutateRuns, Mutating: true, Log: log.WithName("runs"),
+			Malformed: decodeCheck(mgr.GetScheme())}, RecoverPanic: ptrTrue()})
 		s.Register(PathValidatePolicyBundles, &webhook.Admission{Handler: &PolicyHandler{
 			Engine: o.Engine, Related: related, Webhook: NameValidatePolicyBundles, Log: log.WithName("policybundles"),
 			Check: compileCheck(o.CheckBundle)}, RecoverPanic: ptrTrue()})
