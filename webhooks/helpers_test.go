@@ -71,9 +71,12 @@ func withData(pb *policiesv1.PolicyBundle, data string) *policiesv1.PolicyBundle
 	return pb
 }
 
+// newNamespace makes a namespace holding the Secret pg that goodRun names.
 func newNamespace() string {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "wh-test-"}}
 	Expect(k8s.Create(ctx, ns)).To(Succeed())
+	Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "pg", Namespace: ns.Name},
+		StringData: map[string]string{"password": "not-used"}})).To(Succeed())
 	return ns.Name
 }
 
