@@ -133,7 +133,7 @@ func TestPolicyEval(t *testing.T) {
 		"Run default/my-pipeline: allowed offline; the cluster may decide otherwise (policy revision ",
 		`  undecided spec.runs[0].s3: "s3" is not a built-in source; in the cluster a Ready SourcePlugin may provide it`,
 		"  warn   spec.activeDeadlineSeconds: a scheduled Run without a deadline",
-		`  patch  {"op":"add","path":"/spec/resources","value":{"requests":{"cpu":"100m","memory":"384Mi"}}} [default/runs.default-requests]`,
+		`  patch  {"op":"add","path":"/spec/resources","value":{"limits":{"memory":"1Gi"},"requests":{"cpu":"100m","memory":"384Mi"}}} [default/runs.default-requests]`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("seed output lacks %q:\n%s", want, out)
