@@ -112,5 +112,5 @@ cluster-down: ## Delete the local kwok cluster.
 	K8S_BIN=$(K8S_BIN) hack/cluster.sh down $(CLUSTER)
 
 .PHONY: run
-run: build ## Run the operator: against $$KUBECONFIG, or a local kwok cluster.
-	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/run.sh $(CLUSTER)
+run: build ## Run the operator on a local kwok cluster; with $$KUBECONFIG set, only with ALLOW_CLUSTER=1.
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir ALLOW_CLUSTER=$(ALLOW_CLUSTER) WEBHOOKS=$(WEBHOOKS) hack/run.sh $(CLUSTER)

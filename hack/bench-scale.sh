@@ -89,7 +89,8 @@ echo "starting the operator (metrics :$metrics_port, probes :$health_port, webho
   --health-probe-bind-address="127.0.0.1:$health_port" \
   --webhook-host=127.0.0.1 --webhook-port="$webhook_port" \
   --webhook-cert-dir="$tmp/certs" --webhook-certs=self-signed \
-  --webhook-secret=weir-system/weir-webhook-cert --webhook-dns-name=localhost \
+  --webhook-secret=weir-system/weir-local-webhook-cert --webhook-dns-name=localhost \
+  --validating-webhook-configuration=weir-local-validating --mutating-webhook-configuration=weir-local-mutating \
   --image=ghcr.io/weir-dev/weir:bench \
   --marmot-url=http://marmot:8080 >"$log" 2>&1 &
 weir_pid=$!
@@ -126,7 +127,8 @@ rm -f "$out.rc"
 echo >&2
 {
   echo
-  "$root/bin/bench-admission" -n "$ADMISSION_N" -namespace "$ADMISSION_NS" || echo "$?" >"$out.rc"
+  "$root/bin/bench-admission" -n "$ADMISSION_N" -namespace "$ADMISSION_NS" \
+    -validating-webhook-configuration weir-local-validating -mutating-webhook-configuration weir-local-mutating || echo "$?" >"$out.rc"
 } | tee -a "$out"
 echo "written to $out" >&2
 if [ "$rc" = 0 ] && [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -54,10 +55,12 @@ var _ = BeforeSuite(func() {
 
 	kubectl("apply", "--server-side", "-f", filepath.Join(root, "config", "crd", "bases"))
 	kubectl("wait", "--for=condition=Established", "crd/runs.runs.marmotdata.io", "crd/policybundles.policies.weir.dev", "--timeout=60s")
-	// Webhooks by URL on localhost, as `make run` installs them: the kwok
-	// API server runs on this host. Weir makes their certificate.
+	// Webhooks by URL on localhost, as `make run` installs them (the kwok
+	// API server runs on this host), on free ports: a `make run` or another
+	// suite may hold 9443, 8080 and 8081. Weir makes their certificate.
+	webhookPort, metricsPort, healthPort := freePort(), freePort(), freePort()
 	kubectl("create", "namespace", "weir-system")
-	kubectl("apply", "-f", filepath.Join(root, "config", "webhook", "local"))
+	kubectl("apply", "-f", localWebhooks(webhookPort))
 
 	startPluginServer()
 	certDir, err := os.MkdirTemp("", "weir-e2e-certs-")
@@ -67,14 +70,16 @@ var _ = BeforeSuite(func() {
 	ctx, cancel = context.WithCancel(context.Background())
 	operator = exec.CommandContext(ctx, os.Getenv("WEIR"), "manager",
 		"--image=ghcr.io/weir-dev/weir:e2e", "--marmot-url=http://marmot:8080",
-		"--metrics-bind-address=127.0.0.1:18480", "--health-probe-bind-address=127.0.0.1:18481",
-		"--webhook-host=127.0.0.1", "--webhook-port=9443", "--webhook-cert-dir="+certDir,
-		"--webhook-certs=self-signed", "--webhook-secret=weir-system/weir-webhook-cert", "--webhook-dns-name=localhost")
+		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort),
+		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", healthPort),
+		"--webhook-host=127.0.0.1", fmt.Sprintf("--webhook-port=%d", webhookPort), "--webhook-cert-dir="+certDir,
+		"--webhook-certs=self-signed", "--webhook-secret=weir-system/weir-local-webhook-cert", "--webhook-dns-name=localhost",
+		"--validating-webhook-configuration=weir-local-validating", "--mutating-webhook-configuration=weir-local-mutating")
 	operator.Stdout, operator.Stderr = GinkgoWriter, GinkgoWriter
 	Expect(operator.Start()).To(Succeed())
 	DeferCleanup(func() { cancel(); _ = operator.Wait() })
 	Eventually(func() (int, error) {
-		resp, err := http.Get("http://127.0.0.1:18481/readyz")
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", healthPort))
 		if err != nil {
 			return 0, err
 		}
@@ -82,6 +87,28 @@ var _ = BeforeSuite(func() {
 		return resp.StatusCode, nil
 	}, 60*time.Second, 200*time.Millisecond).Should(Equal(http.StatusOK), "operator not ready: are its webhooks serving?")
 })
+
+// freePort is a port nothing listens on now, from the kernel.
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// localWebhooks writes config/webhook/local with its webhooks on port (the
+// file says 9443, as hack/run.sh and hack/bench-scale.sh rewrite it too) and
+// returns the file's path.
+func localWebhooks(port int) string {
+	b, err := os.ReadFile(filepath.Join(root, "config", "webhook", "local", "manifests.yaml"))
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	const url = "https://localhost:9443/"
+	ExpectWithOffset(1, string(b)).To(ContainSubstring(url))
+	out := filepath.Join(GinkgoT().TempDir(), "webhooks.yaml")
+	rendered := strings.ReplaceAll(string(b), url, fmt.Sprintf("https://localhost:%d/", port))
+	ExpectWithOffset(1, os.WriteFile(out, []byte(rendered), 0o600)).To(Succeed())
+	return out
+}
 
 // kubectl runs the real kubectl and fails the spec if it fails.
 func kubectl(args ...string) string {

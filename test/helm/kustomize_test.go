@@ -27,8 +27,10 @@ var kustomizeHooks = hookSettings{
 }
 
 // localHooks: the operator runs outside the cluster and the API server calls
-// it on localhost.
+// it on localhost. Their names are not the installed ones, so `make run` and
+// an install on the same cluster never overwrite each other.
 var localHooks = hookSettings{
+	validating: "weir-local-validating", mutating: "weir-local-mutating",
 	failurePolicy: admissionv1.Fail, timeout: 5,
 	excluded: []string{"kube-system", "weir-system"},
 	client: func(path string) admissionv1.WebhookClientConfig {

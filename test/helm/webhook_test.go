@@ -1,6 +1,7 @@
 package helm_test
 
 import (
+	"cmp"
 	"reflect"
 	"slices"
 	"strings"
@@ -80,6 +81,8 @@ type hookSettings struct {
 	excluded []string
 	// clientConfig for a path
 	client func(path string) admissionv1.WebhookClientConfig
+	// configuration names, when not validatingConfig and mutatingConfig
+	validating, mutating string
 }
 
 func serviceClient(namespace string) func(string) admissionv1.WebhookClientConfig {
@@ -128,13 +131,14 @@ func wantHooks(set hookSettings, specs ...hookSpec) []hook {
 // three webhooks, field by field.
 func checkConfigurations(t *testing.T, docs []doc, set hookSettings) (admissionv1.ValidatingWebhookConfiguration, admissionv1.MutatingWebhookConfiguration) {
 	t.Helper()
-	v := named[admissionv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", validatingConfig)
-	m := named[admissionv1.MutatingWebhookConfiguration](t, docs, "MutatingWebhookConfiguration", mutatingConfig)
+	vName, mName := cmp.Or(set.validating, validatingConfig), cmp.Or(set.mutating, mutatingConfig)
+	v := named[admissionv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", vName)
+	m := named[admissionv1.MutatingWebhookConfiguration](t, docs, "MutatingWebhookConfiguration", mName)
 	if got, want := validatingHooks(v), wantHooks(set, validateRuns, validatePolicyBundles); !reflect.DeepEqual(got, want) {
-		t.Errorf("%s webhooks:\n got %s\nwant %s", validatingConfig, dump(t, got), dump(t, want))
+		t.Errorf("%s webhooks:\n got %s\nwant %s", vName, dump(t, got), dump(t, want))
 	}
 	if got, want := mutatingHooks(m), wantHooks(set, mutateRuns); !reflect.DeepEqual(got, want) {
-		t.Errorf("%s webhooks:\n got %s\nwant %s", mutatingConfig, dump(t, got), dump(t, want))
+		t.Errorf("%s webhooks:\n got %s\nwant %s", mName, dump(t, got), dump(t, want))
 	}
 	return v, m
 }
