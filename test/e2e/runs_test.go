@@ -43,7 +43,10 @@ var _ = Describe("Runs on a kwok cluster", Ordered, func() {
 			30*time.Second, time.Second).Should(Equal("0 */6 * * *"))
 		Eventually(func() string { return jsonpath(ns, "run/my-pipeline", "{.status.phase}") },
 			30*time.Second, time.Second).Should(Equal("Scheduled"))
-		Expect(kubectl("get", "run", "my-pipeline")).To(MatchRegexp(`(?m)^my-pipeline\s+0 \*/6 \* \* \*\s+Scheduled\s+.*true`))
+		// The columns: schedule, phase, readiness and its reason; -o wide adds
+		// teardownOnDelete.
+		Expect(kubectl("get", "run", "my-pipeline")).To(MatchRegexp(`(?m)^my-pipeline\s+0 \*/6 \* \* \*\s+Scheduled\s+True\s+Scheduled\s`))
+		Expect(kubectl("get", "run", "my-pipeline", "-o", "wide")).To(MatchRegexp(`(?m)^my-pipeline\s.*\strue\s`))
 	})
 
 	It("applies the seed's IRSA Run verbatim, warns that Weir has no s3 source, and holds it", func() {
