@@ -62,5 +62,23 @@ spec: {concurrencyPolicy: Sometimes, runs: [{postgresql: {host: db, user: u}}]}`
 		Entry("a negative backoff limit", `
 metadata: {name: backoff}
 spec: {backoffLimit: -1, runs: [{postgresql: {host: db, user: u}}]}`, "spec.backoffLimit"),
+		Entry("a deadline beyond 7 days, with the limit", `
+metadata: {name: deadline}
+spec: {activeDeadlineSeconds: 99999999999999, runs: [{postgresql: {host: db, user: u}}]}`,
+			"spec.activeDeadlineSeconds: Invalid value: 99999999999999: spec.activeDeadlineSeconds in body should be less than or equal to 604800"),
+		Entry("a time zone without a schedule, with the fix", `
+metadata: {name: tz}
+spec: {timeZone: Europe/London, runs: [{postgresql: {host: db, user: u}}]}`,
+			"spec.timeZone: Invalid value: spec.timeZone applies to a schedule only: set spec.schedule, or remove spec.timeZone"),
+		Entry("suspend without a schedule, with the fix", `
+metadata: {name: sus}
+spec: {suspend: true, runs: [{postgresql: {host: db, user: u}}]}`,
+			"spec.suspend: Invalid value: spec.suspend pauses a schedule only: set spec.schedule, or remove spec.suspend"),
 	)
+
+	It("accepts the largest deadline, and suspend: false without a schedule (the default)", func() {
+		Expect(k8s.Create(ctx, runFromYAML(ns, `
+metadata: {name: week}
+spec: {activeDeadlineSeconds: 604800, suspend: false, runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
+	})
 })

@@ -18,6 +18,8 @@ const (
 
 // RunSpec is a Marmot ingestion pipeline. Field names and defaults follow the
 // Marmot operator, so its manifests apply unchanged.
+// +kubebuilder:validation:XValidation:rule="(has(self.schedule) && size(self.schedule) > 0) || !has(self.timeZone)",message="spec.timeZone applies to a schedule only: set spec.schedule, or remove spec.timeZone",fieldPath=".timeZone"
+// +kubebuilder:validation:XValidation:rule="(has(self.schedule) && size(self.schedule) > 0) || !has(self.suspend) || !self.suspend",message="spec.suspend pauses a schedule only: set spec.schedule, or remove spec.suspend (a Run without a schedule runs once; delete it to stop it)",fieldPath=".suspend"
 type RunSpec struct {
 	// Source configurations, in the same format as the `marmot ingest` CLI
 	// YAML: each entry is an object with one key naming the source.
@@ -35,33 +37,37 @@ type RunSpec struct {
 	TimeZone *string `json:"timeZone,omitempty"`
 
 	// Pause scheduled executions. Only applies when schedule is set.
+	// Defaults to false.
 	// +kubebuilder:default=false
 	// +optional
 	Suspend *bool `json:"suspend,omitempty"`
 
-	// How to handle concurrent executions of a scheduled Run.
+	// How to handle concurrent executions of a scheduled Run: Allow, Forbid
+	// or Replace. Defaults to Forbid.
 	// +kubebuilder:default=Forbid
 	// +optional
 	ConcurrencyPolicy ConcurrencyPolicy `json:"concurrencyPolicy,omitempty"`
 
-	// Retries before a Job is marked failed.
+	// Retries before a Job is marked failed. Defaults to 3.
 	// +kubebuilder:default=3
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	BackoffLimit *int32 `json:"backoffLimit,omitempty"`
 
-	// Maximum duration in seconds that a Job may run.
+	// Maximum duration in seconds that a Job may run, at most 604800 (7
+	// days). No limit by default.
 	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=604800
 	// +optional
 	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
 
-	// Successful CronJob runs to retain.
+	// Successful CronJob runs to retain. Defaults to 3.
 	// +kubebuilder:default=3
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	SuccessfulJobsHistoryLimit *int32 `json:"successfulJobsHistoryLimit,omitempty"`
 
-	// Failed CronJob runs to retain.
+	// Failed CronJob runs to retain. Defaults to 1.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0
 	// +optional
@@ -80,7 +86,7 @@ type RunSpec struct {
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
 
 	// Run `weir ingest --destroy` when the Run is deleted, removing the assets
-	// this pipeline discovered from Marmot.
+	// this pipeline discovered from Marmot. Defaults to true.
 	// +kubebuilder:default=true
 	// +optional
 	TeardownOnDelete *bool `json:"teardownOnDelete,omitempty"`
@@ -104,17 +110,31 @@ type RunSpec struct {
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
+// MaxActiveDeadlineSeconds is the largest spec.activeDeadlineSeconds: 7
+// days. An ingestion that needs longer is stuck; a larger value is a typo.
+const MaxActiveDeadlineSeconds = 604800
+
 // RunPhase is a one-word summary of a Run.
-// +kubebuilder:validation:Enum=Idle;Scheduled;Running;Succeeded;Failed;Suspended
+// +kubebuilder:validation:Enum=Idle;Scheduled;Running;Succeeded;Failed;Suspended;Blocked
 type RunPhase string
 
 const (
-	PhaseIdle      RunPhase = "Idle"
+	// PhaseIdle: no ingestion Job has run yet.
+	PhaseIdle RunPhase = "Idle"
+	// PhaseScheduled: the CronJob is in place and waits for the schedule.
 	PhaseScheduled RunPhase = "Scheduled"
-	PhaseRunning   RunPhase = "Running"
+	// PhaseRunning: an ingestion Job (or, on delete, the teardown) runs.
+	PhaseRunning RunPhase = "Running"
+	// PhaseSucceeded: the Job of a Run without a schedule succeeded.
 	PhaseSucceeded RunPhase = "Succeeded"
-	PhaseFailed    RunPhase = "Failed"
+	// PhaseFailed: the newest finished Job, or the teardown, failed.
+	PhaseFailed RunPhase = "Failed"
+	// PhaseSuspended: spec.suspend pauses the schedule.
 	PhaseSuspended RunPhase = "Suspended"
+	// PhaseBlocked: the Run cannot run as specified (denied by policy, an
+	// unknown source, an invalid config or child, a missing Secret or
+	// ServiceAccount); the Ready condition's reason and message say why.
+	PhaseBlocked RunPhase = "Blocked"
 )
 
 // TriggerStatus records the last manual trigger.
@@ -127,6 +147,9 @@ type TriggerStatus struct {
 
 // RunStatus is the observed state of a Run.
 type RunStatus struct {
+	// One-word summary: Idle, Scheduled, Running, Succeeded, Failed,
+	// Suspended or Blocked. Never a healthy word while Ready is False for
+	// a reason other than a failed Job.
 	// +optional
 	Phase RunPhase `json:"phase,omitempty"`
 
@@ -151,6 +174,11 @@ type RunStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
+	// Conditions: Ready (the summary; its reason says why not), Valid (the
+	// policies in force allow the Run), ReferencesResolved (its Secrets and
+	// ServiceAccount exist), Trigger (present only while the trigger
+	// annotation has a value other than "true") and Teardown (while a
+	// deleted Run's assets are removed from Marmot).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -164,8 +192,11 @@ type RunStatus struct {
 // +kubebuilder:resource:categories=marmot
 // +kubebuilder:printcolumn:name="Schedule",type=string,JSONPath=`.spec.schedule`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Last Run",type=date,JSONPath=`.status.lastRunTime`
-// +kubebuilder:printcolumn:name="Teardown",type=boolean,JSONPath=`.spec.teardownOnDelete`
+// +kubebuilder:printcolumn:name="Teardown",type=string,JSONPath=`.status.conditions[?(@.type=="Teardown")].reason`,description="Progress of the teardown of a deleted Run"
+// +kubebuilder:printcolumn:name="Teardown On Delete",type=boolean,JSONPath=`.spec.teardownOnDelete`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Run struct {
 	metav1.TypeMeta   `json:",inline"`
