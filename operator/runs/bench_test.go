@@ -117,7 +117,7 @@ func BenchmarkObserveJobs(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		o := observeJobs(run.Status, jobs, cron)
-		if phaseOf(run, o, len(jobs) > 0) == "" {
+		if phaseOf(run, o, len(jobs) > 0, false) == "" {
 			b.Fatal("no phase")
 		}
 	}

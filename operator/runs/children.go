@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"strconv"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -36,18 +34,10 @@ const (
 	TriggerTTL = 60
 )
 
-// TeardownJobName is the name of a Run's teardown Job.
-func TeardownJobName(run *runsv1.Run) string { return run.Name + "-teardown" }
-
-// TriggerJobName is the name of the Job a manual trigger at t creates.
-func TriggerJobName(run *runsv1.Run, t time.Time) string {
-	return run.Name + "-trigger-" + strconv.FormatInt(t.Unix(), 10)
-}
-
 func childLabels(run *runsv1.Run, kind string) map[string]string {
 	l := map[string]string{
 		runsv1.LabelManagedBy: runsv1.ManagedBy,
-		runsv1.LabelRun:       run.Name,
+		runsv1.LabelRun:       RunLabelValue(run.Name),
 	}
 	if kind != "" {
 		l[runsv1.LabelJobKind] = kind
@@ -79,7 +69,7 @@ func hashOf(v any) string {
 // BuildConfigMap is the pipeline ConfigMap of a Run.
 func BuildConfigMap(run *runsv1.Run, pipeline []byte) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
-		ObjectMeta: childMeta(run, ConfigMapName(run), ""),
+		ObjectMeta: childMeta(run, PipelineConfigMapName(run), ""),
 		Data:       map[string]string{PipelineKey: string(pipeline)},
 	}
 }
@@ -95,19 +85,19 @@ func jobSpec(run *runsv1.Run, opts Options, kind, configHash string, destroy boo
 func buildJob(run *runsv1.Run, opts Options, name, kind, configHash string, destroy bool) *batchv1.Job {
 	spec := jobSpec(run, opts, kind, configHash, destroy)
 	meta := childMeta(run, name, kind)
-	meta.Annotations = map[string]string{annotationSpecHash: hashOf(spec)}
+	meta.Annotations = map[string]string{annotationSpecHash: hashOf(spec), runsv1.AnnotationRun: run.Name}
 	return &batchv1.Job{ObjectMeta: meta, Spec: spec}
 }
 
 // BuildJob is the Job of a Run without a schedule, named after the Run.
 func BuildJob(run *runsv1.Run, opts Options, configHash string) *batchv1.Job {
-	return buildJob(run, opts, run.Name, KindOneOff, configHash, false)
+	return buildJob(run, opts, JobName(run), KindOneOff, configHash, false)
 }
 
-// BuildTriggerJob is the one-off Job a manual trigger at t creates; it is
+// BuildTriggerJob is the one-off Job a manual trigger creates; it is
 // removed TriggerTTL seconds after it finishes.
-func BuildTriggerJob(run *runsv1.Run, opts Options, configHash string, t time.Time) *batchv1.Job {
-	j := buildJob(run, opts, TriggerJobName(run, t), KindTrigger, configHash, false)
+func BuildTriggerJob(run *runsv1.Run, opts Options, configHash string) *batchv1.Job {
+	j := buildJob(run, opts, TriggerJobName(run), KindTrigger, configHash, false)
 	j.Spec.TTLSecondsAfterFinished = ptr.To[int32](TriggerTTL)
 	return j
 }
@@ -127,14 +117,15 @@ func BuildCronJob(run *runsv1.Run, opts Options, configHash string) *batchv1.Cro
 		SuccessfulJobsHistoryLimit: run.Spec.SuccessfulJobsHistoryLimit,
 		FailedJobsHistoryLimit:     run.Spec.FailedJobsHistoryLimit,
 		JobTemplate: batchv1.JobTemplateSpec{
-			ObjectMeta: metaWith(childLabels(run, KindScheduled), nil),
+			// The CronJob controller copies these to each Job it makes.
+			ObjectMeta: metaWith(childLabels(run, KindScheduled), map[string]string{runsv1.AnnotationRun: run.Name}),
 			Spec:       jobSpec(run, opts, KindScheduled, configHash, false),
 		},
 	}
 	if spec.ConcurrencyPolicy == "" {
 		spec.ConcurrencyPolicy = batchv1.ForbidConcurrent
 	}
-	meta := childMeta(run, run.Name, KindScheduled)
+	meta := childMeta(run, CronJobName(run), KindScheduled)
 	meta.Annotations = map[string]string{annotationSpecHash: hashOf(spec)}
 	return &batchv1.CronJob{ObjectMeta: meta, Spec: spec}
 }

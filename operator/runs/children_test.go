@@ -89,6 +89,7 @@ runs:
 	})
 
 	It("makes a CronJob with the spec's schedule, policy, limits and time zone", func() {
+		Expect(k8s.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metaNamed(ns, "pg-reader")})).To(Succeed())
 		run := runFromYAML(ns, `
 metadata: {name: nightly}
 spec:

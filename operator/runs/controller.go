@@ -64,6 +64,8 @@ const (
 	ReasonTeardownFailed    = "TeardownFailed"
 	ReasonTeardownSkipped   = "TeardownSkipped"
 	ReasonTeardownRunning   = "TeardownRunning"
+	// ReasonReconcileError: an API call failed; the controller retries.
+	ReasonReconcileError = "ReconcileError"
 )
 
 // errInvalid marks a spec problem the user must fix: retrying won't help.
@@ -83,18 +85,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	before := run.Status.DeepCopy()
 	valid, err := r.checkPolicies(ctx, run)
-	r.setValid(run, before, valid)
 	// Jobs written in this pass, which the cache may not show yet: status
 	// counts them, so it does not report Idle and need a second write.
 	var written []batchv1.Job
 	var configHash string
 	var job *batchv1.Job
-	if err == nil {
+	var denied errDenied
+	switch {
+	case errors.As(err, &denied):
+		held, herr := r.hold(ctx, run)
+		valid.Message += ". " + held
+		err = errors.Join(errDenied{errors.New(valid.Message)}, herr)
+	case err == nil:
 		configHash, job, err = r.reconcileChildren(ctx, run)
 	}
+	r.setValid(run, before, valid)
 	if job != nil {
 		written = append(written, *job)
 	}
+	r.checkTriggerValue(run, before)
 	if err == nil && isTriggered(run) {
 		var trig *batchv1.Job
 		trig, err = r.trigger(ctx, run, configHash)
@@ -102,13 +111,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			written = append(written, *trig)
 		}
 	}
-	if serr := r.updateStatus(ctx, run, before, written, err); serr != nil {
+	refs, rerr := r.checkReferences(ctx, run)
+	err = errors.Join(err, rerr)
+	r.setReferences(run, before, refs)
+	if serr := r.updateStatus(ctx, run, before, written, err, refs); serr != nil {
 		return ctrl.Result{}, errors.Join(err, serr)
 	}
 	var inv errInvalid
-	var denied errDenied
-	if errors.As(err, &inv) || errors.As(err, &denied) {
-		return ctrl.Result{}, nil // wait for a change to the Run or the policies
+	switch {
+	case rerr != nil:
+		return ctrl.Result{}, err
+	case errors.As(err, &inv) || errors.As(err, &denied):
+		err = nil // wait for a change to the Run or the policies
+	}
+	if err == nil && refs.Status != metav1.ConditionTrue {
+		// Secrets and ServiceAccounts are not watched (that would need
+		// list and watch on every Secret), so look again later.
+		return ctrl.Result{RequeueAfter: r.Options.recheckInterval()}, nil
 	}
 	return ctrl.Result{}, err
 }
@@ -148,12 +167,12 @@ func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (st
 	}
 	configHash := ConfigHash(pipeline)
 	if run.Spec.Schedule != "" {
-		if err := r.deleteIfExists(ctx, &batchv1.Job{}, run.Namespace, run.Name, KindOneOff); err != nil {
+		if err := r.deleteIfExists(ctx, &batchv1.Job{}, run.Namespace, JobName(run), KindOneOff); err != nil {
 			return configHash, nil, err
 		}
 		return configHash, nil, r.ensureCronJob(ctx, run, BuildCronJob(run, r.Options, configHash))
 	}
-	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, run.Name, KindScheduled); err != nil {
+	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, CronJobName(run), KindScheduled); err != nil {
 		return configHash, nil, err
 	}
 	job, err := r.ensureJob(ctx, run, BuildJob(run, r.Options, configHash))
@@ -226,7 +245,8 @@ func (r *Reconciler) ensureCronJob(ctx context.Context, run *runsv1.Run, want *b
 	if err := mustOwn(run, have); err != nil {
 		return err
 	}
-	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] {
+	held := have.Annotations[annotationHeld] != ""
+	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] && !held {
 		return nil
 	}
 	orig := have.DeepCopy()
@@ -235,8 +255,12 @@ func (r *Reconciler) ensureCronJob(ctx context.Context, run *runsv1.Run, want *b
 		have.Annotations = map[string]string{}
 	}
 	have.Annotations[annotationSpecHash] = want.Annotations[annotationSpecHash]
+	delete(have.Annotations, annotationHeld)
 	if err := r.Patch(ctx, have, client.MergeFrom(orig)); err != nil {
 		return creationError(err, have)
+	}
+	if held {
+		return nil // setValid's Resumed event says so
 	}
 	r.Recorder.Eventf(run, have, corev1.EventTypeNormal, ReasonUpdated, "Update", "CronJob %s updated", have.Name)
 	return nil
@@ -311,18 +335,18 @@ func kindOf(obj client.Object) string {
 }
 
 // updateStatus writes the observed state, and only when it changed.
+// reconcileErr and refs, when they report a problem, make the Run Blocked.
 func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *runsv1.RunStatus,
-	written []batchv1.Job, reconcileErr error) error {
+	written []batchv1.Job, reconcileErr error, refs metav1.Condition) error {
 	jobs := &batchv1.JobList{}
-	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace),
-		client.MatchingLabels{runsv1.LabelRun: run.Name, runsv1.LabelManagedBy: runsv1.ManagedBy}); err != nil {
+	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace), client.MatchingLabels(childSelector(run))); err != nil {
 		return err
 	}
 	jobs.Items = withWritten(jobs.Items, written)
 	var cron *batchv1.CronJob
 	if run.Spec.Schedule != "" {
 		cron = &batchv1.CronJob{}
-		if err := r.Get(ctx, types.NamespacedName{Namespace: run.Namespace, Name: run.Name}, cron); err != nil {
+		if err := r.Get(ctx, types.NamespacedName{Namespace: run.Namespace, Name: CronJobName(run)}, cron); err != nil {
 			cron = nil
 		}
 	}
@@ -335,25 +359,17 @@ func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *
 	}
 	st := &run.Status
 	st.Active, st.LastRunTime, st.LastSuccessfulTime = o.active, o.lastRun, o.lastSuccess
-	st.Phase = phaseOf(run, o, hasJob)
+	blocked := reconcileErr != nil || refs.Status == metav1.ConditionFalse
+	st.Phase = phaseOf(run, o, hasJob, blocked)
 	st.ObservedGeneration = run.Generation
 	ready := readyCondition(st.Phase, o, run.Generation)
-	if reconcileErr != nil {
-		reason := "ReconcileError"
-		var inv errInvalid
-		var denied errDenied
-		var unknown *unknownSourcesError
-		switch {
-		case errors.As(reconcileErr, &inv) && errors.As(inv.error, &unknown):
-			reason = ReasonUnknownSource
-		case errors.As(reconcileErr, &inv):
-			reason = ReasonInvalidConfig
-		case errors.As(reconcileErr, &denied):
-			reason = ReasonPolicyDenied
-		}
-		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, reason, reconcileErr.Error()
+	switch {
+	case reconcileErr != nil:
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, errorReason(reconcileErr), reconcileErr.Error()
+	case blocked:
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, refs.Reason, refs.Message
 	}
-	// A denial already has its event from the Valid condition.
+	// A denial and a missing reference already have their events.
 	if prev := meta.FindStatusCondition(before.Conditions, runsv1.ConditionReady); reconcileErr != nil &&
 		ready.Reason != ReasonPolicyDenied && (prev == nil || prev.Message != ready.Message) {
 		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, ready.Reason, "Reconcile", "%s", ready.Message)
@@ -364,6 +380,22 @@ func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *
 		return nil
 	}
 	return r.patchStatus(ctx, run, before)
+}
+
+// errorReason is the Ready reason of a reconcile error.
+func errorReason(err error) string {
+	var inv errInvalid
+	var denied errDenied
+	var unknown *unknownSourcesError
+	switch {
+	case errors.As(err, &inv) && errors.As(inv.error, &unknown):
+		return ReasonUnknownSource
+	case errors.As(err, &inv):
+		return ReasonInvalidConfig
+	case errors.As(err, &denied):
+		return ReasonPolicyDenied
+	}
+	return ReasonReconcileError
 }
 
 // withWritten adds the Jobs this pass wrote that the cache does not hold yet.

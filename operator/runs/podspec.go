@@ -82,7 +82,7 @@ func podTemplate(run *runsv1.Run, opts Options, kind, configHash string, destroy
 			}},
 			Volumes: []corev1.Volume{
 				{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-					LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(run)},
+					LocalObjectReference: corev1.LocalObjectReference{Name: PipelineConfigMapName(run)},
 				}}},
 				// The root filesystem is read-only; the runner needs scratch space.
 				{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},

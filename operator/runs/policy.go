@@ -2,9 +2,11 @@ package runs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -55,8 +57,8 @@ func (r *Reconciler) checkPolicies(ctx context.Context, run *runsv1.Run) (metav1
 				}
 			}
 			c.Status, c.Reason = metav1.ConditionFalse, ReasonPolicyDenied
-			c.Message = "no Job or CronJob is created or updated until the Run passes: " + strings.Join(lines, "; ")
-			return c, errDenied{fmt.Errorf("denied by policy: %s", strings.Join(lines, "; "))}
+			c.Message = "denied by policy: " + strings.Join(lines, "; ")
+			return c, errDenied{errors.New(c.Message)}
 		}
 	}
 	if err != nil {
@@ -83,13 +85,21 @@ func runInput(run *runsv1.Run) (engine.Input, error) {
 	}, nil
 }
 
-// setValid records the Valid condition and, when a denial is new, says
-// so in a Warning event: the user did nothing and must learn why their
-// Run stopped changing.
+// setValid records the Valid condition and, when a denial is new or lifted,
+// says so in an event: the user did nothing and must learn why their Run
+// stopped, or started again.
 func (r *Reconciler) setValid(run *runsv1.Run, before *runsv1.RunStatus, c metav1.Condition) {
 	prev := meta.FindStatusCondition(before.Conditions, runsv1.ConditionValid)
-	if c.Status == metav1.ConditionFalse && (prev == nil || prev.Message != c.Message) {
-		r.Recorder.Eventf(run, nil, "Warning", c.Reason, "Validate", "%s", c.Message)
+	switch {
+	case c.Status == metav1.ConditionFalse && (prev == nil || prev.Message != c.Message):
+		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, c.Reason, "Validate", "%s", c.Message)
+	case c.Status == metav1.ConditionTrue && prev != nil && prev.Reason == ReasonPolicyDenied:
+		what := "Job " + JobName(run) + " is made again unless it already ran"
+		if run.Spec.Schedule != "" {
+			what = "CronJob " + CronJobName(run) + " is resumed"
+		}
+		r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, ReasonResumed, "Validate",
+			"the policies allow the Run again: %s", what)
 	}
 	meta.SetStatusCondition(&run.Status.Conditions, c)
 }

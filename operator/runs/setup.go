@@ -39,7 +39,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&runsv1.Run{}, builder.WithPredicates(runChanged)).
 		Owns(&corev1.ConfigMap{}).
 		Owns(&batchv1.CronJob{}).
-		Watches(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(runOfJob)).
+		Watches(&batchv1.Job{}, jobEvents()).
 		// A Run naming a SourcePlugin's id renders its module, or waits for it.
 		Watches(&pluginsv1.SourcePlugin{}, handler.EnqueueRequestsFromMapFunc(r.runsNamingPlugin),
 			builder.WithPredicates(pluginChanged)).
@@ -57,9 +57,17 @@ var runChanged = predicate.Or(
 	}},
 )
 
+// runOfJob names a Job's Run: the label may be cut short (RunLabelValue),
+// the annotation is not; Jobs made before it existed have only the label.
 func runOfJob(_ context.Context, obj client.Object) []reconcile.Request {
-	name := obj.GetLabels()[runsv1.LabelRun]
-	if name == "" || obj.GetLabels()[runsv1.LabelManagedBy] != runsv1.ManagedBy {
+	if obj.GetLabels()[runsv1.LabelManagedBy] != runsv1.ManagedBy {
+		return nil
+	}
+	name := obj.GetAnnotations()[runsv1.AnnotationRun]
+	if name == "" {
+		name = obj.GetLabels()[runsv1.LabelRun]
+	}
+	if name == "" {
 		return nil
 	}
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}

@@ -105,9 +105,14 @@ func later(cur *metav1.Time, t metav1.Time) *metav1.Time {
 }
 
 // phaseOf is the one-word summary of a Run from what its Jobs say.
-func phaseOf(run *runsv1.Run, o observed, hasJob bool) runsv1.RunPhase {
+// blocked (denied, invalid, unknown source, a child rejected, a reference
+// missing) wins over everything: a Run that cannot run as specified never
+// reads healthy, even while a Job it started earlier still runs.
+func phaseOf(run *runsv1.Run, o observed, hasJob, blocked bool) runsv1.RunPhase {
 	scheduled := run.Spec.Schedule != ""
 	switch {
+	case blocked:
+		return runsv1.PhaseBlocked
 	case scheduled && run.Spec.Suspend != nil && *run.Spec.Suspend && len(o.active) == 0:
 		return runsv1.PhaseSuspended
 	case len(o.active) > 0:

@@ -33,12 +33,14 @@ var (
 	cancel     context.CancelFunc
 	testEnv    *envtest.Environment
 	mgr        ctrl.Manager
+	restCfg    *rest.Config      // the API server, as the tests' own client sees it
 	writes     atomic.Int64      // API writes made by the manager
 	modules    *fetchtest.Server // serves SourcePlugin modules over HTTPS
 	runOptions = runs.Options{
 		Image:                "ghcr.io/weir-dev/weir:test",
 		MarmotURL:            "http://marmot.test:8080",
 		IngestServiceAccount: "weir-ingest",
+		RecheckInterval:      time.Second, // a created Secret is seen within a test's timeout
 	}
 )
 
@@ -59,6 +61,7 @@ var _ = BeforeSuite(func() {
 	}
 	cfg, err := testEnv.Start()
 	Expect(err).NotTo(HaveOccurred())
+	restCfg = cfg
 
 	k8s, err = client.New(cfg, client.Options{Scheme: manager.Scheme()})
 	Expect(err).NotTo(HaveOccurred())

@@ -28,6 +28,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, run *runsv1.Run) (ctrl
 	if !ptr.Deref(run.Spec.TeardownOnDelete, true) || run.Annotations[runsv1.AnnotationSkipTeardown] == "true" {
 		r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, ReasonTeardownSkipped, "Teardown",
 			"teardown skipped; the pipeline's assets stay in Marmot")
+		teardowns.WithLabelValues(outcomeSkipped).Inc()
 		return ctrl.Result{}, r.removeFinalizer(ctx, run)
 	}
 	// No ingestion may run while, or after, the assets are destroyed.
@@ -42,11 +43,13 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, run *runsv1.Run) (ctrl
 	if done {
 		r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, ReasonTeardownSucceeded, "Teardown",
 			"teardown Job %s succeeded; the pipeline's assets were removed from Marmot", TeardownJobName(run))
+		teardowns.WithLabelValues(outcomeSucceeded).Inc()
 		return ctrl.Result{}, r.removeFinalizer(ctx, run)
 	}
 	prev := meta.FindStatusCondition(before.Conditions, runsv1.ConditionTeardown)
 	if cond.Reason == ReasonTeardownFailed && (prev == nil || prev.Reason != ReasonTeardownFailed) {
 		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, ReasonTeardownFailed, "Teardown", "%s", cond.Message)
+		teardowns.WithLabelValues(outcomeFailed).Inc()
 	}
 	meta.SetStatusCondition(&run.Status.Conditions, cond)
 	ready := cond
@@ -114,12 +117,11 @@ func forceHint(run *runsv1.Run) string {
 
 // stopIngestion removes the CronJob and every ingestion Job of the Run.
 func (r *Reconciler) stopIngestion(ctx context.Context, run *runsv1.Run) error {
-	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, run.Name, KindScheduled); err != nil {
+	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, CronJobName(run), KindScheduled); err != nil {
 		return err
 	}
 	jobs := &batchv1.JobList{}
-	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace),
-		client.MatchingLabels{runsv1.LabelRun: run.Name, runsv1.LabelManagedBy: runsv1.ManagedBy}); err != nil {
+	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace), client.MatchingLabels(childSelector(run))); err != nil {
 		return err
 	}
 	for i := range jobs.Items {

@@ -2,14 +2,22 @@ package runs
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+)
+
+// Reasons of the Trigger condition.
+const (
+	ReasonTriggerInvalid = "InvalidTriggerValue"
 )
 
 func isTriggered(run *runsv1.Run) bool {
@@ -18,24 +26,52 @@ func isTriggered(run *runsv1.Run) bool {
 
 // trigger starts a one-off Job now, records it in status and clears the
 // annotation, so the next `kubectl annotate` triggers again. The Job name
-// carries the second of the trigger: a retry within it finds the Job there.
+// comes from the Run's resourceVersion: a reconcile that still sees the
+// same annotation (a stale cache) finds that Job and says nothing again.
 func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, configHash string) (*batchv1.Job, error) {
-	now := time.Now()
-	job := BuildTriggerJob(run, r.Options, configHash, now)
-	if err := r.Create(ctx, job); client.IgnoreAlreadyExists(err) != nil {
+	job := BuildTriggerJob(run, r.Options, configHash)
+	err := r.Create(ctx, job)
+	switch {
+	case apierrors.IsAlreadyExists(err):
+		if err := r.checkExisting(ctx, run, job); err != nil {
+			return nil, err
+		}
+	case err != nil:
 		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, ReasonCreateFailed, "Trigger",
 			"trigger Job %s: %v", job.Name, err)
 		return nil, creationError(err, job)
+	default:
+		r.Recorder.Eventf(run, job, corev1.EventTypeNormal, ReasonTriggered, "Trigger",
+			"manual trigger started Job %s", job.Name)
+		run.Status.LastTrigger = &runsv1.TriggerStatus{JobName: job.Name, Time: metav1.NewTime(time.Now().Truncate(time.Second))}
 	}
-	r.Recorder.Eventf(run, job, corev1.EventTypeNormal, ReasonTriggered, "Trigger",
-		"manual trigger started Job %s", job.Name)
 
-	// Remove the annotation first: status is written after, from this copy.
+	// Status is written after, from this copy: the patch's answer must
+	// not replace what this pass has observed so far.
+	status := run.Status.DeepCopy()
 	orig := run.DeepCopy()
 	delete(run.Annotations, runsv1.AnnotationTrigger)
-	if err := r.Patch(ctx, run, client.MergeFrom(orig)); err != nil {
-		return job, err
+	err = r.Patch(ctx, run, client.MergeFrom(orig))
+	run.Status = *status
+	return job, err
+}
+
+// checkTriggerValue reports a trigger annotation that is not "true", which
+// would otherwise do nothing without a word: Trigger=False and a Warning
+// event. The condition goes when the annotation is fixed or removed.
+func (r *Reconciler) checkTriggerValue(run *runsv1.Run, before *runsv1.RunStatus) {
+	v, ok := run.Annotations[runsv1.AnnotationTrigger]
+	if !ok || v == "true" {
+		meta.RemoveStatusCondition(&run.Status.Conditions, runsv1.ConditionTrigger)
+		return
 	}
-	run.Status.LastTrigger = &runsv1.TriggerStatus{JobName: job.Name, Time: metav1.NewTime(now.Truncate(time.Second))}
-	return job, nil
+	c := metav1.Condition{Type: runsv1.ConditionTrigger, Status: metav1.ConditionFalse, Reason: ReasonTriggerInvalid,
+		ObservedGeneration: run.Generation,
+		Message: fmt.Sprintf("annotation %s is %q, so nothing was started; only \"true\" triggers a Job: "+
+			"kubectl annotate run %s -n %s %s=true --overwrite", runsv1.AnnotationTrigger, v,
+			run.Name, run.Namespace, runsv1.AnnotationTrigger)}
+	if prev := meta.FindStatusCondition(before.Conditions, runsv1.ConditionTrigger); prev == nil || prev.Message != c.Message {
+		r.Recorder.Eventf(run, nil, corev1.EventTypeWarning, ReasonTriggerInvalid, "Trigger", "%s", c.Message)
+	}
+	meta.SetStatusCondition(&run.Status.Conditions, c)
 }

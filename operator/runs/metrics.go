@@ -1,0 +1,86 @@
+package runs
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+)
+
+// Metrics, on the manager's /metrics. Run names are not labels: a cluster
+// may hold thousands; namespace and kind say where to look.
+var (
+	jobsFinished = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "weir_run_jobs_finished_total",
+		Help: "Jobs of Runs seen to finish, by namespace, kind (run, scheduled, trigger, teardown) and outcome (succeeded, failed).",
+	}, []string{"namespace", "kind", "outcome"})
+	jobDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "weir_run_job_duration_seconds",
+		Help:    "Start to finish of Jobs of Runs, by kind (run, scheduled, trigger, teardown) and outcome (succeeded, failed).",
+		Buckets: prometheus.ExponentialBuckets(5, 2, 12), // 5 s to about 3 h
+	}, []string{"kind", "outcome"})
+	teardowns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "weir_run_teardowns_total",
+		Help: "Teardowns of deleted Runs, by outcome: succeeded, failed (each failure once), skipped (teardownOnDelete off or the skip-teardown annotation).",
+	}, []string{"outcome"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(jobsFinished, jobDuration, teardowns)
+}
+
+// Outcome label values.
+const (
+	outcomeSucceeded = "succeeded"
+	outcomeFailed    = "failed"
+	outcomeSkipped   = "skipped"
+)
+
+// jobEvents enqueues a Job's Run and counts the Job when an update shows it
+// finish. Only that transition counts, so a resync or a restart that lists
+// finished Jobs again counts nothing twice.
+func jobEvents() handler.EventHandler {
+	enqueue := handler.EnqueueRequestsFromMapFunc(runOfJob)
+	return handler.Funcs{
+		CreateFunc:  enqueue.Create,
+		DeleteFunc:  enqueue.Delete,
+		GenericFunc: enqueue.Generic,
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			old, oldOK := e.ObjectOld.(*batchv1.Job)
+			cur, curOK := e.ObjectNew.(*batchv1.Job)
+			if oldOK && curOK {
+				observeFinished(old, cur)
+			}
+			enqueue.Update(ctx, e, q)
+		},
+	}
+}
+
+func observeFinished(old, cur *batchv1.Job) {
+	if was, _ := outcomeOf(old); was != jobActive {
+		return
+	}
+	out, cond := outcomeOf(cur)
+	if out == jobActive || cur.Labels[runsv1.LabelManagedBy] != runsv1.ManagedBy {
+		return
+	}
+	outcome := outcomeSucceeded
+	if out == jobFailed {
+		outcome = outcomeFailed
+	}
+	kind := cur.Labels[runsv1.LabelJobKind]
+	jobsFinished.WithLabelValues(cur.Namespace, kind, outcome).Inc()
+	if cur.Status.StartTime != nil {
+		end := finishedAt(cur, cond)
+		if d := end.Sub(cur.Status.StartTime.Time).Seconds(); d >= 0 {
+			jobDuration.WithLabelValues(kind, outcome).Observe(d)
+		}
+	}
+}
