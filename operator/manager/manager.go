@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -103,7 +104,7 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	if cfg.Namespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{cfg.Namespace: {}}
 	}
-	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
+	mgr, err := ctrl.NewManager(withWarningLog(restCfg), ctrl.Options{
 		Scheme:                        Scheme(),
 		Cache:                         cacheOpts,
 		Metrics:                       metricsserver.Options{BindAddress: cfg.MetricsBindAddress},
@@ -170,6 +171,19 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// withWarningLog logs each distinct API warning once. The webhook judges
+// every write of a Run, Weir's own too (finalizer, trigger), and answers
+// with the policies' warnings, which the user already saw at apply;
+// controller-runtime's default would log them again on every such write.
+func withWarningLog(cfg *rest.Config) *rest.Config {
+	if cfg.WarningHandler != nil || cfg.WarningHandlerWithContext != nil {
+		return cfg
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.WarningHandlerWithContext = ctrllog.NewKubeAPIWarningLogger(ctrllog.KubeAPIWarningLoggerOptions{Deduplicate: true})
+	return cfg
 }
 
 // Run starts the manager and blocks until ctx ends.
