@@ -91,9 +91,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	var configHash string
 	var job *batchv1.Job
 	var denied errDenied
+	var herr error // holding a denied Run failed: retry
 	switch {
 	case errors.As(err, &denied):
-		held, herr := r.hold(ctx, run)
+		var held string
+		held, herr = r.hold(ctx, run)
 		valid.Message += ". " + held
 		err = errors.Join(errDenied{errors.New(valid.Message)}, herr)
 	case err == nil:
@@ -119,7 +121,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	var inv errInvalid
 	switch {
-	case rerr != nil:
+	case rerr != nil || herr != nil:
 		return ctrl.Result{}, err
 	case errors.As(err, &inv) || errors.As(err, &denied):
 		err = nil // wait for a change to the Run or the policies

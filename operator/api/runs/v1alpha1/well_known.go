@@ -26,7 +26,7 @@ const (
 	// ConditionReady summarises whether the Run's children match its spec
 	// and its latest execution did not fail. Reasons: the phase when True
 	// (Idle, Scheduled, Running, Succeeded, Suspended); when False, JobFailed,
-	// PolicyDenied, PolicyError, UnknownSource, InvalidConfig (the spec, or a
+	// PolicyDenied, UnknownSource, InvalidConfig (the spec, or a
 	// child the API server rejected), SecretNotFound, ServiceAccountNotFound,
 	// ReconcileError (retried), TeardownRunning or TeardownFailed.
 	ConditionReady = "Ready"
