@@ -71,7 +71,7 @@ const (
 // errInvalid marks a spec problem the user must fix: retrying won't help.
 type errInvalid struct{ error }
 
-func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	run := &runsv1.Run{}
 	if err := r.Get(ctx, req.NamespacedName, run); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)

@@ -51,12 +51,17 @@ func CronJobName(run *runsv1.Run) string { return FitName(run.Name, "", MaxCronJ
 // TeardownJobName is the name of a Run's teardown Job.
 func TeardownJobName(run *runsv1.Run) string { return FitName(run.Name, "-teardown", MaxJobName) }
 
-// TriggerJobName is the name of the Job a manual trigger creates. It is
-// derived from the Run's resourceVersion when the annotation was seen, so a
-// second reconcile of the same (cached) annotation finds that Job instead of
-// starting another one.
+// TriggerJobName is the name of the Job the next manual trigger creates. It
+// follows from the previous trigger's Job (status.lastTrigger), which is
+// recorded only once the annotation is cleared: a reconcile that sees the
+// annotation again (a stale cache, or a retry after clearing it failed)
+// finds the same Job and starts no other.
 func TriggerJobName(run *runsv1.Run) string {
-	sum := sha256.Sum256([]byte(string(run.UID) + "/" + run.ResourceVersion))
+	prev := ""
+	if run.Status.LastTrigger != nil {
+		prev = run.Status.LastTrigger.JobName
+	}
+	sum := sha256.Sum256([]byte(string(run.UID) + "/" + prev))
 	return FitName(run.Name, "-trigger-"+hex.EncodeToString(sum[:])[:nameDigestLen], MaxJobName)
 }
 

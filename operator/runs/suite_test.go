@@ -84,6 +84,10 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
+	// No "Reconciler error" in the whole suite: what a user must fix is in
+	// status, what clears by itself (a stale cache, a webhook not serving
+	// yet) is retried quietly.
+	Expect(counter("controller_runtime_reconcile_errors_total", map[string]string{"controller": "run"})).To(BeZero())
 	cancel()
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())

@@ -26,10 +26,14 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, run *runsv1.Run) (ctrl
 		return ctrl.Result{}, nil
 	}
 	if !ptr.Deref(run.Spec.TeardownOnDelete, true) || run.Annotations[runsv1.AnnotationSkipTeardown] == "true" {
+		// Said and counted once the Run is let go: a retry would repeat them.
+		if err := r.removeFinalizer(ctx, run); err != nil {
+			return ctrl.Result{}, err
+		}
 		r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, ReasonTeardownSkipped, "Teardown",
 			"teardown skipped; the pipeline's assets stay in Marmot")
 		teardowns.WithLabelValues(outcomeSkipped).Inc()
-		return ctrl.Result{}, r.removeFinalizer(ctx, run)
+		return ctrl.Result{}, nil
 	}
 	// No ingestion may run while, or after, the assets are destroyed.
 	if err := r.stopIngestion(ctx, run); err != nil {
@@ -41,10 +45,13 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, run *runsv1.Run) (ctrl
 		return ctrl.Result{}, err
 	}
 	if done {
+		if err := r.removeFinalizer(ctx, run); err != nil {
+			return ctrl.Result{}, err
+		}
 		r.Recorder.Eventf(run, nil, corev1.EventTypeNormal, ReasonTeardownSucceeded, "Teardown",
 			"teardown Job %s succeeded; the pipeline's assets were removed from Marmot", TeardownJobName(run))
 		teardowns.WithLabelValues(outcomeSucceeded).Inc()
-		return ctrl.Result{}, r.removeFinalizer(ctx, run)
+		return ctrl.Result{}, nil
 	}
 	prev := meta.FindStatusCondition(before.Conditions, runsv1.ConditionTeardown)
 	if cond.Reason == ReasonTeardownFailed && (prev == nil || prev.Reason != ReasonTeardownFailed) {

@@ -3,7 +3,6 @@ package runs
 import (
 	"context"
 	"fmt"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -24,16 +23,20 @@ func isTriggered(run *runsv1.Run) bool {
 	return run.Annotations[runsv1.AnnotationTrigger] == "true"
 }
 
-// trigger starts a one-off Job now, records it in status and clears the
-// annotation, so the next `kubectl annotate` triggers again. The Job name
-// comes from the Run's resourceVersion: a reconcile that still sees the
-// same annotation (a stale cache) finds that Job and says nothing again.
+// trigger starts a one-off Job now, clears the annotation, so the next
+// `kubectl annotate` triggers again, and then records the Job in status.
+// The Job's name follows from the previous trigger (TriggerJobName): until
+// the annotation is cleared and the trigger recorded, every reconcile finds
+// the same Job, and only the one that created it says so.
 func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, configHash string) (*batchv1.Job, error) {
 	job := BuildTriggerJob(run, r.Options, configHash)
 	err := r.Create(ctx, job)
 	switch {
 	case apierrors.IsAlreadyExists(err):
-		if err := r.checkExisting(ctx, run, job); err != nil {
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(job), job); err != nil {
+			return nil, err
+		}
+		if err := mustOwn(run, job); err != nil {
 			return nil, err
 		}
 	case err != nil:
@@ -43,7 +46,6 @@ func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, configHash st
 	default:
 		r.Recorder.Eventf(run, job, corev1.EventTypeNormal, ReasonTriggered, "Trigger",
 			"manual trigger started Job %s", job.Name)
-		run.Status.LastTrigger = &runsv1.TriggerStatus{JobName: job.Name, Time: metav1.NewTime(time.Now().Truncate(time.Second))}
 	}
 
 	// Status is written after, from this copy: the patch's answer must
@@ -53,7 +55,11 @@ func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, configHash st
 	delete(run.Annotations, runsv1.AnnotationTrigger)
 	err = r.Patch(ctx, run, client.MergeFrom(orig))
 	run.Status = *status
-	return job, err
+	if err != nil {
+		return job, err
+	}
+	run.Status.LastTrigger = &runsv1.TriggerStatus{JobName: job.Name, Time: job.CreationTimestamp}
+	return job, nil
 }
 
 // checkTriggerValue reports a trigger annotation that is not "true", which
