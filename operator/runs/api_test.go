@@ -3,7 +3,10 @@ package runs_test
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 )
@@ -80,5 +83,30 @@ spec: {suspend: true, runs: [{postgresql: {host: db, user: u}}]}`,
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: week}
 spec: {activeDeadlineSeconds: 604800, suspend: false, runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
+	})
+
+	It("explains the defaults and the conditions (kubectl explain)", func() {
+		crd := &unstructured.Unstructured{}
+		crd.SetGroupVersionKind(schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"})
+		Expect(k8s.Get(ctx, client.ObjectKey{Name: "runs.runs.marmotdata.io"}, crd)).To(Succeed())
+		versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+		Expect(versions).To(HaveLen(1))
+		props := func(path ...string) map[string]any {
+			p, ok, err := unstructured.NestedMap(versions[0].(map[string]any), append([]string{"schema", "openAPIV3Schema", "properties"}, path...)...)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ok).To(BeTrue(), "%v", path)
+			return p
+		}
+		spec := props("spec", "properties")
+		for field, def := range map[string]string{
+			"suspend": "Defaults to false.", "concurrencyPolicy": "Defaults to Forbid.", "backoffLimit": "Defaults to 3.",
+			"successfulJobsHistoryLimit": "Defaults to 3.", "failedJobsHistoryLimit": "Defaults to 1.",
+			"teardownOnDelete": "Defaults to true.", "activeDeadlineSeconds": "at most 604800",
+		} {
+			Expect(spec[field]).To(HaveKeyWithValue("description", ContainSubstring(def)), field)
+		}
+		status := props("status", "properties")
+		Expect(status["conditions"]).To(HaveKeyWithValue("description", ContainSubstring("Ready")))
+		Expect(status["phase"]).To(HaveKeyWithValue("description", ContainSubstring("Blocked")))
 	})
 })

@@ -148,8 +148,9 @@ type TriggerStatus struct {
 // RunStatus is the observed state of a Run.
 type RunStatus struct {
 	// One-word summary: Idle, Scheduled, Running, Succeeded, Failed,
-	// Suspended or Blocked. Never a healthy word while Ready is False for
-	// a reason other than a failed Job.
+	// Suspended, or Blocked when the Run cannot run as specified (denied by
+	// policy, an unknown source, an invalid config, a missing Secret or
+	// ServiceAccount): the Ready condition's reason says which.
 	// +optional
 	Phase RunPhase `json:"phase,omitempty"`
 
