@@ -61,10 +61,16 @@ func (r *Reconciler) checkReferences(ctx context.Context, run *runsv1.Run) (meta
 		Reason: ReasonReferencesFound, ObservedGeneration: run.Generation,
 		Message: "every Secret and ServiceAccount the Run names exists"}
 	var missing []string
+	looked := map[reference]error{} // one read per object, however often it is named
 	for _, ref := range references(run) {
-		obj := &metav1.PartialObjectMetadata{}
-		obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(ref.kind))
-		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: ref.name}, obj)
+		id := reference{kind: ref.kind, name: ref.name}
+		err, seen := looked[id]
+		if !seen {
+			obj := &metav1.PartialObjectMetadata{}
+			obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(ref.kind))
+			err = r.APIReader.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: ref.name}, obj)
+			looked[id] = err
+		}
 		switch {
 		case apierrors.IsNotFound(err):
 			if c.Reason == ReasonReferencesFound || ref.kind == "Secret" {

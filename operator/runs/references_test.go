@@ -30,6 +30,7 @@ spec:
     valueFrom: {secretKeyRef: {name: maybe, key: x, optional: true}}
   envFrom:
   - secretRef: {name: pg-extra}
+  - secretRef: {name: pg}
   runs:
   - postgresql: {host: db, user: readonly, password: "${PG_PASSWORD}"}`)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
@@ -41,6 +42,7 @@ spec:
 			g.Expect(c.Reason).To(Equal("SecretNotFound"))
 			g.Expect(c.Message).To(ContainSubstring("Secret pg (spec.env[0].valueFrom.secretKeyRef (PG_PASSWORD)) does not exist"))
 			g.Expect(c.Message).To(ContainSubstring("Secret pg-extra (spec.envFrom[0].secretRef) does not exist"))
+			g.Expect(c.Message).To(ContainSubstring("Secret pg (spec.envFrom[1].secretRef) does not exist"))
 			g.Expect(c.Message).To(ContainSubstring("ServiceAccount pg-reader (spec.serviceAccountName) does not exist"))
 			g.Expect(c.Message).NotTo(ContainSubstring("maybe"))
 			g.Expect(r.Status.Phase).To(Equal(runsv1.PhaseBlocked))
