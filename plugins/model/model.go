@@ -1,5 +1,5 @@
 // Package model is what a source discovers, as Marmot's ingest API takes it
-// (../shared/contracts/marmot-ingest-api.md §4, §9). It uses only the
+// (docs/marmot-api.md §4, §9). It uses only the
 // standard library so that wasm guests (GOOS=wasip1) and the host share
 // the same types and JSON.
 package model

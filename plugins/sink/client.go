@@ -1,5 +1,5 @@
 // Package sink sends what sources discover to Marmot's ingest API exactly
-// as `marmot ingest` does (../shared/contracts/marmot-ingest-api.md): run
+// as `marmot ingest` does (docs/marmot-api.md): run
 // start, one batch per source run, run complete, and pipeline destroy.
 package sink
 

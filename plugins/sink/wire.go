@@ -9,7 +9,7 @@ import (
 
 // The request and response shapes of Marmot's ingest API, with their keys
 // in the order `marmot ingest` sends them
-// (../shared/contracts/marmot-ingest-api.md §3-§6).
+// (docs/marmot-api.md §3-§6).
 
 // Run statuses accepted by runs/complete (§5).
 const (

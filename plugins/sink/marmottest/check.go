@@ -6,7 +6,7 @@ import (
 	"slices"
 )
 
-// The request shapes of ../shared/contracts/marmot-ingest-api.md, keys in
+// The request shapes of docs/marmot-api.md, keys in
 // the CLI's order.
 var (
 	startKeys    = []string{"pipeline_name", "source_name", "config"}

@@ -1,6 +1,6 @@
 // Package marmottest is a fake Marmot for tests: an HTTP server that
 // answers the ingest API as the real one does
-// (../shared/contracts/marmot-ingest-api.md) and records every request and
+// (docs/marmot-api.md) and records every request and
 // every way a request breaks the contract: headers, JSON keys, their order
 // and types, the order of calls, one batch per source run, a summary that
 // disagrees with the batch's results. It keeps a catalogue with Marmot's
