@@ -79,6 +79,7 @@ const (
 	LimitRunTime  Limit = "wall-time limit per run"
 	LimitOutput   Limit = "output limit"
 	LimitBatch    Limit = "batch size limit"
+	LimitTable    Limit = "table size limit"
 )
 
 // LimitError says that a limit stopped a module, and which.

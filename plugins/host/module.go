@@ -57,6 +57,7 @@ func runtimeConfig(o Options, cache wazero.CompilationCache) wazero.RuntimeConfi
 	return wazero.NewRuntimeConfig().
 		WithCompilationCache(cache).
 		WithMemoryLimitPages(o.Limits.memoryPages()).
+		WithCoreFeatures(coreFeatures).
 		// Lets a deadline stop a module in a loop that calls nothing.
 		WithCloseOnContextDone(true)
 }
@@ -67,7 +68,15 @@ func (m *Module) load(ctx context.Context, wasm []byte) error {
 		if strings.Contains(err.Error(), "over limit") {
 			return &LimitError{Module: m.name(), Limit: LimitMemory, Value: bytesString(m.opts.Limits.Memory), Detail: err.Error()}
 		}
+		if terr := m.tableError(0, err); terr != nil {
+			return terr
+		}
 		return fmt.Errorf("plugin %s is not a valid WebAssembly module: %w", m.name(), err)
+	}
+	if n, err := checkTables(wasm); err != nil {
+		return &ProtocolError{Module: m.name(), Detail: "unreadable table section: " + err.Error()}
+	} else if n > maxTableEntries {
+		return m.tableError(n, nil)
 	}
 	if err := m.checkModule(ctx, wasm); err != nil {
 		return err
