@@ -1,6 +1,8 @@
 package sink
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -18,34 +20,63 @@ const SecretKeyword = "x-weir-secret"
 // oneOf and local $refs ("#/$defs/..."). Empty strings and nulls stay as they
 // are, so Marmot shows that no secret was set; any other value, of any
 // type, is masked. config itself is never modified.
+//
+// It runs in the host, outside a module's time limits, on a schema the
+// module wrote: each config value is visited once, with the distinct
+// schema nodes that apply to it, so a self-referencing schema costs at
+// most (config values × maxAlternatives), never exponential time.
 func MaskConfig(config, schema map[string]any) map[string]any {
 	if config == nil {
 		return nil
 	}
-	m := masker{root: schema}
-	out, _ := m.value(config, schema, 0)
+	m := masker{root: schema, alts: map[*map[string]any][]map[string]any{}}
+	var schemas []map[string]any
+	if schema != nil {
+		schemas = []map[string]any{schema}
+	}
+	out, _ := m.value(config, schemas, 0)
 	if masked, ok := out.(map[string]any); ok {
 		return masked
 	}
 	return map[string]any{} // the schema marks the whole config secret
 }
 
-type masker struct{ root map[string]any }
+type masker struct {
+	root map[string]any
+	// alts memoizes alternatives by schema node.
+	alts map[*map[string]any][]map[string]any
+}
 
-// maxDepth bounds recursion through self-referencing schemas, and
-// maxAlternatives the subschemas that apply to one value.
+// maxDepth bounds the nesting of config values followed, and
+// maxAlternatives the distinct subschemas that apply to one value.
 const (
 	maxDepth        = 32
 	maxAlternatives = 64
 )
 
-// value returns v with the secrets schema describes masked, and whether
-// anything was; it copies only the containers on the way to a secret.
-func (m masker) value(v any, schema map[string]any, depth int) (any, bool) {
-	if schema == nil || depth > maxDepth {
+// node identifies a schema node: a decoded JSON object is one map however
+// many $refs lead to it.
+func node(s map[string]any) *map[string]any {
+	return (*map[string]any)(reflect.ValueOf(s).UnsafePointer())
+}
+
+// value returns v with the secrets schemas (the distinct subschemas that
+// apply to v) describe masked, and whether anything was; it copies only
+// the containers on the way to a secret.
+func (m masker) value(v any, schemas []map[string]any, depth int) (any, bool) {
+	if len(schemas) == 0 || depth > maxDepth {
 		return v, false
 	}
-	alts := m.alternatives(schema, depth)
+	var alts []map[string]any
+	seen := map[*map[string]any]bool{}
+	for _, s := range schemas {
+		for _, a := range m.alternatives(s) {
+			if !seen[node(a)] && len(alts) < maxAlternatives {
+				seen[node(a)] = true
+				alts = append(alts, a)
+			}
+		}
+	}
 	for _, s := range alts {
 		if secret, _ := s[SecretKeyword].(bool); secret {
 			if v == nil || v == "" {
@@ -58,7 +89,8 @@ func (m masker) value(v any, schema map[string]any, depth int) (any, bool) {
 	case map[string]any:
 		var out map[string]any
 		for k, child := range t {
-			if masked, changed := m.child(child, alts, depth, func(s map[string]any) map[string]any { return propertySchema(s, k) }); changed {
+			subs := subschemas(alts, func(s map[string]any) map[string]any { return propertySchema(s, k) })
+			if masked, changed := m.value(child, subs, depth+1); changed {
 				if out == nil {
 					out = make(map[string]any, len(t))
 					for k2, v2 := range t {
@@ -74,7 +106,8 @@ func (m masker) value(v any, schema map[string]any, depth int) (any, bool) {
 	case []any:
 		var out []any
 		for i, child := range t {
-			if masked, changed := m.child(child, alts, depth, func(s map[string]any) map[string]any { return itemSchema(s, i) }); changed {
+			subs := subschemas(alts, func(s map[string]any) map[string]any { return itemSchema(s, i) })
+			if masked, changed := m.value(child, subs, depth+1); changed {
 				if out == nil {
 					out = append([]any(nil), t...)
 				}
@@ -88,45 +121,52 @@ func (m masker) value(v any, schema map[string]any, depth int) (any, bool) {
 	return v, false
 }
 
-// child masks a member of an object or array by the subschema each of
-// the parent's alternatives gives it.
-func (m masker) child(v any, alts []map[string]any, depth int, sub func(map[string]any) map[string]any) (any, bool) {
-	changed := false
+// subschemas are the distinct subschemas alts give a member of an object
+// or array.
+func subschemas(alts []map[string]any, sub func(map[string]any) map[string]any) []map[string]any {
+	var out []map[string]any
 	for _, s := range alts {
-		var c bool
-		if v, c = m.value(v, sub(s), depth+1); c {
-			changed = true
+		c := sub(s)
+		if c == nil || slices.ContainsFunc(out, func(o map[string]any) bool { return node(o) == node(c) }) {
+			continue
 		}
+		out = append(out, c)
 	}
-	return v, changed
+	return out
 }
 
-// alternatives is schema itself and every subschema that applies to the
-// same value: allOf, anyOf, oneOf and a $ref, recursively, at most
+// alternatives is schema itself and every distinct subschema that applies
+// to the same value: allOf, anyOf, oneOf and a $ref, recursively, at most
 // maxAlternatives of them so that a hostile schema cannot blow up.
-func (m masker) alternatives(schema map[string]any, depth int) []map[string]any {
+func (m masker) alternatives(schema map[string]any) []map[string]any {
+	if out, ok := m.alts[node(schema)]; ok {
+		return out
+	}
 	var out []map[string]any
-	var walk func(s map[string]any, depth int)
-	walk = func(s map[string]any, depth int) {
-		if len(out) >= maxAlternatives || depth > maxDepth {
+	seen := map[*map[string]any]bool{}
+	var walk func(s map[string]any)
+	walk = func(s map[string]any) {
+		if len(out) >= maxAlternatives || seen[node(s)] {
 			return
 		}
+		seen[node(s)] = true
 		out = append(out, s)
 		if ref, ok := s["$ref"].(string); ok {
 			if target := m.resolve(ref); target != nil {
-				walk(target, depth+1)
+				walk(target)
 			}
 		}
 		for _, kw := range []string{"allOf", "anyOf", "oneOf"} {
 			list, _ := s[kw].([]any)
 			for _, item := range list {
 				if sub, ok := item.(map[string]any); ok {
-					walk(sub, depth+1)
+					walk(sub)
 				}
 			}
 		}
 	}
-	walk(schema, depth)
+	walk(schema)
+	m.alts[node(schema)] = out
 	return out
 }
 
