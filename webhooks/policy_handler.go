@@ -53,6 +53,9 @@ func (h *PolicyHandler) Handle(ctx context.Context, req admission.Request) admis
 
 func (h *PolicyHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
 	kind := req.Kind.Kind
+	if finalizing(req) {
+		return admission.Allowed(""), resultAllowed
+	}
 	if h.Check != nil && !h.Mutating {
 		if vs := h.Check(ctx, req); len(vs) > 0 {
 			return denied(kind, vs), resultDenied

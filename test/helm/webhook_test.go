@@ -73,6 +73,16 @@ var (
 	mutateRuns            = hookSpec{"mutate.runs.marmotdata.io", "/mutate/runs", "runs.marmotdata.io", "runs", admissionv1.NamespacedScope, true}
 )
 
+// notFinalizing is the matchCondition every webhook has, in every install:
+// an UPDATE of an object being deleted that changes neither spec, labels nor
+// annotations (the controller removing its finalizer) is not sent to Weir,
+// so a bundle that errors cannot keep a Run Terminating. The webhooks
+// envtest suite checks that it does so through a real API server.
+const notFinalizing = `request.operation != 'UPDATE' || !has(object.metadata.deletionTimestamp) || ` +
+	`(has(object.spec) ? object.spec : {}) != (has(oldObject.spec) ? oldObject.spec : {}) || ` +
+	`(has(object.metadata.labels) ? object.metadata.labels : {}) != (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) || ` +
+	`(has(object.metadata.annotations) ? object.metadata.annotations : {}) != (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {})`
+
 // hookSettings are the values-driven parts of every webhook.
 type hookSettings struct {
 	failurePolicy admissionv1.FailurePolicyType
@@ -112,6 +122,7 @@ func (s hookSpec) want(set hookSettings) hook {
 		SideEffects:             ptr(admissionv1.SideEffectClassNone),
 		TimeoutSeconds:          ptr(set.timeout),
 		AdmissionReviewVersions: []string{"v1"},
+		MatchConditions:         []admissionv1.MatchCondition{{Name: "not-finalizing", Expression: notFinalizing}},
 	}
 	if s.mutating {
 		h.ReinvocationPolicy = ptr(admissionv1.NeverReinvocationPolicy)

@@ -159,7 +159,10 @@ A rule that mixes both kinds of resources is split in two with the same verbs.
 Fields every webhook shares. Call with (dict "root" $ "path" "/validate/runs").
 The namespaceSelector keeps kube-system and the release namespace out of reach,
 so a broken webhook cannot lock either out; it has no effect on cluster-scoped
-kinds (PolicyBundle).
+kinds (PolicyBundle). The matchCondition lets through, unjudged, an UPDATE of an
+object being deleted that changes neither spec, labels nor annotations (the
+controller removing its finalizer): a bundle that errors must not keep a Run,
+and its namespace, Terminating.
 */}}
 {{- define "weir.webhookCommon" -}}
 {{- $ := .root -}}
@@ -174,6 +177,13 @@ sideEffects: None
 failurePolicy: {{ $.Values.webhooks.failurePolicy }}
 timeoutSeconds: {{ $.Values.webhooks.timeoutSeconds }}
 matchPolicy: Equivalent
+matchConditions:
+  - name: not-finalizing
+    expression: >-
+      request.operation != 'UPDATE' || !has(object.metadata.deletionTimestamp) ||
+      (has(object.spec) ? object.spec : {}) != (has(oldObject.spec) ? oldObject.spec : {}) ||
+      (has(object.metadata.labels) ? object.metadata.labels : {}) != (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) ||
+      (has(object.metadata.annotations) ? object.metadata.annotations : {}) != (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {})
 namespaceSelector:
   matchExpressions:
     - key: kubernetes.io/metadata.name

@@ -1,0 +1,96 @@
+package webhooks
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/weir-dev/weir/policies/engine"
+)
+
+// erroringRunRules fail every Run decision: boom has two values.
+const erroringRunRules = `package weir.runs
+
+boom := x if { some x in [1, 2] }
+
+deny contains {"policy": "boom", "msg": "never"} if boom == 3
+`
+
+// erroringEngine is the default bundle plus one whose Run rules fail to
+// evaluate, in mode deny: every Run decision is an error.
+func erroringEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	eng := engine.New()
+	if _, err := eng.Load(context.Background(), engine.DefaultBundle(),
+		engine.Bundle{Name: "broken", Modules: map[string]string{"boom.rego": erroringRunRules}}); err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func runUpdate(old, obj string) admission.Request {
+	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
+		UID:       "1",
+		Kind:      metav1.GroupVersionKind{Group: "runs.marmotdata.io", Version: "v1alpha1", Kind: "Run"},
+		Resource:  metav1.GroupVersionResource{Group: "runs.marmotdata.io", Version: "v1alpha1", Resource: "runs"},
+		Operation: admissionv1.Update,
+		Namespace: "team-a", Name: "nightly",
+		Object:    k8sruntime.RawExtension{Raw: []byte(obj)},
+		OldObject: k8sruntime.RawExtension{Raw: []byte(old)},
+	}}
+}
+
+// The handler lets the controller remove its finalizer from a Run being
+// deleted without asking the policies, even when they fail; any other
+// write of that Run is still decided (and here refused).
+func TestFinalizerRemovalSkipsPolicies(t *testing.T) {
+	eng := erroringEngine(t)
+	const (
+		deleting = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"deletionTimestamp":"2026-01-01T00:00:00Z","finalizers":["runs.marmotdata.io/teardown"],"labels":{"team":"a"}},` +
+			`"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		released = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"deletionTimestamp":"2026-01-01T00:00:00Z","labels":{"team":"a"}},` +
+			`"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		specChanged = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"deletionTimestamp":"2026-01-01T00:00:00Z","labels":{"team":"a"}},` +
+			`"spec":{"runs":[{"postgresql":{"host":"other"}}]}}`
+		labelChanged = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"deletionTimestamp":"2026-01-01T00:00:00Z","labels":{"team":"b"}},` +
+			`"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		live = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"finalizers":["runs.marmotdata.io/teardown"],"labels":{"team":"a"}},"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		liveReleased = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"labels":{"team":"a"}},"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+	)
+	for _, mutating := range []bool{false, true} {
+		h := &PolicyHandler{Engine: eng, Webhook: NameValidateRuns, Mutating: mutating, Log: logr.Discard()}
+		for _, c := range []struct {
+			name     string
+			old, obj string
+			allowed  bool
+		}{
+			{"finalizer removed from a deleting Run", deleting, released, true},
+			{"spec changed on a deleting Run", deleting, specChanged, false},
+			{"labels changed on a deleting Run", deleting, labelChanged, false},
+			{"finalizer removed from a live Run", live, liveReleased, false},
+		} {
+			resp := h.Handle(context.Background(), runUpdate(c.old, c.obj))
+			if resp.Allowed != c.allowed {
+				t.Errorf("mutating=%v %s: allowed = %v (%+v), want %v", mutating, c.name, resp.Allowed, resp.Result, c.allowed)
+			}
+			if !c.allowed && resp.Result.Code != http.StatusInternalServerError {
+				t.Errorf("mutating=%v %s: code = %d, want the policies' 500", mutating, c.name, resp.Result.Code)
+			}
+			if c.allowed && len(resp.Patch) != 0 {
+				t.Errorf("mutating=%v %s: patched %s", mutating, c.name, resp.Patch)
+			}
+		}
+	}
+}
