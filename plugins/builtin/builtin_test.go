@@ -99,3 +99,33 @@ func withoutSyncTimes(items []model.Item) []model.Item {
 	}
 	return items
 }
+
+// A DSN pasted into host is refused by the module's validate, naming the
+// keys to use, and no error repeats a config value: the password would
+// otherwise be printed in the connect error, and ssl_mode, port and
+// unknown keys in validation errors.
+func TestPostgresqlWasmErrorsNeverEchoValues(t *testing.T) {
+	ctx := context.Background()
+	const secret = "s3cr3t-Pa55"
+	src := builtin.Sources(hostOptions(t))["postgresql"]
+	for _, tt := range []struct {
+		config map[string]any
+		want   string
+	}{
+		{map[string]any{"host": "postgres://reader:" + secret + "@127.0.0.1:5432/shop", "user": "u"},
+			"host: must be a host name or address, not a connection URL (no :// or @): put the user, password and database in the user, password and database keys"},
+		{map[string]any{"host": "db", "user": "u", "ssl_mode": secret}, "ssl_mode: must be one of disable, require, verify-ca, verify-full"},
+		{map[string]any{"host": "db", "user": "u", "port": secret}, "port: must be an integer"},
+		{map[string]any{"host": "db", "user": "u", "pasword": secret}, "pasword: unknown field"},
+	} {
+		raw, _ := json.Marshal(tt.config)
+		for name, err := range map[string]error{
+			"Validate": src.Validate(ctx, raw),
+			"Discover": src.Discover(ctx, raw, func([]model.Item) error { return nil }),
+		} {
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), secret) {
+				t.Errorf("%s(%v) = %v; want an error saying %q without the value", name, tt.config, err, tt.want)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,12 +142,15 @@ func Validate(raw json.RawMessage) (Config, error) {
 	}
 	if cfg.Host == "" {
 		v.errorf("host", "required: the PostgreSQL server's name or address")
+	} else if strings.Contains(cfg.Host, "://") || strings.Contains(cfg.Host, "@") {
+		// A pasted DSN would carry its password into connect errors.
+		v.errorf("host", "must be a host name or address, not a connection URL (no :// or @): put the user, password and database in the user, password and database keys")
 	} else if strings.ContainsAny(cfg.Host, " \t\r\n") {
 		v.errorf("host", "must be a host name or address, without spaces")
 	}
 	if n, ok := v.integer("port"); ok {
 		if n < 1 || n > 65535 {
-			v.errorf("port", "must be between 1 and 65535, got %d", n)
+			v.errorf("port", "must be between 1 and 65535")
 		}
 		cfg.Port = int(n)
 	}
@@ -167,7 +171,7 @@ func Validate(raw json.RawMessage) (Config, error) {
 		case SSLDisable, SSLRequire, SSLVerifyCA, SSLVerifyFull:
 			cfg.SSLMode = s
 		default:
-			v.errorf("ssl_mode", "must be one of disable, require, verify-ca, verify-full, got %q", s)
+			v.errorf("ssl_mode", "must be one of disable, require, verify-ca, verify-full")
 		}
 	}
 	if s, ok := v.str("ssl_root_cert"); ok && s != "" {
@@ -213,12 +217,12 @@ func (c Config) check() error {
 		errs = append(errs, errors.New("user: required"))
 	}
 	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("port: must be between 1 and 65535, got %d", c.Port))
+		errs = append(errs, errors.New("port: must be between 1 and 65535"))
 	}
 	switch c.SSLMode {
 	case SSLDisable, SSLRequire, SSLVerifyCA, SSLVerifyFull:
 	default:
-		errs = append(errs, fmt.Errorf("ssl_mode: must be one of disable, require, verify-ca, verify-full, got %q", c.SSLMode))
+		errs = append(errs, errors.New("ssl_mode: must be one of disable, require, verify-ca, verify-full"))
 	}
 	return errors.Join(errs...)
 }
@@ -278,7 +282,7 @@ func (v *validator) integer(key string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil {
-		v.errorf(key, "must be an integer, got %q", text)
+		v.errorf(key, "must be an integer, for example 5432; got a string that is not one (a ${VAR} left unexpanded?)")
 		return 0, false
 	}
 	return n, true
@@ -299,7 +303,7 @@ func (v *validator) boolean(key string) (bool, bool) {
 		case "false":
 			return false, true
 		}
-		v.errorf(key, "must be true or false, got %q", t)
+		v.errorf(key, "must be true or false; got another string")
 	default:
 		v.errorf(key, "must be true or false, got %s", kind(x))
 	}
@@ -414,7 +418,7 @@ func (v *validator) filter(key string) *Filter {
 				continue
 			}
 			if _, err := regexp.Compile(s); err != nil {
-				v.errorf(fmt.Sprintf("%s[%d]", path, i), "invalid regular expression: %v", err)
+				v.errorf(fmt.Sprintf("%s[%d]", path, i), "invalid regular expression: %s", regexpProblem(err))
 				continue
 			}
 			*dst = append(*dst, s)
@@ -430,6 +434,16 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// regexpProblem is what is wrong with a regular expression, without the
+// expression: errors never echo config values.
+func regexpProblem(err error) string {
+	var re *syntax.Error
+	if errors.As(err, &re) {
+		return string(re.Code)
+	}
+	return "does not compile"
 }
 
 // kind names a decoded JSON value's type for messages, never the value.

@@ -64,23 +64,26 @@ func TestValidateErrors(t *testing.T) {
 		{`null`, []string{"host: required", "user: required"}},
 		{`[]`, []string{"config: must be an object"}},
 		{`{"hots": "db", "user": "u"}`, []string{"hots: unknown field", "host: required"}},
-		{`{"host": "db", "user": "u", "port": 0}`, []string{"port: must be between 1 and 65535, got 0"}},
+		{`{"host": "db", "user": "u", "port": 0}`, []string{"port: must be between 1 and 65535"}},
 		{`{"host": "db", "user": "u", "port": 70000}`, []string{"port: must be between 1 and 65535"}},
-		{`{"host": "db", "user": "u", "port": 5432.5}`, []string{`port: must be an integer, got "5432.5"`}},
-		{`{"host": "db", "user": "u", "port": "${PORT}"}`, []string{`port: must be an integer, got "${PORT}"`}},
+		{`{"host": "db", "user": "u", "port": 5432.5}`, []string{`port: must be an integer, for example 5432`}},
+		{`{"host": "db", "user": "u", "port": "${PORT}"}`, []string{`port: must be an integer, for example 5432; got a string that is not one (a ${VAR} left unexpanded?)`}},
 		{`{"host": "db", "user": "u", "port": true}`, []string{"port: must be an integer, got a boolean"}},
 		{`{"host": 5, "user": ""}`, []string{"host: must be a string, got a number", "host: required", "user: required"}},
 		{`{"host": "a b", "user": "u"}`, []string{"host: must be a host name or address"}},
-		{`{"host": "db", "user": "u", "ssl_mode": "prefer"}`, []string{`ssl_mode: must be one of disable, require, verify-ca, verify-full, got "prefer"`}},
+		{`{"host": "db", "user": "u", "ssl_mode": "prefer"}`, []string{`ssl_mode: must be one of disable, require, verify-ca, verify-full`}},
 		{`{"host": "db", "user": "u", "ssl_root_cert": "not pem"}`, []string{"ssl_root_cert: must be PEM text"}},
-		{`{"host": "db", "user": "u", "include_columns": "yes"}`, []string{`include_columns: must be true or false, got "yes"`}},
+		{`{"host": "db", "user": "u", "include_columns": "yes"}`, []string{`include_columns: must be true or false`}},
 		{`{"host": "db", "user": "u", "enable_metrics": 1}`, []string{"enable_metrics: must be true or false, got a number"}},
 		{`{"host": "db", "user": "u", "tags": "x"}`, []string{"tags: must be a list, got a string"}},
 		{`{"host": "db", "user": "u", "tags": ["x", 1]}`, []string{"tags[1]: must be a string, got a number"}},
 		{`{"host": "db", "user": "u", "external_links": [{"name": "n"}, "x", {"name": "n", "url": "u", "color": "red"}]}`,
 			[]string{"external_links[0].url: required", "external_links[1]: must be an object", "external_links[2].color: unknown field"}},
 		{`{"host": "db", "user": "u", "filter": {"include": ["("], "exlude": []}}`,
-			[]string{"filter.exlude: unknown field", "filter.include[0]: invalid regular expression"}},
+			[]string{"filter.exlude: unknown field", "filter.include[0]: invalid regular expression: missing closing )"}},
+		{`{"host": "postgres://u:pw@db:5432/shop", "user": "u"}`,
+			[]string{"host: must be a host name or address, not a connection URL (no :// or @): put the user, password and database in the user, password and database keys"}},
+		{`{"host": "u:pw@db", "user": "u"}`, []string{"host: must be a host name or address, not a connection URL"}},
 	} {
 		_, err := Validate(json.RawMessage(c.config))
 		if err == nil {
@@ -105,6 +108,39 @@ func TestValidateErrorsHideValues(t *testing.T) {
 	_, err := Validate(json.RawMessage(`{"host": "db", "user": "u", "password": 12345678}`))
 	if err == nil || strings.Contains(err.Error(), "12345678") || !strings.HasPrefix(err.Error(), "password: must be a string") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// No error repeats a config value, only the key and what it takes: a
+// value may be a secret pasted into the wrong key (a DSN in host, a
+// password in ssl_mode).
+func TestValidateErrorsNeverEchoValues(t *testing.T) {
+	const secret = "s3cr3t-Pa55"
+	for _, config := range []string{
+		`{"host": "postgres://reader:` + secret + `@db:5432/shop", "user": "u"}`,
+		`{"host": "reader:` + secret + `@db", "user": "u"}`,
+		`{"host": "db", "user": "u", "ssl_mode": "` + secret + `"}`,
+		`{"host": "db", "user": "u", "port": "` + secret + `"}`,
+		`{"host": "db", "user": "u", "port": 99` + "1234567" + `}`,
+		`{"host": "db", "user": "u", "include_columns": "` + secret + `"}`,
+		`{"host": "db", "user": "u", "filter": {"include": ["(` + secret + `"]}}`,
+	} {
+		_, err := Validate(json.RawMessage(config))
+		if err == nil {
+			t.Errorf("%s: no error", config)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "991234567") {
+			t.Errorf("%s: the error repeats the value: %v", config, err)
+		}
+	}
+	bad := Defaults
+	bad.Host, bad.User, bad.SSLMode, bad.Port = "db", "u", secret, 991234567
+	if err := bad.check(); err == nil || strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "991234567") {
+		t.Errorf("check() = %v; want errors naming ssl_mode and port without their values", err)
+	}
+	if _, err := tlsConfig(bad); err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("tlsConfig() = %v; want an error naming ssl_mode without its value", err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
 	"time"
 
@@ -102,7 +101,7 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 			},
 		}, nil
 	}
-	return nil, fmt.Errorf("ssl_mode: unknown mode %q", cfg.SSLMode)
+	return nil, errors.New("ssl_mode: must be one of disable, require, verify-ca, verify-full")
 }
 
 // connect opens a connection to database, within ConnectTimeout.
