@@ -33,9 +33,14 @@ const libraryPrefix = "weir.lib"
 // Policies get cluster state from input.related instead.
 var unsafeBuiltins = map[string]bool{"http.send": true, "net.lookup_ip_addr": true, "opa.runtime": true}
 
+// capabilities are what every compile and query in Weir may use: no
+// built-in that does I/O, and an empty AllowNet, so the JSON Schema
+// built-ins fetch no remote "$ref" (their file:// ones are refused apart,
+// see schemaref.go). Evaluation reads them from the compiler.
 var capabilities = sync.OnceValue(func() *ast.Capabilities {
 	c := ast.CapabilitiesForThisVersion()
 	c.Builtins = slices.DeleteFunc(slices.Clone(c.Builtins), func(b *ast.Builtin) bool { return unsafeBuiltins[b.Name] })
+	c.AllowNet = []string{} // empty, not nil: nil allows every host
 	return c
 })
 
@@ -144,6 +149,9 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 	if perr != nil {
 		return nil, perr
 	}
+	if refs := append(moduleRefProblems(ownModules(mods, b.Name)), dataRefProblems(b.Data)...); len(refs) > 0 {
+		return nil, &Error{Bundle: b.Name, Problems: refs}
+	}
 	store := newStore(b.Data)
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
@@ -161,13 +169,25 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 		for _, r := range rules {
 			fmt.Fprintf(&q, "%s := data.weir[%q].%s\n", r, plural, r)
 		}
-		pq, err := rego.New(rego.Query(q.String()), rego.Compiler(c), rego.Store(store)).PrepareForEval(ctx)
+		pq, err := rego.New(rego.Query(q.String()), rego.Compiler(c), rego.Store(store),
+			rego.Capabilities(capabilities())).PrepareForEval(ctx)
 		if err != nil {
 			return nil, &Error{Bundle: b.Name, Problems: problems(err)}
 		}
 		cb.queries[plural] = &pq
 	}
 	return cb, nil
+}
+
+// ownModules are the bundle's modules in mods, the library left out.
+func ownModules(mods map[string]*ast.Module, bundle string) map[string]*ast.Module {
+	out := map[string]*ast.Module{}
+	for name, m := range mods {
+		if strings.HasPrefix(name, bundle+"/") {
+			out[name] = m
+		}
+	}
+	return out
 }
 
 // decisionRules finds, in the bundle's own modules, the decision rules

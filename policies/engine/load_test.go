@@ -53,6 +53,8 @@ func TestLoadCompileErrors(t *testing.T) {
 		"unsafe var":      {"package weir.runs\n\ndeny contains x if {\n\tinput.a == y\n}\n", "acme/x.rego:3:15: rego_unsafe_var_error: var x is unsafe"},
 		"unknown func":    {"package weir.runs\n\ndeny contains \"x\" if {\n\tnope(1)\n}\n", "acme/x.rego:4:2: rego_type_error: undefined function nope"},
 		"no network":      {"package weir.runs\n\ndeny contains \"x\" if {\n\thttp.send({})\n}\n", "acme/x.rego:4:2: rego_type_error: undefined function http.send"},
+		"no DNS":          {"package weir.runs\n\ndeny contains \"x\" if {\n\tnet.lookup_ip_addr(\"a\")\n}\n", "acme/x.rego:4:2: rego_type_error: undefined function net.lookup_ip_addr"},
+		"no environment":  {"package weir.runs\n\ndeny contains x if {\n\tx := opa.runtime()\n}\n", "acme/x.rego:4:7: rego_type_error: undefined function opa.runtime"},
 		"library is ours": {"package weir.lib.quantity\n\nparse(q) := 1\n", "acme/x.rego:1:1: rego_compile_error: package weir.lib.quantity: weir.lib is Weir's library"},
 		"rule over data":  {"package team\n\nname := \"x\"\n", "rego_compile_error: conflicting rule for data path team/name found"},
 	} {
