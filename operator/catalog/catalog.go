@@ -7,11 +7,15 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"sync"
 
+	"github.com/go-logr/logr"
+
 	"github.com/weir-dev/weir/plugins/builtin"
 	"github.com/weir-dev/weir/plugins/model"
+	"github.com/weir-dev/weir/policies/engine"
 )
 
 // Publisher receives data.sources (operator/policies.Loader.SetSources).
@@ -37,6 +41,9 @@ func New(pub Publisher) (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := engine.CheckSchemaRefs(fmt.Sprintf("built-in source %s: config schema", id), d.ConfigSchema); err != nil {
+			return nil, err
+		}
 		c.builtin[id] = entry(d, true)
 	}
 	return c, nil
@@ -51,13 +58,20 @@ func (c *Catalog) Publish(ctx context.Context) error {
 }
 
 // SetPlugins replaces the SourcePlugins' part (Ready ones only, by id)
-// and publishes when it changed. A plugin cannot shadow a built-in.
+// and publishes when it changed. A plugin cannot shadow a built-in, and
+// one whose schema has a "$ref" outside itself is left out (and logged):
+// every bundle would be refused with it in data.sources.
 func (c *Catalog) SetPlugins(ctx context.Context, plugins map[string]model.Description) error {
 	next := make(map[string]any, len(plugins))
 	for id, d := range plugins {
-		if _, taken := c.builtin[id]; !taken {
-			next[id] = entry(d, false)
+		if _, taken := c.builtin[id]; taken {
+			continue
 		}
+		if err := engine.CheckSchemaRefs(fmt.Sprintf("source %s: config schema", id), d.ConfigSchema); err != nil {
+			logr.FromContextOrDiscard(ctx).Error(err, "leaving a SourcePlugin out of the policies' sources", "source", id)
+			continue
+		}
+		next[id] = entry(d, false)
 	}
 	c.mu.Lock()
 	if equalJSON(c.plugins, next) {

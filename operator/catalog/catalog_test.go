@@ -62,3 +62,28 @@ func TestCatalogMergesBuiltinsAndPlugins(t *testing.T) {
 		t.Errorf("IDs = %q", ids)
 	}
 }
+
+// A plugin schema with a "$ref" to a file or URL never reaches the
+// policies: json.match_schema would read it on every decision.
+func TestCatalogLeavesOutRemoteRefs(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	c, err := New(rec)
+	if err != nil {
+		t.Fatalf("New: %v (run make plugins)", err)
+	}
+	local := model.Description{ID: "csv", ConfigSchema: map[string]any{"$ref": "#/definitions/c", "definitions": map[string]any{"c": map[string]any{}}}}
+	for _, ref := range []string{"file:///etc/passwd", "http://127.0.0.1:1/s.json", "s.json"} {
+		evil := model.Description{ID: "evil", ConfigSchema: map[string]any{"properties": map[string]any{"host": map[string]any{"$ref": ref}}}}
+		if err := c.SetPlugins(ctx, map[string]model.Description{"csv": local, "evil": evil}); err != nil {
+			t.Fatal(err)
+		}
+		last := rec.calls[len(rec.calls)-1]
+		if _, ok := last["evil"]; ok {
+			t.Errorf("$ref %q: published %v", ref, last["evil"])
+		}
+		if _, ok := last["csv"]; !ok {
+			t.Errorf("$ref %q: the plugin with local refs was left out too", ref)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	"github.com/weir-dev/weir/plugins/model"
+	"github.com/weir-dev/weir/policies/engine"
 )
 
 // feed hands the descriptions of the usable SourcePlugins to Options.OnReady.
@@ -66,7 +67,9 @@ func description(sp *pluginsv1.SourcePlugin) (model.Description, error) {
 			return d, fmt.Errorf("SourcePlugin %s: status.configSchema: %w", sp.Name, err)
 		}
 	}
-	return d, nil
+	// The controller never writes such a schema; one in status (written by
+	// an older Weir, or by hand) stays away from the policies all the same.
+	return d, engine.CheckSchemaRefs(fmt.Sprintf("SourcePlugin %s: status.configSchema", sp.Name), d.ConfigSchema)
 }
 
 // describedChanged passes the updates that change what feed publishes.

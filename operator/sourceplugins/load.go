@@ -14,6 +14,7 @@ import (
 	"github.com/weir-dev/weir/plugins/fetch"
 	"github.com/weir-dev/weir/plugins/host"
 	"github.com/weir-dev/weir/plugins/model"
+	"github.com/weir-dev/weir/policies/engine"
 )
 
 // outcome is what became of a SourcePlugin's module: the Ready
@@ -83,6 +84,9 @@ func (r *reconciler) fetchAndDescribe(ctx context.Context, sp *pluginsv1.SourceP
 	case err != nil:
 		return outcome{reason: pluginsv1.ReasonDescribeFailed, digest: digest, message: err.Error() + "; retrying"}
 	}
+	if err := checkSchema(&d); err != nil {
+		return outcome{reason: pluginsv1.ReasonInvalidModule, digest: digest, message: err.Error()}
+	}
 	return outcome{reason: pluginsv1.ReasonLoaded, digest: digest, desc: &d,
 		message: fmt.Sprintf("module sha256:%s… describes source %q version %s (plugin ABI v%d)", digest[:12], d.ID, d.Version, d.ABI)}
 }
@@ -131,4 +135,12 @@ func schemaJSON(d *model.Description) ([]byte, error) {
 		return []byte("{}"), nil
 	}
 	return json.Marshal(d.ConfigSchema)
+}
+
+// checkSchema refuses a config schema with a "$ref" outside itself: the
+// policies' json.match_schema would read that file or URL on every
+// decision (policies/engine/schemaref.go). It never reaches status, so
+// no replica's policies see it.
+func checkSchema(d *model.Description) error {
+	return engine.CheckSchemaRefs("the module's config schema", d.ConfigSchema)
 }
