@@ -179,8 +179,9 @@ func TestDecisionShapes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := loaded(t, Bundle{Name: "b", Modules: map[string]string{"r.rego": "package weir.runs\n\n" + tc.rules + "\n"}})
 			d, err := e.Decide(context.Background(), runInput(t, seedSpec))
+			var de *DecisionError
 			switch {
-			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			case tc.err != "" && (!errors.As(err, &de) || !strings.Contains(de.Detail(), tc.err)):
 				t.Errorf("err = %v, want %q", err, tc.err)
 			case tc.err == "" && (err != nil || !reflect.DeepEqual(d.Denials, tc.denials)):
 				t.Errorf("denials = %+v, err %v; want %+v", d.Denials, err, tc.denials)

@@ -21,7 +21,9 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
@@ -29,8 +31,25 @@ import (
 // Engine decides admission requests with the last bundles loaded. It is
 // safe for concurrent use; Decide never waits for Load.
 type Engine struct {
-	mu  sync.Mutex // serialises Load
-	cur atomic.Pointer[revision]
+	mu      sync.Mutex // serialises Load
+	cur     atomic.Pointer[revision]
+	timeout time.Duration
+}
+
+// DefaultDecisionTimeout bounds one Decide over every bundle. The default
+// bundle decides a Run in well under a millisecond; the bound is for a
+// bundle that loops or is slow, so it cannot hold an admission request or
+// a Run worker.
+const DefaultDecisionTimeout = 2 * time.Second
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithDecisionTimeout bounds each Decide (all bundles together) by d
+// instead of DefaultDecisionTimeout; a decision past it fails with a
+// *DecisionError that wraps context.DeadlineExceeded.
+func WithDecisionTimeout(d time.Duration) Option {
+	return func(e *Engine) { e.timeout = d }
 }
 
 // Revision identifies a loaded set of bundles.
@@ -47,7 +66,13 @@ type revision struct {
 }
 
 // New returns an engine with nothing loaded; Decide fails until Load works.
-func New() *Engine { return &Engine{} }
+func New(opts ...Option) *Engine {
+	e := &Engine{timeout: DefaultDecisionTimeout}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
 
 // Current returns the revision in use, if any.
 func (e *Engine) Current() (Revision, bool) {
@@ -105,13 +130,22 @@ func (e *Engine) Validate(b Bundle) error {
 }
 
 // Decide evaluates the request against every loaded bundle that has rules
-// for its kind. A bundle that fails to evaluate (e.g. a rule producing
-// two values) makes Decide fail when its mode is deny; in mode warn the
-// failure becomes a warning, in dryrun a DryRun entry.
+// for its kind, within the engine's decision timeout. A bundle that fails
+// to evaluate (e.g. a rule producing two values, or the timeout) makes
+// Decide fail with a *DecisionError when its mode is deny; in mode warn
+// the failure becomes a warning, in dryrun a DryRun entry. Their text
+// names the bundle, revision and package only: OPA's message, which may
+// quote values from the request or the bundle's data, goes to the
+// context's logger (and DecisionError.Detail).
 func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	rev := e.cur.Load()
 	if rev == nil {
 		return Decision{}, ErrNoRevision
+	}
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
 	}
 	d := Decision{Revision: rev.ID}
 	plural := Plural(in.Kind.Kind)
@@ -130,14 +164,17 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 		}
 		deny, warn, ops, err := evaluate(ctx, q, value, b.name)
 		if err != nil {
-			failure := Violation{Message: fmt.Sprintf("policy evaluation failed: %v", err), Policy: "weir.evaluation", Bundle: b.name}
+			de := &DecisionError{Bundle: b.name, Revision: rev.ID, Package: "data.weir." + plural, Err: err, ctxErr: ctx.Err()}
+			logr.FromContextOrDiscard(ctx).Error(errors.New(de.Detail()), "policy evaluation failed",
+				"bundle", de.Bundle, "revision", de.Revision, "package", de.Package, "mode", b.mode)
+			failure := Violation{Message: de.Error(), Policy: "weir.evaluation", Bundle: b.name}
 			switch b.mode {
 			case ModeWarn:
 				d.Warnings = append(d.Warnings, failure)
 			case ModeDryRun:
 				d.DryRun = append(d.DryRun, failure)
 			default:
-				return Decision{Revision: rev.ID}, fmt.Errorf("policy bundle %q: %w", b.name, err)
+				return Decision{Revision: rev.ID}, de
 			}
 			continue
 		}

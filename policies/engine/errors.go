@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -72,4 +73,42 @@ func problems(err error) []Problem {
 		out = append(out, p)
 	}
 	return out
+}
+
+// DecisionError is a bundle that failed to evaluate a request. Error() is
+// safe to show to whoever made the request, in status and in Events: it
+// names the bundle, revision and package, never OPA's message, which can
+// quote rule values, the request or the bundle's data. Detail() has that
+// message, for the operator's log.
+type DecisionError struct {
+	Bundle   string
+	Revision string
+	// Package is the decision package evaluated, e.g. data.weir.runs.
+	Package string
+	// Err is OPA's error.
+	Err    error
+	ctxErr error // the decision's context had ended: a timeout or cancel
+}
+
+func (e *DecisionError) Error() string {
+	why := "failed"
+	switch {
+	case errors.Is(e.ctxErr, context.DeadlineExceeded):
+		why = "timed out"
+	case e.ctxErr != nil:
+		why = "was cancelled"
+	}
+	return fmt.Sprintf("policy bundle %q (revision %s): evaluating %s %s; the operator's log has the details", e.Bundle, e.Revision, e.Package, why)
+}
+
+// Detail is OPA's message: for logs only.
+func (e *DecisionError) Detail() string { return e.Err.Error() }
+
+// Unwrap gives OPA's error and, when the decision's context had ended,
+// its reason (context.DeadlineExceeded or context.Canceled).
+func (e *DecisionError) Unwrap() []error {
+	if e.ctxErr != nil {
+		return []error{e.Err, e.ctxErr}
+	}
+	return []error{e.Err}
 }
