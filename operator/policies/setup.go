@@ -68,7 +68,7 @@ func Setup(mgr ctrl.Manager, opts Options) (*Loader, error) {
 		Named("policybundle").
 		// Every replica serves admission from its own engine, so every
 		// replica loads bundles, leader or not.
-		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false)}).
+		WithOptions(controllerOptions()).
 		For(&policiesv1.PolicyBundle{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesRawSource(source.Channel(elected, &handler.TypedEnqueueRequestForObject[*policiesv1.PolicyBundle]{})).
 		Complete(r)
@@ -76,4 +76,15 @@ func Setup(mgr ctrl.Manager, opts Options) (*Loader, error) {
 		return nil, fmt.Errorf("policybundle controller: %w", err)
 	}
 	return l, nil
+}
+
+// ReconcileTimeout bounds one Reconcile of a PolicyBundle (compiling it,
+// loading the engine, writing status and the last good revision): one
+// that hangs is retried instead of stopping every later reload.
+const ReconcileTimeout = time.Minute
+
+// controllerOptions: every replica serves admission from its own engine,
+// so every replica loads bundles, leader or not.
+func controllerOptions() controller.Options {
+	return controller.Options{NeedLeaderElection: ptr.To(false), ReconciliationTimeout: ReconcileTimeout}
 }

@@ -2,6 +2,7 @@ package runs
 
 import (
 	"context"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -35,7 +36,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("run").
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		WithOptions(r.controllerOptions()).
 		For(&runsv1.Run{}, builder.WithPredicates(runChanged)).
 		Owns(&corev1.ConfigMap{}).
 		Owns(&batchv1.CronJob{}).
@@ -45,6 +46,17 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(pluginChanged)).
 		WatchesRawSource(r.policySource()).
 		Complete(r)
+}
+
+// ReconcileTimeout bounds one Reconcile of a Run: a call that hangs (an
+// API server that stops answering) gives its worker back and is retried
+// with backoff, instead of holding one of the few workers for good. A
+// reconcile makes a handful of API calls and one policy decision (itself
+// bounded by engine.DefaultDecisionTimeout).
+const ReconcileTimeout = 30 * time.Second
+
+func (r *Reconciler) controllerOptions() controller.Options {
+	return controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}
 }
 
 // runChanged ignores the Run's own status writes: only spec, annotations

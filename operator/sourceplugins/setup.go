@@ -3,6 +3,7 @@ package sourceplugins
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -19,6 +20,15 @@ import (
 	"github.com/weir-dev/weir/plugins/host"
 )
 
+// ReconcileTimeout bounds one Reconcile of a SourcePlugin: a download
+// (fetch.DefaultTimeout) and a description in the sandbox, whose own
+// limits are shorter; one that hangs gives its worker back and is retried.
+const ReconcileTimeout = 5 * time.Minute
+
+// feedTimeout bounds one publication of the usable plugins to the
+// policies (a list from the cache and an engine load).
+const feedTimeout = time.Minute
+
 // Setup registers the SourcePlugin controller and, with opts.OnReady,
 // the feed of usable plugins. The manager's scheme must know pluginsv1.
 func Setup(mgr ctrl.Manager, opts Options) error {
@@ -34,6 +44,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		describe: describeFn, memo: map[string]memoEntry{}, failures: map[string]int{}}
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named("sourceplugin").
+		WithOptions(controllerOptions()).
 		For(&pluginsv1.SourcePlugin{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// Plugins that describe the same id settle who keeps it.
 		Watches(&pluginsv1.SourcePlugin{}, handler.EnqueueRequestsFromMapFunc(r.othersWithID), builder.WithPredicates(idChanged)).
@@ -47,7 +58,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	fd := &feed{Client: mgr.GetClient(), onReady: opts.OnReady}
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named("sourceplugin-feed").
-		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false)}).
+		WithOptions(feedOptions()).
 		Watches(&pluginsv1.SourcePlugin{}, handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
 			return []reconcile.Request{feedKey}
 		}), builder.WithPredicates(describedChanged)).
@@ -56,4 +67,13 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return fmt.Errorf("sourceplugin feed: %w", err)
 	}
 	return nil
+}
+
+func controllerOptions() controller.Options {
+	return controller.Options{ReconciliationTimeout: ReconcileTimeout}
+}
+
+// feedOptions: every replica's policies need the plugins, leader or not.
+func feedOptions() controller.Options {
+	return controller.Options{NeedLeaderElection: ptr.To(false), ReconciliationTimeout: feedTimeout}
 }
