@@ -192,6 +192,11 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 			return err
 		}
 		d, err := eng.Decide(cmd.Context(), in)
+		var de *engine.DecisionError
+		if errors.As(err, &de) {
+			// Offline, the terminal is the log: show OPA's own message.
+			return fmt.Errorf("%s: %w: %s", describe(in), err, de.Detail())
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", describe(in), err)
 		}

@@ -273,3 +273,17 @@ spec:
 		t.Errorf("a Run as --bundle: err = %v", err)
 	}
 }
+
+// Offline the terminal is the log: a bundle that fails to evaluate shows
+// OPA's (here Weir's shape) message, which the cluster keeps out of
+// responses.
+func TestPolicyEvalShowsEvaluationDetail(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"seed.yaml": seedRun, "b/runs/bad.rego": `package weir.runs
+
+deny contains 42
+`})
+	_, err := runPolicy(t, "eval", "-f", filepath.Join(dir, "seed.yaml"), "--bundle", filepath.Join(dir, "b"))
+	if err == nil || !strings.Contains(err.Error(), `evaluating data.weir.runs failed`) || !strings.Contains(err.Error(), "deny: 42: want an object") {
+		t.Fatalf("err = %v, want the safe text and the detail", err)
+	}
+}
