@@ -2,11 +2,9 @@ package webhooks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -22,30 +20,34 @@ import (
 // verb), never a list or watch, and never a Secret's data.
 // +kubebuilder:rbac:groups="",resources=secrets;serviceaccounts,verbs=get
 
-// reference is an object a Run's pods cannot start without.
+// reference is a Secret or ServiceAccount a Run's pods use.
 type reference struct {
 	kind, name, field, hint string
+	// optional: the pods start without it (secretKeyRef.optional).
+	optional bool
 }
 
-// runReferences lists the Secrets and the ServiceAccount run names;
-// optional Secret references are left out.
+// runReferences lists the Secrets and the ServiceAccount run names, in
+// the order of its fields.
 func runReferences(run *runsv1.Run) []reference {
 	var refs []reference
 	for i, e := range run.Spec.Env {
-		if r := e.ValueFrom; r != nil && r.SecretKeyRef != nil && !ptr.Deref(r.SecretKeyRef.Optional, false) {
+		if r := e.ValueFrom; r != nil && r.SecretKeyRef != nil {
 			refs = append(refs, reference{"Secret", r.SecretKeyRef.Name, fmt.Sprintf("spec.env[%d].valueFrom.secretKeyRef.name", i),
-				fmt.Sprintf("kubectl create secret generic %s -n %s --from-literal=%s=...", r.SecretKeyRef.Name, run.Namespace, r.SecretKeyRef.Key)})
+				fmt.Sprintf("kubectl create secret generic %s -n %s --from-literal=%s=...", r.SecretKeyRef.Name, run.Namespace, r.SecretKeyRef.Key),
+				ptr.Deref(r.SecretKeyRef.Optional, false)})
 		}
 	}
 	for i, e := range run.Spec.EnvFrom {
-		if e.SecretRef != nil && !ptr.Deref(e.SecretRef.Optional, false) {
+		if e.SecretRef != nil {
 			refs = append(refs, reference{"Secret", e.SecretRef.Name, fmt.Sprintf("spec.envFrom[%d].secretRef.name", i),
-				fmt.Sprintf("kubectl create secret generic %s -n %s --from-literal=<VAR>=...", e.SecretRef.Name, run.Namespace)})
+				fmt.Sprintf("kubectl create secret generic %s -n %s --from-literal=<VAR>=...", e.SecretRef.Name, run.Namespace),
+				ptr.Deref(e.SecretRef.Optional, false)})
 		}
 	}
 	if sa := run.Spec.ServiceAccountName; sa != "" {
 		refs = append(refs, reference{"ServiceAccount", sa, "spec.serviceAccountName",
-			fmt.Sprintf("kubectl create serviceaccount %s -n %s", sa, run.Namespace)})
+			fmt.Sprintf("kubectl create serviceaccount %s -n %s", sa, run.Namespace), false})
 	}
 	return refs
 }
@@ -58,19 +60,15 @@ func runReferences(run *runsv1.Run) []reference {
 // says nothing rather than fail the request.
 func missingReferences(reader client.Reader) func(context.Context, admission.Request) []engine.Violation {
 	return func(ctx context.Context, req admission.Request) []engine.Violation {
-		run := &runsv1.Run{}
-		if len(req.Object.Raw) == 0 || json.Unmarshal(req.Object.Raw, run) != nil || run.DeletionTimestamp != nil {
+		run, changed := runChange(req)
+		if !changed {
 			return nil
-		}
-		run.Namespace = req.Namespace
-		if len(req.OldObject.Raw) > 0 {
-			old := &runsv1.Run{}
-			if json.Unmarshal(req.OldObject.Raw, old) == nil && equality.Semantic.DeepEqual(old.Spec, run.Spec) {
-				return nil
-			}
 		}
 		var out []engine.Violation
 		for _, ref := range runReferences(run) {
+			if ref.optional {
+				continue
+			}
 			obj := &metav1.PartialObjectMetadata{}
 			obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(ref.kind))
 			if err := reader.Get(ctx, client.ObjectKey{Namespace: req.Namespace, Name: ref.name}, obj); apierrors.IsNotFound(err) {

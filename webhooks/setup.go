@@ -29,7 +29,11 @@ type Options struct {
 	Certs   CertOptions
 }
 
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;list;watch;update
+// The self-signed rotator's access to the two webhook configurations it
+// injects its CA into is not a marker: a marker cannot name them, and
+// update on every webhook configuration in the cluster is too much. The
+// installs grant it themselves, by name (config/webhook/selfsigned/rbac.yaml,
+// the chart's cluster-clusterrole.yaml), and only in self-signed mode.
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 // Setup registers the webhooks on the manager's webhook server. In
@@ -49,7 +53,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		related := Related{Reader: mgr.GetClient()}
 		s.Register(PathValidateRuns, &webhook.Admission{Handler: &PolicyHandler{
 			Engine: o.Engine, Related: related, Webhook: NameValidateRuns, Log: log.WithName("runs"),
-			Warn: missingReferences(mgr.GetAPIReader())}, RecoverPanic: ptrTrue()})
+			Check: referenceAccess(mgr.GetClient()), Warn: missingReferences(mgr.GetAPIReader())}, RecoverPanic: ptrTrue()})
 		s.Register(PathMutateRuns, &webhook.Admission{Handler: &PolicyHandler{
 			Engine: o.Engine, Related: related, Webhook: NameMutateRuns, Mutating: true, Log: log.WithName("runs"),
 			Malformed: decodeCheck(mgr.GetScheme())}, RecoverPanic: ptrTrue()})

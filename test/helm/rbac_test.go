@@ -21,6 +21,7 @@ const (
 // resources (by name, without subresource) a Role cannot grant.
 var clusterScoped = []string{
 	"policybundles", "namespaces", "validatingwebhookconfigurations", "mutatingwebhookconfigurations", "sourceplugins",
+	"subjectaccessreviews", "tokenreviews",
 }
 
 // chartManaged are the resources whose rules the chart writes itself.
@@ -250,4 +251,90 @@ func decodeRole(t *testing.T, s string) []rbacv1.PolicyRule {
 	t.Helper()
 	docs := splitDocs(t, s)
 	return named[rbacv1.ClusterRole](t, docs, "ClusterRole", "weir-manager").Rules
+}
+
+// rolesRules are the rules of every Role and ClusterRole in docs, by
+// "<Kind> <name>".
+func rolesRules(t *testing.T, docs []doc) map[string][]rbacv1.PolicyRule {
+	t.Helper()
+	out := map[string][]rbacv1.PolicyRule{}
+	for _, d := range docs {
+		switch d.Kind {
+		case "Role":
+			out[d.Kind+" "+d.Name] = named[rbacv1.Role](t, docs, d.Kind, d.Name).Rules
+		case "ClusterRole":
+			out[d.Kind+" "+d.Name] = named[rbacv1.ClusterRole](t, docs, d.Kind, d.Name).Rules
+		}
+	}
+	return out
+}
+
+// checkWebhookConfigWrites fails on any rule that lets the manager write a
+// webhook configuration other than the two named: with update on every
+// configuration, Weir could rewrite any admission webhook in the cluster.
+// It returns whether update on the two was granted.
+func checkWebhookConfigWrites(t *testing.T, what string, docs []doc, names ...string) bool {
+	t.Helper()
+	granted := false
+	for role, rules := range rolesRules(t, docs) {
+		for _, r := range rules {
+			if !slices.ContainsFunc(r.Resources, func(res string) bool { return strings.HasSuffix(res, "webhookconfigurations") || res == "*" }) ||
+				!slices.ContainsFunc(r.APIGroups, func(g string) bool { return g == "admissionregistration.k8s.io" || g == "*" }) {
+				continue
+			}
+			writes := slices.ContainsFunc(r.Verbs, func(v string) bool { return !slices.Contains([]string{"get", "list", "watch"}, v) })
+			if !writes {
+				continue
+			}
+			if len(r.ResourceNames) == 0 || slices.ContainsFunc(r.ResourceNames, func(n string) bool { return !slices.Contains(names, n) }) {
+				t.Errorf("%s: %s grants %v on webhook configurations %q, want only on %q", what, role, r.Verbs, r.ResourceNames, names)
+				continue
+			}
+			granted = granted || slices.Contains(r.Verbs, "update")
+		}
+	}
+	return granted
+}
+
+// Both installs, in both certificate modes, let the manager update only
+// their own two webhook configurations (and, with cert-manager, none).
+func TestWebhookConfigurationsWritableOnlyByName(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		wantRotator bool
+	}{
+		{"chart", nil, true},
+		{"chart watchNamespace", []string{"--set", "operator.watchNamespace=team-a"}, true},
+		{"chart cert-manager", []string{"--set", "certManager.enabled=true"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkWebhookConfigWrites(t, tc.name, render(t, tc.args...), validatingConfig, mutatingConfig); got != tc.wantRotator {
+				t.Errorf("update on the two configurations granted = %v, want %v", got, tc.wantRotator)
+			}
+		})
+	}
+	t.Run("kustomize", func(t *testing.T) {
+		docs := kustomize(t, filepath.Join(repoRoot(t), "config", "default"))
+		if !checkWebhookConfigWrites(t, "config/default", docs, validatingConfig, mutatingConfig) {
+			t.Errorf("config/default does not let the rotator update %s and %s", validatingConfig, mutatingConfig)
+		}
+	})
+	t.Run("kustomize cert-manager", func(t *testing.T) {
+		tmp := t.TempDir()
+		if err := os.CopyFS(filepath.Join(tmp, "config"), os.DirFS(filepath.Join(repoRoot(t), "config"))); err != nil {
+			t.Fatal(err)
+		}
+		k := filepath.Join(tmp, "config", "default", "kustomization.yaml")
+		b, err := os.ReadFile(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(k, []byte(useCertManager(t, string(b))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if checkWebhookConfigWrites(t, "config/default with cert-manager", kustomize(t, filepath.Join(tmp, "config", "default")), validatingConfig, mutatingConfig) {
+			t.Errorf("config/default with cert-manager grants update on webhook configurations, which nothing there updates")
+		}
+	})
 }
