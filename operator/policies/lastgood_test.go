@@ -1,6 +1,8 @@
 package policies_test
 
 import (
+	"encoding/json"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -9,6 +11,7 @@ import (
 
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 	"github.com/weir-dev/weir/operator/policies"
+	"github.com/weir-dev/weir/policies/engine"
 )
 
 // A restart must not drop a bundle's policies because its current spec
@@ -51,6 +54,10 @@ var _ = Describe("The last good revision across a restart", Ordered, func() {
 		}, timeout, interval).Should(Succeed())
 		Expect(saved.OwnerReferences).To(ConsistOf(HaveField("UID", pb.UID)))
 		Expect(saved.Data["spec.json"]).To(ContainSubstring("no suspended Runs"))
+		Expect(saved.Annotations).To(HaveKeyWithValue("policies.weir.dev/mac", MatchRegexp("^[0-9a-f]{64}$")))
+		key := &corev1.Secret{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: policies.LastGoodKeySecret}, key)).To(Succeed())
+		Expect(key.Data["key"]).To(HaveLen(32))
 	})
 
 	It("is not written again by a restart that finds the same revision", func() {
@@ -94,6 +101,36 @@ var _ = Describe("The last good revision across a restart", Ordered, func() {
 			g.Expect(got.Status.Revision).To(Equal(rev))
 		}, timeout, interval).Should(Succeed())
 		Expect(decide(o.engine, suspendedSpec).Denials).To(Equal([]string{"restart/acme.no-suspend"}))
+	})
+
+	// Writing ConfigMaps in Weir's namespace must not be enough to choose
+	// the policies in force: a forged spec with its digest recomputed, as
+	// the revision annotation is, is refused for want of Weir's key.
+	It("is refused after a restart when the ConfigMap was rewritten, even with a matching revision", func() {
+		o.stop()
+		forged := current("restart")(Default)
+		forged.Spec = policiesv1.PolicyBundleSpec{Modules: module("runs/forged.rego",
+			"package weir.runs\n\ndeny contains {\"msg\": \"forged\", \"policy\": \"acme.forged\"} if true\n")}
+		b, err := policies.EngineBundle(engine.DefaultBundle(), forged)
+		Expect(err).NotTo(HaveOccurred())
+		digest, err := b.Digest()
+		Expect(err).NotTo(HaveOccurred())
+		raw, err := json.Marshal(forged.Spec)
+		Expect(err).NotTo(HaveOccurred())
+		cm := &corev1.ConfigMap{}
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(saved), cm)).To(Succeed())
+		cm.Data["spec.json"] = string(raw)
+		cm.Annotations["policies.weir.dev/revision"] = digest
+		Expect(k8s.Update(ctx, cm)).To(Succeed())
+
+		o = startOperatorWith(withStore())
+		Eventually(func(g Gomega) {
+			got := current("restart")(g)
+			g.Expect(ready(got).Reason).To(Equal(policiesv1.ReasonCompileFailed))
+			g.Expect(ready(got).Message).To(HaveSuffix("; nothing from this bundle is in force"))
+			g.Expect(got.Status.Revision).To(BeEmpty())
+		}, timeout, interval).Should(Succeed())
+		Expect(decide(o.engine, cleanSpec).Denials).To(BeEmpty())
 	})
 
 	It("without a store, a restart leaves nothing of the broken bundle in force", func() {
