@@ -19,6 +19,7 @@ import (
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/plugins/builtin"
+	"github.com/weir-dev/weir/plugins/fetch"
 )
 
 // +kubebuilder:rbac:groups=plugins.weir.dev,resources=sourceplugins,verbs=get;list;watch
@@ -123,8 +124,13 @@ func (r *Reconciler) resolvePlugins(ctx context.Context, run *runsv1.Run) (map[s
 	return refs, nil
 }
 
+// pluginRef is sp's entry in a Run's pipeline.yaml. Its URL goes without
+// user information and query (fetch.Redact): the ConfigMap is readable in
+// the Run's namespace, and the credentials of a SourcePlugin (a cluster
+// admin's) stay with the operator. Job pods fetch the redacted URL, and
+// the sha256 still pins the bytes.
 func pluginRef(sp *pluginsv1.SourcePlugin) PluginRef {
-	ref := PluginRef{URL: sp.Spec.URL, SHA256: sp.Spec.SHA256, CABundle: sp.Spec.CABundle}
+	ref := PluginRef{URL: fetch.Redact(sp.Spec.URL), SHA256: sp.Spec.SHA256, CABundle: sp.Spec.CABundle}
 	if l := sp.Spec.Limits; l != nil {
 		pl := &PluginLimits{}
 		if l.Memory != nil {

@@ -2,6 +2,7 @@ package runs_test
 
 import (
 	"os"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -76,6 +77,26 @@ spec:
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		Eventually(pipelineOf(ns, "uses-good")).WithTimeout(timeout).WithPolling(interval).
 			Should(Equal(map[string]runs.PluginRef{"good": {URL: moved, SHA256: sum, Limits: &runs.PluginLimits{RunTimeout: "10m0s"}, CABundle: string(ca)}}))
+	})
+
+	It("keeps the credentials of a SourcePlugin's URL out of the Run's pipeline file", func() {
+		// Basic-auth user information and a pre-signed query: the
+		// operator fetches with them, Job pods get neither.
+		secretURL := strings.Replace(url, "https://", "https://robot:hunter22@", 1) + "?X-Amz-Signature=deadbeef&token=t0ps3cret"
+		Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sp), sp)).To(Succeed())
+			sp.Spec.URL = secretURL
+			g.Expect(k8s.Update(ctx, sp)).To(Succeed())
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(pipelineOf(ns, "uses-good")(g)["good"].URL).To(Equal(url))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+		data := getConfigMap(ns, runs.ConfigMapName(&runsv1.Run{ObjectMeta: metav1.ObjectMeta{Name: "uses-good"}})).Data[runs.PipelineKey]
+		for _, secret := range []string{"hunter22", "deadbeef", "t0ps3cret"} {
+			Expect(data).NotTo(ContainSubstring(secret))
+		}
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sp), sp)).To(Succeed())
+		Expect(sp.Usable()).To(BeTrue(), "the operator fetched with the credentials: %+v", sp.Status)
 	})
 
 	It("waits, Ready=False, for a source nothing provides, naming the known ones", func() {

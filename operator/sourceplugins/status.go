@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
+	"github.com/weir-dev/weir/plugins/fetch"
 )
 
 // updateStatus writes out into sp's status, only when it changed, with an
@@ -36,8 +37,10 @@ func (r *reconciler) updateStatus(ctx context.Context, sp *pluginsv1.SourcePlugi
 		}
 	}
 	st.ObservedGeneration = sp.Generation
+	// A message may quote spec.url: never with its credentials, since
+	// status and Events are more widely readable than the spec.
 	ready := metav1.Condition{Type: pluginsv1.ConditionReady, Status: metav1.ConditionFalse,
-		Reason: out.reason, Message: out.message, ObservedGeneration: sp.Generation}
+		Reason: out.reason, Message: fetch.RedactIn(out.message, sp.Spec.URL), ObservedGeneration: sp.Generation}
 	if out.reason == pluginsv1.ReasonLoaded {
 		ready.Status = metav1.ConditionTrue
 	}

@@ -173,13 +173,13 @@ func digest(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// display is url without its query and fragment, which may hold tokens
-// (pre-signed URLs), for messages and logs.
+// display is url without its user information, query and fragment,
+// which may hold credentials (pre-signed URLs), for messages and logs.
 func display(url string) string {
-	if i := strings.IndexAny(url, "?#"); i >= 0 {
-		return url[:i] + "?…"
+	if strings.ContainsAny(url, "?#") {
+		return Redact(url) + "?…"
 	}
-	return url
+	return Redact(url)
 }
 
 func tooLarge(url string, limit int64) error {

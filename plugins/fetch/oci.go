@@ -26,7 +26,7 @@ const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 // tag or digest, then its only layer, which must be the module. Pulls are
 // anonymous, over https, with the fetcher's CA roots.
 func (f *Fetcher) fetchOCI(ctx context.Context, client *http.Client, ref, sum string) ([]byte, error) {
-	url := "oci://" + ref
+	url := display("oci://" + ref) // for messages
 	repo, err := remote.NewRepository(ref)
 	if err != nil {
 		return nil, fmt.Errorf("OCI reference %s: %w", url, err)
