@@ -7,12 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	neturl "net/url"
+
+	"github.com/weir-dev/weir/plugins/host"
 )
 
 // newHTTPClient returns a client that trusts the system's roots plus the
-// PEM bundles given, and follows redirects to https only.
+// PEM bundles given, and follows redirects to https only, and only to the
+// URL's own host and port or to addresses the plugin sandbox allows.
 func newHTTPClient(bundles ...[]byte) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -30,9 +35,40 @@ func newHTTPClient(bundles ...[]byte) (*http.Client, error) {
 			if len(via) >= 10 {
 				return errors.New("stopped after 10 redirects")
 			}
-			return nil
+			return checkRedirectHost(req, via[0])
 		},
 	}, nil
+}
+
+// redirectResolver resolves the hosts of redirects; tests replace it.
+var redirectResolver host.Resolver = net.DefaultResolver
+
+// checkRedirectHost refuses a redirect, away from the host and port the
+// URL names, to a loopback, link-local, metadata, unspecified, multicast
+// or broadcast address: a server must not turn the operator's fetch into
+// a request to the node or the cloud's metadata service. No setting opens
+// these for fetches.
+func checkRedirectHost(req, first *http.Request) error {
+	if req.URL.Host == first.URL.Host {
+		return nil
+	}
+	name := req.URL.Hostname()
+	ips := []netip.Addr{}
+	if ip, err := netip.ParseAddr(name); err == nil {
+		ips = append(ips, ip)
+	} else {
+		var lerr error
+		if ips, lerr = redirectResolver.LookupNetIP(req.Context(), "ip", name); lerr != nil || len(ips) == 0 {
+			return fmt.Errorf("redirect to %s: cannot resolve %s: %v", display(req.URL.String()), name, lerr)
+		}
+	}
+	for _, ip := range ips {
+		if (host.NetworkPolicy{}).Refusal(ip) != "" {
+			return fmt.Errorf("redirect to %s refused: %s is a loopback, link-local, cloud metadata, unspecified, multicast or broadcast address, which a module server may not send the fetch to",
+				display(req.URL.String()), ip)
+		}
+	}
+	return nil
 }
 
 func (f *Fetcher) fetchHTTPS(ctx context.Context, client *http.Client, url string) ([]byte, error) {

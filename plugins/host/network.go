@@ -119,6 +119,11 @@ func (p NetworkPolicy) check(ip netip.Addr, namedLoopback bool) string {
 	return ""
 }
 
+// Refusal says why ip may not be reached under p, or "" if it may: the
+// sandbox's address check, for other code that connects on a module's
+// behalf (plugins/fetch follows redirects only to allowed addresses).
+func (p NetworkPolicy) Refusal(ip netip.Addr) string { return p.check(ip, false) }
+
 // resolve returns the addresses of host that network may use, and why
 // the others were refused.
 func (p NetworkPolicy) resolve(ctx context.Context, network, host string) (allowed []netip.Addr, refused []string, err error) {
