@@ -207,6 +207,10 @@ spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		Eventually(func() error {
 			return k8s.Get(ctx, key(ns, runOptions.IngestServiceAccount), &corev1.ServiceAccount{})
 		}, timeout, interval).Should(Succeed())
+		// Its token authenticates to Marmot, so it is mounted.
+		pod := getJob(ns, "sa-default").Spec.Template.Spec
+		Expect(pod.ServiceAccountName).To(Equal(runOptions.IngestServiceAccount))
+		Expect(pod.AutomountServiceAccountToken).To(Equal(ptr.To(true)))
 	})
 
 	It("is not made when the Run names its own", func() {
@@ -214,7 +218,10 @@ spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: sa-own}
 spec: {serviceAccountName: mine, runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
-		getJob(ns, "sa-own")
+		// A ServiceAccount the Run names may hold API permissions: no token.
+		pod := getJob(ns, "sa-own").Spec.Template.Spec
+		Expect(pod.ServiceAccountName).To(Equal("mine"))
+		Expect(pod.AutomountServiceAccountToken).To(Equal(ptr.To(false)))
 		Consistently(func() error {
 			return k8s.Get(ctx, key(ns, runOptions.IngestServiceAccount), &corev1.ServiceAccount{})
 		}, time.Second, interval).Should(Satisfy(apierrors.IsNotFound))

@@ -48,12 +48,18 @@ func podTemplate(run *runsv1.Run, opts Options, kind, configHash string, destroy
 	if sa == "" {
 		sa = opts.IngestServiceAccount
 	}
+	// The token is mounted only for the operator's ingest account, which
+	// exists to authenticate to Marmot (TokenReview, docs/marmot-api.md)
+	// and holds no Kubernetes permissions. A ServiceAccount the Run names
+	// may hold some, and nothing in the pod needs the Kubernetes API.
+	automount := run.Spec.ServiceAccountName == "" && opts.IngestServiceAccount != ""
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metaWith(labels, annotations),
 		Spec: corev1.PodSpec{
-			RestartPolicy:      corev1.RestartPolicyNever,
-			ServiceAccountName: sa,
-			EnableServiceLinks: ptr.To(false),
+			RestartPolicy:                corev1.RestartPolicyNever,
+			ServiceAccountName:           sa,
+			AutomountServiceAccountToken: ptr.To(automount),
+			EnableServiceLinks:           ptr.To(false),
 			SecurityContext: &corev1.PodSecurityContext{
 				RunAsNonRoot:   ptr.To(true),
 				RunAsUser:      ptr.To[int64](nonRootUID),
