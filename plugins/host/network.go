@@ -65,9 +65,17 @@ var metadataAddrs = map[netip.Addr]string{
 	netip.MustParseAddr("fd20:ce::254"):    "GCP IPv6",
 	netip.MustParseAddr("100.100.100.200"): "Alibaba Cloud",
 	netip.MustParseAddr("192.0.0.192"):     "Oracle Cloud",
+	netip.MustParseAddr("168.63.129.16"):   "Azure WireServer",
 }
 
-var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+var (
+	// nat64 is the well-known NAT64 prefix (RFC 6052), which embeds a
+	// public IPv4 address in its last 32 bits.
+	nat64 = netip.MustParsePrefix("64:ff9b::/96")
+	// localNAT64 is for a site's own translators (RFC 8215), with the
+	// IPv4 address at a position the address does not say.
+	localNAT64 = netip.MustParsePrefix("64:ff9b:1::/48")
+)
 
 // The settings that open what the policy refuses, as pipeline.yaml names
 // them; every refusal names one.
@@ -96,9 +104,16 @@ func namesLoopback(host string) bool {
 // are allowed (not the unspecified ones).
 func (p NetworkPolicy) check(ip netip.Addr, namedLoopback bool) string {
 	ip = ip.Unmap().WithZone("")
+	if localNAT64.Contains(ip) {
+		return fmt.Sprintf("%s is in the local-use NAT64 prefix %s, which may reach any IPv4 address of the site's network; no setting allows it: name the IPv4 address or a host instead", ip, localNAT64)
+	}
 	if nat64.Contains(ip) { // judge the IPv4 address a NAT64 gateway would reach
 		b := ip.As16()
-		ip = netip.AddrFrom4([4]byte(b[12:]))
+		v4 := netip.AddrFrom4([4]byte(b[12:]))
+		if v4.IsPrivate() {
+			return fmt.Sprintf("%s is the NAT64 form of the private address %s, which the well-known prefix must not carry (RFC 6052) and a gateway would reach outside the cluster; no setting allows it: name %s itself", ip, v4, v4)
+		}
+		ip = v4
 	}
 	if cloud, ok := metadataAddrs[ip]; ok {
 		if p.AllowMetadata {

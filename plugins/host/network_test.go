@@ -37,6 +37,17 @@ func TestPolicyCheck(t *testing.T) {
 		{"64:ff9b::a9fe:a9fe", NetworkPolicy{}, false, "cloud metadata"}, // NAT64 of 169.254.169.254
 		{"fd00:ec2::254", NetworkPolicy{}, false, "cloud metadata"},
 		{"100.100.100.200", NetworkPolicy{}, false, "cloud metadata"},
+		{"168.63.129.16", NetworkPolicy{AllowLinkLocal: true, AllowLoopback: true}, false, "cloud metadata address (Azure WireServer), which hands out the node's credentials; sandbox.allowMetadata: true in pipeline.yaml allows it"},
+		{"::ffff:168.63.129.16", NetworkPolicy{}, false, "Azure WireServer"},
+		{"64:ff9b::a83f:8110", NetworkPolicy{}, false, "Azure WireServer"}, // NAT64 of 168.63.129.16
+		{"168.63.129.16", NetworkPolicy{AllowMetadata: true}, false, ""},
+		{"64:ff9b:1::a9fe:a9fe", NetworkPolicy{AllowLinkLocal: true, AllowLoopback: true, AllowMetadata: true}, false,
+			"in the local-use NAT64 prefix 64:ff9b:1::/48, which may reach any IPv4 address of the site's network; no setting allows it"},
+		{"64:ff9b:1:ffff::1", NetworkPolicy{AllowMetadata: true}, false, "local-use NAT64"},
+		{"64:ff9b::a00:5", NetworkPolicy{AllowLinkLocal: true, AllowLoopback: true, AllowMetadata: true}, false,
+			"64:ff9b::a00:5 is the NAT64 form of the private address 10.0.0.5"},
+		{"64:ff9b::c0a8:101", NetworkPolicy{}, false, "private address 192.168.1.1"},
+		{"64:ff9b::5db8:d822", NetworkPolicy{}, false, ""}, // NAT64 of the public 93.184.216.34
 		{"224.0.0.1", NetworkPolicy{AllowLoopback: true, AllowLinkLocal: true}, true, "multicast or broadcast address, which no setting allows"},
 		{"255.255.255.255", NetworkPolicy{}, false, "broadcast"},
 	} {
