@@ -23,3 +23,18 @@ namespace_allowed(ns, patterns) if {
 	some p in patterns
 	glob.match(p, null, ns)
 }
+
+# Annotations that set a pod's security profile (AppArmor, the legacy
+# seccomp ones) could undo what Weir sets in the pod's securityContext,
+# e.g. container.apparmor.security.beta.kubernetes.io/ingest: unconfined.
+# Weir's profile is the restricted one; no Run may change it.
+deny contains v if {
+	some key, _ in spec.podAnnotations
+	some prefix in settings.securityAnnotationPrefixes
+	startswith(key, prefix)
+	v := {
+		"policy": "runs.pod-security-annotations",
+		"field": fields.path(["spec", "podAnnotations", key]),
+		"msg": sprintf("sets the pod's security profile, which Weir fixes (RuntimeDefault seccomp, the runtime's default AppArmor profile); remove the annotation (policy data settings.runs.securityAnnotationPrefixes lists %s)", [concat(", ", settings.securityAnnotationPrefixes)]),
+	}
+}

@@ -33,3 +33,20 @@ test_namespace_from_object_when_request_has_none if {
 	count(fields(deny, "runs.pod-annotations")) == 0 with input as inp
 		with data.settings.runs.podAnnotationNamespaces as restricted
 }
+
+test_security_annotations_denied if {
+	every key in [
+		"container.apparmor.security.beta.kubernetes.io/ingest",
+		"seccomp.security.alpha.kubernetes.io/pod",
+		"container.seccomp.security.alpha.kubernetes.io/ingest",
+	] {
+		some v in deny with input as request({"podAnnotations": {key: "unconfined"}, "runs": [{"s3": {}}]})
+		v.policy == "runs.pod-security-annotations"
+		v.field == sprintf(`spec.podAnnotations["%s"]`, [key])
+		contains(v.msg, "remove the annotation")
+	}
+}
+
+test_other_annotations_not_security if {
+	not "runs.pod-security-annotations" in denied(irsa_spec)
+}
