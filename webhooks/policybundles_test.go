@@ -88,6 +88,10 @@ var _ = Describe("PolicyBundle admission and reload", func() {
 		DeferCleanup(func() { _ = k8s.Delete(ctx, run) })
 		job := &batchv1.Job{}
 		Eventually(func() error { return k8s.Get(ctx, client.ObjectKeyFromObject(run), job) }, timeout, interval).Should(Succeed())
+		// Playing the Job controller: a started Job is left to finish when
+		// its Run is denied (a pending one would be deleted).
+		job.Status.StartTime = ptrTo(metav1.Now())
+		Expect(k8s.Status().Update(ctx, job)).To(Succeed())
 
 		pb := bundle("team-rules-2", "deny", map[string]string{"team.rego": teamLabel})
 		createTeamBundle(pb)
