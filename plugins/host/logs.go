@@ -25,6 +25,8 @@ type logSink struct {
 const (
 	tailBytes = 4 << 10 // kept of each end of stderr for error messages
 	lineBytes = 4 << 10 // a longer stdout/stderr line is split
+	// guestAttrs groups the attributes of a module's log records.
+	guestAttrs = "attrs"
 )
 
 // allow charges n bytes to the budget; it reports false once spent, and
@@ -65,7 +67,13 @@ func (l *logSink) record(level slog.Level, payload []byte) {
 	for _, k := range keys {
 		attrs = append(attrs, slog.Any(k, obj[k]))
 	}
-	l.logger.Log(context.Background(), level, msg, attrs...)
+	if len(attrs) == 0 {
+		l.logger.Log(context.Background(), level, msg)
+		return
+	}
+	// In a group of their own, a module's attributes cannot pass for the
+	// host's (plugin, level, time, stream).
+	l.logger.Log(context.Background(), level, msg, slog.Group(guestAttrs, attrs...))
 }
 
 // stream is a module's stdout or stderr, logged a line at a time.
@@ -75,6 +83,7 @@ type stream struct {
 	level slog.Level
 	keep  bool // keep the tail (stderr)
 	line  []byte
+	split bool // the line being written was too long and is logged in pieces
 }
 
 func (s *stream) Write(p []byte) (int, error) {
@@ -85,22 +94,33 @@ func (s *stream) Write(p []byte) (int, error) {
 		if room := tailBytes - len(s.sink.head); room > 0 {
 			s.sink.head = append(s.sink.head, p[:min(room, len(p))]...)
 		}
-		s.sink.tail = append(s.sink.tail, p...)
+		s.sink.tail = append(s.sink.tail, p[max(0, len(p)-tailBytes):]...) // never more than 2 tails
 		if over := len(s.sink.tail) - tailBytes; over > 0 {
-			s.sink.tail = s.sink.tail[over:]
+			s.sink.tail = append(s.sink.tail[:0], s.sink.tail[over:]...)
 		}
 	}
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			s.line = append(s.line, p...)
+		seg := p
+		if i >= 0 {
+			seg = p[:i]
+		}
+		// Buffer at most lineBytes: a module writing long lines, or none,
+		// must not make the host hold all it writes.
+		for len(seg) > 0 {
+			take := min(lineBytes-len(s.line), len(seg))
+			s.line = append(s.line, seg[:take]...)
+			seg = seg[take:]
 			if len(s.line) >= lineBytes {
+				s.split = true
 				s.flushLocked()
 			}
+		}
+		if i < 0 {
 			break
 		}
-		s.line = append(s.line, p[:i]...)
 		s.flushLocked()
+		s.split = false
 		p = p[i+1:]
 	}
 	return n, nil
@@ -114,7 +134,11 @@ func (s *stream) flush() {
 
 func (s *stream) flushLocked() {
 	if len(s.line) > 0 && s.sink.allow(len(s.line)) {
-		s.sink.logger.Log(context.Background(), s.level, string(s.line), "stream", s.name)
+		if s.split { // a piece of a line longer than lineBytes
+			s.sink.logger.Log(context.Background(), s.level, string(s.line), "stream", s.name, "continued", true)
+		} else {
+			s.sink.logger.Log(context.Background(), s.level, string(s.line), "stream", s.name)
+		}
 	}
 	s.line = s.line[:0]
 }
