@@ -126,8 +126,6 @@ func TestHTTPJSONExample(t *testing.T) {
 	opts := host.Options{
 		CacheDir: t.TempDir(),
 		Logger:   slog.New(slog.NewTextHandler(testWriter{t}, nil)),
-		// httptest listens on 127.0.0.1, which the sandbox refuses unless told.
-		Network: host.NetworkPolicy{AllowLoopback: true},
 	}
 	m, err := host.Load(ctx, wasm, opts)
 	if err != nil {
@@ -193,16 +191,24 @@ func TestHTTPJSONExample(t *testing.T) {
 		t.Errorf("Discover with a wrong token = %v, want a non-retryable error naming the 401", err)
 	}
 
-	// The sandbox holds for third-party modules: by default, no loopback.
+	// The sandbox holds for third-party modules with the default policy:
+	// the loopback host the config names is the user's choice and is
+	// dialled; a metadata address stays refused even when named.
 	opts.Network = host.NetworkPolicy{}
 	strict, err := host.Load(ctx, wasm, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer strict.Close(ctx)
+	if err := strict.Discover(ctx, config(token), func([]model.Item) error { return nil }); err != nil {
+		t.Errorf("Discover of the loopback URL the config names, default policy = %v, want it allowed", err)
+	}
+	metadata, _ := json.Marshal(map[string]any{"url": "https://169.254.169.254/latest/meta-data", "token": token,
+		"provider": "Catalog", "timeout_seconds": "20"})
 	var pe *host.PolicyError
-	if err := strict.Discover(ctx, config(token), func([]model.Item) error { return nil }); !errors.As(err, &pe) {
-		t.Errorf("Discover of a loopback URL without AllowLoopback = %v, want a *host.PolicyError", err)
+	if err := strict.Discover(ctx, metadata, func([]model.Item) error { return nil }); !errors.As(err, &pe) ||
+		!strings.Contains(err.Error(), "sandbox.allowMetadata") {
+		t.Errorf("Discover of a metadata URL, default policy = %v, want a *host.PolicyError naming sandbox.allowMetadata", err)
 	}
 }
 
