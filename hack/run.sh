@@ -163,7 +163,7 @@ MSG
 "$WEIR" manager \
   --marmot-url="${MARMOT_URL:-http://marmot.marmot.svc.cluster.local:8080}" \
   --image="${WEIR_IMAGE:-ghcr.io/weir-dev/weir:dev}" \
-  --metrics-bind-address="127.0.0.1:$metrics_port" \
+  --metrics-bind-address="127.0.0.1:$metrics_port" --metrics-secure=false \
   --health-probe-bind-address="127.0.0.1:$health_port" \
   "${webhook_flags[@]}" \
   --zap-devel &

@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -27,15 +28,17 @@ import (
 // configurations (config/webhook) installed by URL, and Weir's manager,
 // controllers and webhooks in process, as `weir manager` runs them.
 var (
-	k8s      client.Client
-	warns    = &warningRecorder{}
-	ctx      context.Context
-	cancel   context.CancelFunc
-	testEnv  *envtest.Environment
-	restCfg  *rest.Config
-	mgrDone  = make(chan struct{})
-	timeout  = 20 * time.Second
-	interval = 100 * time.Millisecond
+	k8s     client.Client
+	warns   = &warningRecorder{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+	testEnv *envtest.Environment
+	restCfg *rest.Config
+	// metricsAddr is where the manager serves metrics: HTTPS, token required.
+	metricsAddr string
+	mgrDone     = make(chan struct{})
+	timeout     = 20 * time.Second
+	interval    = 100 * time.Millisecond
 )
 
 // weirNamespace is left out of the webhooks by their namespaceSelector, as
@@ -74,9 +77,10 @@ var _ = BeforeSuite(func() {
 	Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: weirNamespace}})).To(Succeed())
 
 	wh := testEnv.WebhookInstallOptions
+	metricsAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	mgr, err := manager.New(ctx, restCfg, manager.Config{
 		Runs:                   runs.Options{Image: "ghcr.io/weir-dev/weir:test", MarmotURL: "http://marmot.test:8080"},
-		MetricsBindAddress:     "0",
+		MetricsBindAddress:     metricsAddr,
 		HealthProbeBindAddress: "0",
 		DefaultPolicies:        true,
 		Webhooks: manager.WebhookConfig{

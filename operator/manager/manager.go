@@ -20,8 +20,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
@@ -37,11 +35,14 @@ import (
 
 // Config is what `weir manager` is started with.
 type Config struct {
-	Runs                   runs.Options
-	Namespace              string // empty: every namespace
-	LeaderElect            bool
-	LeaderElectionNS       string
-	MetricsBindAddress     string
+	Runs               runs.Options
+	Namespace          string // empty: every namespace
+	LeaderElect        bool
+	LeaderElectionNS   string
+	MetricsBindAddress string
+	// MetricsInsecure serves metrics over plain HTTP without authentication
+	// (--metrics-secure=false); only a loopback MetricsBindAddress may.
+	MetricsInsecure        bool
 	HealthProbeBindAddress string
 	// MaxConcurrentReconciles per controller; 0 means DefaultConcurrency.
 	MaxConcurrentReconciles int
@@ -104,18 +105,20 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	if cfg.Namespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{cfg.Namespace: {}}
 	}
+	metrics, err := metricsOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(withWarningLog(restCfg), ctrl.Options{
 		Scheme:                        Scheme(),
 		Cache:                         cacheOpts,
-		Metrics:                       metricsserver.Options{BindAddress: cfg.MetricsBindAddress},
+		Metrics:                       metrics,
 		HealthProbeBindAddress:        cfg.HealthProbeBindAddress,
 		LeaderElection:                cfg.LeaderElect,
 		LeaderElectionID:              "weir.runs.marmotdata.io",
 		LeaderElectionNamespace:       cfg.LeaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
-		WebhookServer: webhook.NewServer(webhook.Options{
-			Host: cfg.Webhooks.Host, Port: cfg.Webhooks.Port, CertDir: cfg.Webhooks.CertDir,
-		}),
+		WebhookServer:                 webhookServer(cfg.Webhooks),
 	})
 	if err != nil {
 		return nil, err

@@ -115,9 +115,32 @@ func TestDefaults(t *testing.T) {
 	if n := count(docs, "Service"); n != 2 {
 		t.Errorf("got %d Services, want 2: metrics and webhook (%s)", n, kinds(docs))
 	}
-	metrics := named[corev1.Service](t, docs, "Service", "weir-metrics")
-	if len(metrics.Spec.Ports) != 1 || metrics.Spec.Ports[0].Port != 8080 || metrics.Spec.Ports[0].TargetPort.String() != "metrics" {
-		t.Errorf("metrics Service ports = %+v, want 8080 -> metrics", metrics.Spec.Ports)
+	checkMetrics(t, docs, "weir-metrics", "weir-metrics-reader")
+}
+
+// checkMetrics: metrics are served over HTTPS (the Service port is named
+// https, and the manager does not turn secure serving off) to scrapers
+// bound to the reader ClusterRole, which may get /metrics and nothing else.
+func checkMetrics(t *testing.T, docs []doc, service, reader string) {
+	t.Helper()
+	svc := named[corev1.Service](t, docs, "Service", service)
+	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Name != "https" || svc.Spec.Ports[0].Port != 8080 ||
+		svc.Spec.Ports[0].TargetPort.String() != "metrics" {
+		t.Errorf("Service %s ports = %+v, want https 8080 -> metrics", service, svc.Spec.Ports)
+	}
+	for _, d := range docs {
+		if d.Kind != "Deployment" {
+			continue
+		}
+		for _, a := range named[appsv1.Deployment](t, docs, d.Kind, d.Name).Spec.Template.Spec.Containers[0].Args {
+			if strings.HasPrefix(a, "--metrics-secure") {
+				t.Errorf("Deployment %s has %s: metrics must stay secure", d.Name, a)
+			}
+		}
+	}
+	want := []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}
+	if got := named[rbacv1.ClusterRole](t, docs, "ClusterRole", reader).Rules; !reflect.DeepEqual(got, want) {
+		t.Errorf("ClusterRole %s rules = %+v, want %+v", reader, got, want)
 	}
 }
 
@@ -145,8 +168,9 @@ func TestWatchNamespace(t *testing.T) {
 	}
 
 	// Only the small ClusterRole is cluster-wide: the manager's rules on
-	// cluster-scoped resources and the rotator's on webhook configurations.
-	if n := count(docs, "ClusterRole"); n != 1 {
+	// cluster-scoped resources and the rotator's on webhook configurations
+	// (and the metrics reader, bound to nobody).
+	if n := count(docs, "ClusterRole") - 1; n != 1 {
 		t.Errorf("got %d ClusterRoles with watchNamespace set, want only %s (%s)", n, clusterRole, kinds(docs))
 	}
 	if n := count(docs, "ClusterRoleBinding"); n != 1 {

@@ -33,6 +33,7 @@ func defaultImage() string { return "ghcr.io/weir-dev/weir:" + version }
 func managerCommand() *cobra.Command {
 	cfg := manager.Config{}
 	var secret string // --webhook-secret, parsed into cfg.Webhooks.Certs
+	metricsSecure := true
 	zapOpts := zap.Options{}
 	cmd := &cobra.Command{
 		Use:   "manager",
@@ -42,6 +43,7 @@ func managerCommand() *cobra.Command {
 			if cfg.LeaderElectionNS == "" {
 				cfg.LeaderElectionNS = os.Getenv("POD_NAMESPACE")
 			}
+			cfg.MetricsInsecure = !metricsSecure
 			if err := parseWebhookSecret(secret, &cfg.Webhooks.Certs); err != nil {
 				return err
 			}
@@ -69,6 +71,8 @@ func managerCommand() *cobra.Command {
 	f.BoolVar(&cfg.LeaderElect, "leader-elect", false, "elect a leader, so only one replica reconciles")
 	f.StringVar(&cfg.LeaderElectionNS, "leader-election-namespace", "", "namespace of the leader lease (default: $POD_NAMESPACE)")
 	f.StringVar(&cfg.MetricsBindAddress, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
+	f.BoolVar(&metricsSecure, "metrics-secure", true,
+		"serve metrics over HTTPS to clients allowed to get /metrics (bearer token); false: plain HTTP, on a loopback address only")
 	f.IntVar(&cfg.MaxConcurrentReconciles, "max-concurrent-reconciles", manager.DefaultConcurrency, "Runs reconciled at once")
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
 	f.BoolVar(&cfg.DefaultPolicies, "default-policies", true, "load Weir's embedded default Rego bundle (PolicyBundle \"default\" customises it)")
