@@ -187,8 +187,8 @@ func useCertManager(t *testing.T, kustomization string) string {
 			on++
 		}
 	}
-	if off != 2 || on != 4 {
-		t.Fatalf("config/default/kustomization.yaml: switched %d [SELF-SIGNED] and %d [CERTMANAGER] lines, want 2 and 4", off, on)
+	if off != 2 || on != 5 {
+		t.Fatalf("config/default/kustomization.yaml: switched %d [SELF-SIGNED] and %d [CERTMANAGER] lines, want 2 and 5", off, on)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -202,20 +202,78 @@ func TestKustomizeBuild(t *testing.T) {
 		checkKustomized(t, docs, false)
 	})
 	t.Run("cert-manager", func(t *testing.T) {
-		tmp := t.TempDir()
-		if err := os.CopyFS(filepath.Join(tmp, "config"), os.DirFS(filepath.Join(repoRoot(t), "config"))); err != nil {
-			t.Fatal(err)
-		}
-		k := filepath.Join(tmp, "config", "default", "kustomization.yaml")
-		b, err := os.ReadFile(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(k, []byte(useCertManager(t, string(b))), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		checkKustomized(t, kustomize(t, filepath.Join(tmp, "config", "default")), true)
+		checkKustomized(t, kustomizeEdited(t, func(k string) string { return useCertManager(t, k) }), true)
 	})
+}
+
+// kustomizeEdited builds a copy of config/default whose kustomization.yaml
+// edit has changed.
+func kustomizeEdited(t *testing.T, edit func(string) string) []doc {
+	t.Helper()
+	tmp := t.TempDir()
+	if err := os.CopyFS(filepath.Join(tmp, "config"), os.DirFS(filepath.Join(repoRoot(t), "config"))); err != nil {
+		t.Fatal(err)
+	}
+	k := filepath.Join(tmp, "config", "default", "kustomization.yaml")
+	b, err := os.ReadFile(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(k, []byte(edit(string(b))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return kustomize(t, filepath.Join(tmp, "config", "default"))
+}
+
+// With `namespace:` added to config/default, as its comment says, nothing
+// is left in weir-system: the webhooks leave the new namespace (not
+// weir-system) out and call its Service; the certificate's names and the
+// manager's flags follow it.
+func TestKustomizeNamespace(t *testing.T) {
+	kubectlBin(t)
+	inNamespace := func(k string) string { return "namespace: team-ops\n" + k }
+	hooks := hookSettings{failurePolicy: admissionv1.Fail, timeout: 5,
+		excluded: []string{"kube-system", "team-ops"}, client: serviceClient("team-ops")}
+	for _, tc := range []struct {
+		name        string
+		edit        func(string) string
+		certManager bool
+	}{
+		{"self-signed", inNamespace, false},
+		{"cert-manager", func(k string) string { return inNamespace(useCertManager(t, k)) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			docs := kustomizeEdited(t, tc.edit)
+			v, m := checkConfigurations(t, docs, hooks)
+			for _, d := range docs {
+				if strings.Contains(string(d.raw), "weir-system") {
+					t.Errorf("%s %s still names weir-system:\n%s", d.Kind, d.Name, d.raw)
+				}
+			}
+			dep := named[appsv1.Deployment](t, docs, "Deployment", "weir-manager")
+			if dep.Namespace != "team-ops" {
+				t.Errorf("Deployment namespace = %q, want team-ops", dep.Namespace)
+			}
+			if !slices.ContainsFunc(dep.Spec.Template.Spec.Containers[0].Env, func(e corev1.EnvVar) bool {
+				return e.Name == "POD_NAMESPACE" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.namespace"
+			}) {
+				t.Errorf("manager env has no POD_NAMESPACE from metadata.namespace, which its flags expand")
+			}
+			if !tc.certManager {
+				return
+			}
+			for _, meta := range []metav1.ObjectMeta{v.ObjectMeta, m.ObjectMeta} {
+				if got := meta.Annotations[injectCAFrom]; got != "team-ops/weir-webhook" {
+					t.Errorf("%s %s = %q, want team-ops/weir-webhook", meta.Name, injectCAFrom, got)
+				}
+			}
+			cert := unstructuredNamed(t, docs, "Certificate", "weir-webhook")
+			dns, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+			if w := []string{"weir-webhook", "weir-webhook.team-ops", "weir-webhook.team-ops.svc", "weir-webhook.team-ops.svc.cluster.local"}; !slices.Equal(dns, w) {
+				t.Errorf("Certificate dnsNames = %q, want %q", dns, w)
+			}
+		})
+	}
 }
 
 func checkKustomized(t *testing.T, docs []doc, certManager bool) {
@@ -239,8 +297,8 @@ func checkKustomized(t *testing.T, docs []doc, certManager bool) {
 	common := []string{"--webhooks=true", "--webhook-port=9443", "--webhook-cert-dir=" + certDir, "--default-policies=true"}
 	selfSigned := []string{
 		"--webhook-certs=self-signed",
-		"--webhook-secret=weir-system/" + webhookSecret,
-		"--webhook-dns-name=weir-webhook.weir-system.svc",
+		"--webhook-secret=$(POD_NAMESPACE)/" + webhookSecret,
+		"--webhook-dns-name=weir-webhook.$(POD_NAMESPACE).svc",
 		"--validating-webhook-configuration=" + validatingConfig,
 		"--mutating-webhook-configuration=" + mutatingConfig,
 	}
