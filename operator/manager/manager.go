@@ -8,16 +8,11 @@ import (
 
 	"github.com/go-logr/logr"
 
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -35,8 +30,10 @@ import (
 
 // Config is what `weir manager` is started with.
 type Config struct {
-	Runs               runs.Options
-	Namespace          string // empty: every namespace
+	Runs runs.Options
+	// Namespaces the manager watches Runs and their children in; empty:
+	// every namespace.
+	Namespaces         []string
 	LeaderElect        bool
 	LeaderElectionNS   string
 	MetricsBindAddress string
@@ -93,18 +90,7 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	if cfg.Runs.Image == "" {
 		return nil, fmt.Errorf("--image is required: the image that runs `weir ingest` in Job pods")
 	}
-	// Only Weir's own children are cached: a cluster's ConfigMaps and Jobs
-	// would cost memory for nothing.
-	ours := labels.SelectorFromSet(labels.Set{runsv1.LabelManagedBy: runsv1.ManagedBy})
-	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.ConfigMap{}:      {Label: ours},
-		&batchv1.Job{}:           {Label: ours},
-		&batchv1.CronJob{}:       {Label: ours},
-		&corev1.ServiceAccount{}: {Label: ours},
-	}}
-	if cfg.Namespace != "" {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{cfg.Namespace: {}}
-	}
+	cacheOpts := cacheOptions(cfg)
 	metrics, err := metricsOptions(cfg)
 	if err != nil {
 		return nil, err

@@ -144,6 +144,67 @@ func checkMetrics(t *testing.T, docs []doc, service, reader string) {
 	}
 }
 
+// watchNamespaces (and the older watchNamespace, added first) become the
+// manager's --namespace, a Role and RoleBinding in each namespace instead of
+// the manager ClusterRole (so no ConfigMap write or Job create elsewhere),
+// and an In term in every webhook's namespaceSelector.
+func TestWatchNamespaces(t *testing.T) {
+	for _, args := range [][]string{
+		{"--set", "operator.watchNamespaces={team-a,team-b}"},
+		{"--set", "operator.watchNamespace=team-a", "--set", "operator.watchNamespaces={team-b,team-a}"},
+	} {
+		docs := render(t, args...)
+		dep := only[appsv1.Deployment](t, docs, "Deployment")
+		if a := dep.Spec.Template.Spec.Containers[0].Args; !slices.Contains(a, "--namespace=team-a,team-b") {
+			t.Errorf("%v: args %q lack --namespace=team-a,team-b", args, a)
+		}
+		namespaced, _ := splitRoleFile(roleFileRules(t))
+		for _, kind := range []string{"Role", "RoleBinding"} {
+			var in []string
+			for _, d := range docs {
+				if d.Kind == kind && d.Name == managerRole {
+					in = append(in, d.Namespace)
+				}
+			}
+			if !slices.Equal(in, []string{"team-a", "team-b"}) {
+				t.Errorf("%v: %s %s in %q, want team-a and team-b", args, kind, managerRole, in)
+			}
+		}
+		for _, d := range docs {
+			if d.Name != managerRole {
+				continue
+			}
+			switch d.Kind {
+			case "Role":
+				var r rbacv1.Role
+				if err := yaml.UnmarshalStrict(d.raw, &r); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(r.Rules, namespaced) {
+					t.Errorf("%v: Role in %s rules:\n got %+v\nwant %+v", args, d.Namespace, r.Rules, namespaced)
+				}
+			case "RoleBinding":
+				var b rbacv1.RoleBinding
+				if err := yaml.UnmarshalStrict(d.raw, &b); err != nil {
+					t.Fatal(err)
+				}
+				want := []rbacv1.Subject{{Kind: "ServiceAccount", Name: dep.Spec.Template.Spec.ServiceAccountName, Namespace: "weir"}}
+				if b.RoleRef.Kind != "Role" || b.RoleRef.Name != managerRole || !reflect.DeepEqual(b.Subjects, want) {
+					t.Errorf("%v: RoleBinding in %s = %+v %+v", args, d.Namespace, b.RoleRef, b.Subjects)
+				}
+			case "ClusterRole", "ClusterRoleBinding":
+				t.Errorf("%v: %s %s rendered with watchNamespaces", args, d.Kind, d.Name)
+			}
+		}
+		hooks := defaultHooks
+		hooks.included = []string{"team-a", "team-b"}
+		checkConfigurations(t, docs, hooks)
+	}
+	if out, err := helm(t, "template", chartDir, "--set", "operator.watchNamespaces={Team_A}"); err == nil || !strings.Contains(out, "watchNamespaces") {
+		t.Errorf("watchNamespaces={Team_A} rendered, want a schema error naming watchNamespaces:\n%s", out)
+	}
+}
+
 // A watched namespace gets a Role there for the namespaced rules; what a Role
 // cannot grant (cluster-scoped resources) stays in the <fullname>-cluster
 // ClusterRole, and nothing else is cluster-wide.

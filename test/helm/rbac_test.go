@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/yaml"
 )
 
 const (
@@ -259,11 +260,12 @@ func rolesRules(t *testing.T, docs []doc) map[string][]rbacv1.PolicyRule {
 	t.Helper()
 	out := map[string][]rbacv1.PolicyRule{}
 	for _, d := range docs {
-		switch d.Kind {
-		case "Role":
-			out[d.Kind+" "+d.Name] = named[rbacv1.Role](t, docs, d.Kind, d.Name).Rules
-		case "ClusterRole":
-			out[d.Kind+" "+d.Name] = named[rbacv1.ClusterRole](t, docs, d.Kind, d.Name).Rules
+		if d.Kind == "Role" || d.Kind == "ClusterRole" {
+			var r rbacv1.ClusterRole // a Role's fields are the same
+			if err := yaml.UnmarshalStrict(d.raw, &r); err != nil {
+				t.Fatalf("decode %s %s: %v", d.Kind, d.Name, err)
+			}
+			out[d.Kind+" "+d.Namespace+"/"+d.Name] = r.Rules
 		}
 	}
 	return out

@@ -89,6 +89,8 @@ type hookSettings struct {
 	timeout       int32
 	// excluded namespaces, in order
 	excluded []string
+	// included namespaces (watchNamespaces), in order; none: all
+	included []string
 	// clientConfig for a path
 	client func(path string) admissionv1.WebhookClientConfig
 	// configuration names, when not validatingConfig and mutatingConfig
@@ -123,6 +125,11 @@ func (s hookSpec) want(set hookSettings) hook {
 		TimeoutSeconds:          ptr(set.timeout),
 		AdmissionReviewVersions: []string{"v1"},
 		MatchConditions:         []admissionv1.MatchCondition{{Name: "not-finalizing", Expression: notFinalizing}},
+	}
+	if len(set.included) > 0 {
+		h.NamespaceSelector.MatchExpressions = append(h.NamespaceSelector.MatchExpressions, metav1.LabelSelectorRequirement{
+			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: set.included,
+		})
 	}
 	if s.mutating {
 		h.ReinvocationPolicy = ptr(admissionv1.NeverReinvocationPolicy)

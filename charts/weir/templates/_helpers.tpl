@@ -112,6 +112,18 @@ A rule that mixes both kinds of resources is split in two with the same verbs.
 {{- toYaml (dict "namespaced" $namespaced "cluster" $cluster) }}
 {{- end }}
 
+{{/*
+The namespaces the manager watches, as a JSON list: operator.watchNamespaces,
+with the older single operator.watchNamespace first. Empty: all namespaces.
+*/}}
+{{- define "weir.watchNamespaces" -}}
+{{- $ns := .Values.operator.watchNamespaces | default list }}
+{{- with .Values.operator.watchNamespace }}
+{{- $ns = prepend $ns . }}
+{{- end }}
+{{- $ns | uniq | toJson }}
+{{- end }}
+
 {{/* Webhooks are served only by a running operator. */}}
 {{- define "weir.webhooksEnabled" -}}
 {{- if and .Values.operator.enabled .Values.webhooks.enabled }}true{{ end }}
@@ -189,6 +201,12 @@ namespaceSelector:
     - key: kubernetes.io/metadata.name
       operator: NotIn
       values: {{ uniq (list "kube-system" $.Release.Namespace) | toJson }}
+    {{- with include "weir.watchNamespaces" $ | fromJsonArray }}
+    {{- /* A namespaced install judges Runs only where it runs them. */}}
+    - key: kubernetes.io/metadata.name
+      operator: In
+      values: {{ toJson . }}
+    {{- end }}
 {{- end }}
 
 {{/* cert-manager's cainjector fills caBundle from the Certificate's CA. */}}

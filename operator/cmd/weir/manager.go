@@ -67,7 +67,8 @@ func managerCommand() *cobra.Command {
 	f.StringVar(&cfg.Runs.MarmotURL, "marmot-url", "", "Marmot API URL, passed to Job pods as MARMOT_HOST")
 	f.StringVar(&cfg.Runs.IngestServiceAccount, "ingest-service-account", "",
 		"service account of ingestion pods when a Run names none (empty: the namespace's default)")
-	f.StringVar(&cfg.Namespace, "namespace", "", "watch only this namespace (empty: all namespaces)")
+	f.StringSliceVar(&cfg.Namespaces, "namespace", nil,
+		"watch Runs, and their Jobs, CronJobs and ConfigMaps, only in these namespaces (comma-separated or repeated; empty: all namespaces)")
 	f.BoolVar(&cfg.LeaderElect, "leader-elect", false, "elect a leader, so only one replica reconciles")
 	f.StringVar(&cfg.LeaderElectionNS, "leader-election-namespace", "", "namespace of the leader lease (default: $POD_NAMESPACE)")
 	f.StringVar(&cfg.MetricsBindAddress, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
