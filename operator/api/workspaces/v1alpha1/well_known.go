@@ -1,0 +1,59 @@
+package v1alpha1
+
+import corev1 "k8s.io/api/core/v1"
+
+// Labels, annotations, finalizers and condition vocabulary shared by the
+// controller, the webhooks, the policies and the CLI. The names are Jupyter
+// k8s's, so users and tools written for it keep working.
+const (
+	// FinalizerTemplateProtection holds a WorkspaceTemplate while a
+	// Workspace uses it. Added lazily, when the first Workspace references
+	// the template, and removed when the last one is gone.
+	FinalizerTemplateProtection = "workspace.jupyter.org/template-protection"
+
+	// LabelTemplate on a Workspace names its WorkspaceTemplate, so the
+	// Workspaces using a template are one label selector away.
+	LabelTemplate = "workspace.jupyter.org/template"
+
+	// LabelWorkspace on a Workspace's children (Deployment, pod, Service,
+	// PersistentVolumeClaim) names the Workspace.
+	LabelWorkspace = "workspace.jupyter.org/workspace"
+
+	// AnnotationCreatedBy on a Workspace holds its owner: the user who
+	// created it, taken from the admission request. Only Weir sets it; a
+	// user can neither forge nor change it.
+	AnnotationCreatedBy = "workspace.jupyter.org/created-by"
+
+	// ConditionValid says whether the template and the policies in force
+	// allow the spec. While False no pod runs; fixing the spec (or
+	// creating the missing template) brings the Workspace up.
+	ConditionValid = "Valid"
+	// ConditionAvailable says whether the IDE serves at status.url.
+	ConditionAvailable = "Available"
+	// ConditionProgressing is True while a start, stop or rollout is under way.
+	ConditionProgressing = "Progressing"
+	// ConditionDegraded is True when something needs attention: a claim
+	// that cannot bind or grow, a pod that cannot start.
+	ConditionDegraded = "Degraded"
+
+	// ReasonTemplateViolation (Valid=False): the spec breaks the
+	// template's bounds or allowed images; the message lists each.
+	ReasonTemplateViolation = "TemplateViolation"
+	// ReasonPolicyDenied (Valid=False): a policy in force denies the spec;
+	// the message lists each denial.
+	ReasonPolicyDenied = "PolicyDenied"
+	// ReasonTemplateNotFound (Valid=False): spec.templateRef names a
+	// WorkspaceTemplate that does not exist (yet).
+	ReasonTemplateNotFound = "TemplateNotFound"
+)
+
+// ResourceGPU is the resource a template's resourceBounds.gpu bounds.
+const ResourceGPU corev1.ResourceName = "nvidia.com/gpu"
+
+// Weir's defaults for what neither a Workspace nor its template sets.
+const (
+	DefaultStorageSize   = "10Gi"
+	DefaultMountPath     = "/home/jovyan"
+	DefaultReclaimPolicy = ReclaimRetain
+	DefaultOwnership     = OwnershipPublic
+)

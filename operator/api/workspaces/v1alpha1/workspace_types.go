@@ -1,0 +1,361 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// DesiredStatus says whether a Workspace's IDE should run.
+// +kubebuilder:validation:Enum=Running;Stopped
+type DesiredStatus string
+
+const (
+	// DesiredRunning: one pod serves the IDE.
+	DesiredRunning DesiredStatus = "Running"
+	// DesiredStopped: no pod; the storage and the Service stay.
+	DesiredStopped DesiredStatus = "Stopped"
+)
+
+// OwnershipType says who besides RBAC decides over a Workspace.
+// +kubebuilder:validation:Enum=Public;OwnerOnly
+type OwnershipType string
+
+const (
+	// OwnershipPublic: anyone RBAC lets may change, delete and connect.
+	OwnershipPublic OwnershipType = "Public"
+	// OwnershipOwnerOnly: only the owner (and cluster admins) may change or
+	// delete; only the owner and the subjects of WorkspaceShares may connect.
+	OwnershipOwnerOnly OwnershipType = "OwnerOnly"
+)
+
+// StorageReclaimPolicy says what happens to a Workspace's primary storage
+// when the Workspace is deleted.
+// +kubebuilder:validation:Enum=Retain;Delete
+type StorageReclaimPolicy string
+
+const (
+	// ReclaimRetain keeps the PersistentVolumeClaim (and the user's data)
+	// after the Workspace is deleted. The default: storage is user data.
+	ReclaimRetain StorageReclaimPolicy = "Retain"
+	// ReclaimDelete deletes the PersistentVolumeClaim with the Workspace.
+	ReclaimDelete StorageReclaimPolicy = "Delete"
+)
+
+// WorkspaceSpec is one IDE: its image, compute, storage and who owns it.
+// Fields left unset are filled from the WorkspaceTemplate named by
+// templateRef (image, resources, storage, env, ownershipType), then from
+// Weir's defaults; status shows the effective values.
+// +kubebuilder:validation:XValidation:rule="has(self.templateRef) == has(oldSelf.templateRef) && (!has(self.templateRef) || self.templateRef == oldSelf.templateRef)",message="spec.templateRef is immutable: it cannot be set, changed or removed after the Workspace is created; to use another template, create a new Workspace",fieldPath=".templateRef"
+type WorkspaceSpec struct {
+	// Human-readable name of the Workspace, shown in UIs.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
+
+	// Container image of the IDE. A short name (for example "uv") resolves
+	// through the image table the cluster admin configures; status.image
+	// shows the image that runs. Unset: the template's defaultImage. With a
+	// template, the image must be its defaultImage or one of its
+	// allowedImages.
+	// +kubebuilder:validation:MaxLength=512
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Running starts one pod; Stopped scales it to none and keeps the storage.
+	// Defaults to Running.
+	// +kubebuilder:default=Running
+	// +optional
+	DesiredStatus DesiredStatus `json:"desiredStatus,omitempty"`
+
+	// CPU, memory and GPU (nvidia.com/gpu) requests and limits of the IDE
+	// container. Unset: the template's defaultResources. With a template,
+	// each request and limit must lie within its resourceBounds.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// Primary storage: a PersistentVolumeClaim mounted into the IDE. Every
+	// Workspace has one; unset fields come from the template's
+	// primaryStorage, then from Weir's defaults (10Gi at /home/jovyan, the
+	// cluster's default StorageClass, Retain).
+	// +optional
+	Storage *WorkspaceStorage `json:"storage,omitempty"`
+
+	// Name of the cluster-scoped WorkspaceTemplate that gives this Workspace
+	// its defaults and bounds. Immutable: it cannot be set, changed or
+	// removed after creation. A template that does not exist yet leaves the
+	// Workspace without a pod (Valid=False, reason TemplateNotFound) until
+	// it is created. Unset: no template, no bounds.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	TemplateRef string `json:"templateRef,omitempty"`
+
+	// Who may change, delete and connect to the Workspace besides what RBAC
+	// allows: Public (anyone RBAC lets) or OwnerOnly (its owner, the user
+	// who created it, and cluster admins; connecting also the subjects of
+	// its WorkspaceShares). Unset: the template's defaultOwnershipType, else
+	// Public.
+	// +optional
+	OwnershipType OwnershipType `json:"ownershipType,omitempty"`
+
+	// Further PersistentVolumeClaims, in the Workspace's namespace, mounted
+	// into the IDE.
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Volumes []WorkspaceVolume `json:"volumes,omitempty"`
+
+	// Command and arguments of the IDE container. Unset: the image's own.
+	// +optional
+	ContainerConfig *ContainerConfig `json:"containerConfig,omitempty"`
+
+	// postStart and preStop hooks of the IDE container.
+	// +optional
+	Lifecycle *corev1.Lifecycle `json:"lifecycle,omitempty"`
+
+	// Node labels the IDE pod must match to be scheduled.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// Node affinity and pod (anti-)affinity of the IDE pod.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// Taints the IDE pod tolerates.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=atomic
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// Environment of the IDE container, added to the template's
+	// environmentVariables (a name given here wins). Use
+	// valueFrom.secretKeyRef for credentials, never a literal value.
+	// +kubebuilder:validation:MaxItems=128
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// Stop the Workspace (desiredStatus becomes Stopped) after it has been
+	// idle for a while. Unset: never stopped for idleness.
+	// +optional
+	IdleShutdown *IdleShutdown `json:"idleShutdown,omitempty"`
+}
+
+// WorkspaceStorage is a Workspace's primary storage.
+type WorkspaceStorage struct {
+	// StorageClass of the PersistentVolumeClaim. Unset: the template's
+	// primaryStorage.defaultStorageClassName, else the cluster's default
+	// StorageClass.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	StorageClassName *string `json:"storageClassName,omitempty"`
+
+	// Size of the PersistentVolumeClaim, a quantity such as 10Gi or 500Mi.
+	// Unset: the template's primaryStorage.defaultSize, else 10Gi. With a
+	// template it must lie within primaryStorage.minSize and maxSize. It
+	// may grow later if the StorageClass allows expansion, never shrink.
+	// +optional
+	Size *resource.Quantity `json:"size,omitempty"`
+
+	// Absolute path where the storage is mounted in the IDE container.
+	// Unset: the template's primaryStorage.defaultMountPath, else
+	// /home/jovyan.
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="must be an absolute path, starting with /"
+	// +optional
+	MountPath string `json:"mountPath,omitempty"`
+
+	// What happens to the PersistentVolumeClaim when the Workspace is
+	// deleted: Retain keeps it (and the data), Delete deletes it. Stopping
+	// a Workspace always keeps it. Unset: the template's
+	// primaryStorage.reclaimPolicy, else Retain.
+	// +optional
+	ReclaimPolicy StorageReclaimPolicy `json:"reclaimPolicy,omitempty"`
+}
+
+// WorkspaceVolume mounts an existing PersistentVolumeClaim into the IDE.
+type WorkspaceVolume struct {
+	// Name of the volume in the pod, unique within the Workspace: a DNS
+	// label (lower-case letters, digits and '-').
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// Name of the PersistentVolumeClaim, in the Workspace's namespace. Weir
+	// neither creates nor deletes it.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	PersistentVolumeClaimName string `json:"persistentVolumeClaimName"`
+
+	// Absolute path where the volume is mounted in the IDE container.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="must be an absolute path, starting with /"
+	MountPath string `json:"mountPath"`
+
+	// Mount the volume read-only. Defaults to false.
+	// +optional
+	ReadOnly bool `json:"readOnly,omitempty"`
+}
+
+// ContainerConfig overrides the IDE container's entrypoint.
+type ContainerConfig struct {
+	// Entrypoint of the IDE container, instead of the image's ENTRYPOINT.
+	// +listType=atomic
+	// +optional
+	Command []string `json:"command,omitempty"`
+
+	// Arguments to the entrypoint, instead of the image's CMD.
+	// +listType=atomic
+	// +optional
+	Args []string `json:"args,omitempty"`
+}
+
+// IdleShutdown stops an idle Workspace.
+type IdleShutdown struct {
+	// Turn idle shutdown on. Defaults to false.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+
+	// Minutes without activity after which the Workspace is stopped, from 1
+	// to 10080 (7 days). Defaults to 60.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10080
+	// +kubebuilder:default=60
+	// +optional
+	IdleTimeoutInMinutes int32 `json:"idleTimeoutInMinutes,omitempty"`
+
+	// How activity is detected. Unset: Jupyter Server's /api/status
+	// (last_activity) on the IDE port.
+	// +optional
+	Detection *IdleDetection `json:"detection,omitempty"`
+}
+
+// IdleDetection says how a Workspace's last activity is read.
+type IdleDetection struct {
+	// An HTTP GET on the IDE container that answers with its activity.
+	// +optional
+	HTTPGet *corev1.HTTPGetAction `json:"httpGet,omitempty"`
+}
+
+// WorkspaceStorageStatus is the primary storage as it is.
+type WorkspaceStorageStatus struct {
+	// Name of the PersistentVolumeClaim.
+	// +optional
+	ClaimName string `json:"claimName,omitempty"`
+	// StorageClass of the claim; empty for the cluster's default.
+	// +optional
+	StorageClassName string `json:"storageClassName,omitempty"`
+	// Effective requested size.
+	// +optional
+	Size *resource.Quantity `json:"size,omitempty"`
+	// Capacity the bound volume reports; below size while a resize is
+	// pending or has failed (the Degraded condition says why).
+	// +optional
+	Capacity *resource.Quantity `json:"capacity,omitempty"`
+	// Effective mount path in the IDE container.
+	// +optional
+	MountPath string `json:"mountPath,omitempty"`
+	// Effective reclaim policy: Retain or Delete.
+	// +optional
+	ReclaimPolicy StorageReclaimPolicy `json:"reclaimPolicy,omitempty"`
+	// Phase of the claim: Pending, Bound or Lost.
+	// +optional
+	Phase corev1.PersistentVolumeClaimPhase `json:"phase,omitempty"`
+}
+
+// WorkspaceStatus is the observed state of a Workspace.
+type WorkspaceStatus struct {
+	// The generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// The Workspace's unique URL: <base>/workspaces/<namespace>/<name>/.
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// Effective image, after template defaults and short-name resolution.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Effective requests and limits of the IDE container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// Effective primary storage and its claim's state.
+	// +optional
+	Storage *WorkspaceStorageStatus `json:"storage,omitempty"`
+
+	// Name of the Deployment that runs the IDE pod.
+	// +optional
+	DeploymentName string `json:"deploymentName,omitempty"`
+
+	// Name of the Service in front of the IDE pod.
+	// +optional
+	ServiceName string `json:"serviceName,omitempty"`
+
+	// Pods wanted: 1 when Running and valid, else 0.
+	// +optional
+	DesiredReplicas int32 `json:"desiredReplicas,omitempty"`
+
+	// Pods that exist now (Stopped reaches 0 when the last one is gone).
+	// +optional
+	CurrentReplicas int32 `json:"currentReplicas,omitempty"`
+
+	// Pods that are ready.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+
+	// Conditions, each with observedGeneration: Valid (the template and the
+	// policies in force allow the spec; reasons TemplateViolation,
+	// PolicyDenied, TemplateNotFound when False, the message listing every
+	// problem; no pod runs while False), Available (the IDE serves at its
+	// URL), Progressing (a rollout, start or stop is under way) and
+	// Degraded (something needs attention: a claim that cannot bind or
+	// grow, a pod that cannot start).
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// Workspace is an IDE (JupyterLab and others) with its own storage and URL.
+// It becomes a Deployment (one pod, or none when Stopped), a Service and a
+// PersistentVolumeClaim.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ws,categories=jupyter
+// +kubebuilder:printcolumn:name="Template",type=string,JSONPath=`.spec.templateRef`
+// +kubebuilder:printcolumn:name="Desired",type=string,JSONPath=`.spec.desiredStatus`,description="Desired status: Running or Stopped"
+// +kubebuilder:printcolumn:name="Valid",type=string,JSONPath=`.status.conditions[?(@.type=="Valid")].status`
+// +kubebuilder:printcolumn:name="Available",type=string,JSONPath=`.status.conditions[?(@.type=="Available")].status`
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
+// +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=`.spec.displayName`,priority=1
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.status.image`,priority=1,description="Effective image"
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Valid")].reason`,priority=1,description="Why the Workspace is not valid"
+// +kubebuilder:printcolumn:name="Progressing",type=string,JSONPath=`.status.conditions[?(@.type=="Progressing")].status`,priority=1
+// +kubebuilder:printcolumn:name="Degraded",type=string,JSONPath=`.status.conditions[?(@.type=="Degraded")].status`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Workspace struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   WorkspaceSpec   `json:"spec"`
+	Status WorkspaceStatus `json:"status,omitempty"`
+}
+
+// WorkspaceList is a list of Workspaces.
+// +kubebuilder:object:root=true
+type WorkspaceList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Workspace `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Workspace{}, &WorkspaceList{})
+}

@@ -1,0 +1,161 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// WorkspaceTemplateSpec is an approved environment: the defaults a Workspace
+// inherits for what it leaves unset, and the bounds it must stay within.
+// +kubebuilder:validation:XValidation:rule="!has(self.allowedImages) || size(self.allowedImages) == 0 || self.defaultImage in self.allowedImages",message="spec.defaultImage must be one of spec.allowedImages: add it to the list, or leave allowedImages empty to allow only defaultImage",fieldPath=".defaultImage"
+type WorkspaceTemplateSpec struct {
+	// Human-readable name of the template, shown in UIs and by
+	// `kubectl get workspacetemplates`.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
+
+	// What the template is for.
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Description string `json:"description,omitempty"`
+
+	// Image of Workspaces that name none. A short name resolves through the
+	// admin's image table, as a Workspace's image does.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	DefaultImage string `json:"defaultImage"`
+
+	// Images a Workspace may name. Empty: only defaultImage. When set, it
+	// must include defaultImage.
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=512
+	// +listType=set
+	// +optional
+	AllowedImages []string `json:"allowedImages,omitempty"`
+
+	// Requests and limits of Workspaces that set no resources.
+	// +optional
+	DefaultResources *corev1.ResourceRequirements `json:"defaultResources,omitempty"`
+
+	// Minimum and maximum of each request and limit a Workspace may set
+	// (its own or inherited). Unset: no bounds.
+	// +optional
+	ResourceBounds *ResourceBounds `json:"resourceBounds,omitempty"`
+
+	// Size, class, mount path and bounds of Workspaces' primary storage.
+	// +optional
+	PrimaryStorage *PrimaryStorage `json:"primaryStorage,omitempty"`
+
+	// Environment of every Workspace's IDE container; a Workspace's own env
+	// entry of the same name wins. Use valueFrom.secretKeyRef for
+	// credentials, never a literal value.
+	// +kubebuilder:validation:MaxItems=128
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	EnvironmentVariables []corev1.EnvVar `json:"environmentVariables,omitempty"`
+
+	// ownershipType of Workspaces that set none: Public or OwnerOnly.
+	// Defaults to Public.
+	// +kubebuilder:default=Public
+	// +optional
+	DefaultOwnershipType OwnershipType `json:"defaultOwnershipType,omitempty"`
+}
+
+// ResourceBounds bounds each request and limit of a Workspace's container.
+type ResourceBounds struct {
+	// CPU, in cores (for example 100m or 2).
+	// +optional
+	CPU *ResourceRange `json:"cpu,omitempty"`
+
+	// Memory, in bytes (for example 128Mi or 4Gi).
+	// +optional
+	Memory *ResourceRange `json:"memory,omitempty"`
+
+	// GPUs, counted as the extended resource nvidia.com/gpu. A Workspace
+	// that requests none counts as 0.
+	// +optional
+	GPU *ResourceRange `json:"gpu,omitempty"`
+}
+
+// ResourceRange is an inclusive range of a quantity; either end may be open.
+// +kubebuilder:validation:XValidation:rule="!has(self.min) || !has(self.max) || !isQuantity(string(self.min)) || !isQuantity(string(self.max)) || quantity(string(self.min)).compareTo(quantity(string(self.max))) <= 0",message="min must not exceed max"
+type ResourceRange struct {
+	// Smallest allowed value (inclusive). Unset: no minimum.
+	// +optional
+	Min *resource.Quantity `json:"min,omitempty"`
+
+	// Largest allowed value (inclusive). Unset: no maximum.
+	// +optional
+	Max *resource.Quantity `json:"max,omitempty"`
+}
+
+// PrimaryStorage is the template's say over Workspaces' primary storage.
+// +kubebuilder:validation:XValidation:rule="!has(self.minSize) || !has(self.maxSize) || !isQuantity(string(self.minSize)) || !isQuantity(string(self.maxSize)) || quantity(string(self.minSize)).compareTo(quantity(string(self.maxSize))) <= 0",message="minSize must not exceed maxSize",fieldPath=".minSize"
+// +kubebuilder:validation:XValidation:rule="!has(self.defaultSize) || !has(self.minSize) || !isQuantity(string(self.defaultSize)) || !isQuantity(string(self.minSize)) || quantity(string(self.defaultSize)).compareTo(quantity(string(self.minSize))) >= 0",message="defaultSize must not be below minSize",fieldPath=".defaultSize"
+// +kubebuilder:validation:XValidation:rule="!has(self.defaultSize) || !has(self.maxSize) || !isQuantity(string(self.defaultSize)) || !isQuantity(string(self.maxSize)) || quantity(string(self.defaultSize)).compareTo(quantity(string(self.maxSize))) <= 0",message="defaultSize must not exceed maxSize",fieldPath=".defaultSize"
+type PrimaryStorage struct {
+	// Size of Workspaces that set no storage.size. Unset: 10Gi.
+	// +optional
+	DefaultSize *resource.Quantity `json:"defaultSize,omitempty"`
+
+	// Smallest storage.size a Workspace may set (inclusive).
+	// +optional
+	MinSize *resource.Quantity `json:"minSize,omitempty"`
+
+	// Largest storage.size a Workspace may set (inclusive).
+	// +optional
+	MaxSize *resource.Quantity `json:"maxSize,omitempty"`
+
+	// StorageClass of Workspaces that set no storage.storageClassName.
+	// Unset: the cluster's default StorageClass.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	DefaultStorageClassName *string `json:"defaultStorageClassName,omitempty"`
+
+	// Mount path of Workspaces that set no storage.mountPath. Unset:
+	// /home/jovyan.
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="must be an absolute path, starting with /"
+	// +optional
+	DefaultMountPath string `json:"defaultMountPath,omitempty"`
+
+	// What happens to the storage of a deleted Workspace that sets no
+	// storage.reclaimPolicy: Retain keeps the PersistentVolumeClaim,
+	// Delete deletes it. Unset: Retain.
+	// +optional
+	ReclaimPolicy StorageReclaimPolicy `json:"reclaimPolicy,omitempty"`
+}
+
+// WorkspaceTemplate gives Workspaces in every namespace defaults and bounds.
+// Its spec is immutable: to change a template, create a new one with another
+// name (for example production-v2). It cannot be deleted while a Workspace
+// uses it (finalizer workspace.jupyter.org/template-protection).
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,shortName=wst,categories=jupyter
+// +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=`.spec.displayName`
+// +kubebuilder:printcolumn:name="Default Image",type=string,JSONPath=`.spec.defaultImage`
+// +kubebuilder:printcolumn:name="Description",type=string,JSONPath=`.spec.description`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type WorkspaceTemplate struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// The template's defaults and bounds. Immutable after creation.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a WorkspaceTemplate cannot change after creation, so the Workspaces using it stay as they were created; create a new template with another name (for example production-v2) and use it for new Workspaces"
+	Spec WorkspaceTemplateSpec `json:"spec"`
+}
+
+// WorkspaceTemplateList is a list of WorkspaceTemplates.
+// +kubebuilder:object:root=true
+type WorkspaceTemplateList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []WorkspaceTemplate `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&WorkspaceTemplate{}, &WorkspaceTemplateList{})
+}
