@@ -157,6 +157,9 @@ type WorkspaceStorage struct {
 	// Unset: the template's primaryStorage.defaultSize, else 10Gi. With a
 	// template it must lie within primaryStorage.minSize and maxSize. It
 	// may grow later if the StorageClass allows expansion, never shrink.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == string ? isQuantity(self) && quantity(self).isGreaterThan(quantity('0')) : type(self) == int && self > 0",message="must be a positive quantity such as 10Gi or 500Mi: a number with an optional suffix Ki, Mi, Gi, Ti (or k, M, G, T)"
 	// +optional
 	Size *resource.Quantity `json:"size,omitempty"`
 

@@ -84,10 +84,16 @@ type ResourceBounds struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.min) || !has(self.max) || !isQuantity(string(self.min)) || !isQuantity(string(self.max)) || quantity(string(self.min)).compareTo(quantity(string(self.max))) <= 0",message="min must not exceed max"
 type ResourceRange struct {
 	// Smallest allowed value (inclusive). Unset: no minimum.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == string ? isQuantity(self) && !quantity(self).isLessThan(quantity('0')) : type(self) == int && self >= 0",message="must be a quantity of at least 0 such as 500m, 2 or 4Gi: a number with an optional suffix m, Ki, Mi, Gi (or k, M, G)"
 	// +optional
 	Min *resource.Quantity `json:"min,omitempty"`
 
 	// Largest allowed value (inclusive). Unset: no maximum.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == string ? isQuantity(self) && !quantity(self).isLessThan(quantity('0')) : type(self) == int && self >= 0",message="must be a quantity of at least 0 such as 500m, 2 or 4Gi: a number with an optional suffix m, Ki, Mi, Gi (or k, M, G)"
 	// +optional
 	Max *resource.Quantity `json:"max,omitempty"`
 }
@@ -98,14 +104,23 @@ type ResourceRange struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.defaultSize) || !has(self.maxSize) || !isQuantity(string(self.defaultSize)) || !isQuantity(string(self.maxSize)) || quantity(string(self.defaultSize)).compareTo(quantity(string(self.maxSize))) <= 0",message="defaultSize must not exceed maxSize",fieldPath=".defaultSize"
 type PrimaryStorage struct {
 	// Size of Workspaces that set no storage.size. Unset: 10Gi.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == string ? isQuantity(self) && quantity(self).isGreaterThan(quantity('0')) : type(self) == int && self > 0",message="must be a positive quantity such as 10Gi or 500Mi: a number with an optional suffix Ki, Mi, Gi, Ti (or k, M, G, T)"
 	// +optional
 	DefaultSize *resource.Quantity `json:"defaultSize,omitempty"`
 
 	// Smallest storage.size a Workspace may set (inclusive).
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == string ? isQuantity(self) && quantity(self).isGreaterThan(quantity('0')) : type(self) == int && self > 0",message="must be a positive quantity such as 10Gi or 500Mi: a number with an optional suffix Ki, Mi, Gi, Ti (or k, M, G, T)"
 	// +optional
 	MinSize *resource.Quantity `json:"minSize,omitempty"`
 
 	// Largest storage.size a Workspace may set (inclusive).
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == string ? isQuantity(self) && quantity(self).isGreaterThan(quantity('0')) : type(self) == int && self > 0",message="must be a positive quantity such as 10Gi or 500Mi: a number with an optional suffix Ki, Mi, Gi, Ti (or k, M, G, T)"
 	// +optional
 	MaxSize *resource.Quantity `json:"maxSize,omitempty"`
 
