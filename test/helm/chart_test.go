@@ -261,7 +261,7 @@ func TestOperatorDisabled(t *testing.T) {
 		got = append(got, d.Name)
 	}
 	slices.Sort(got)
-	want := []string{"policybundles.policies.weir.dev", "runs.runs.marmotdata.io", "sourceplugins.plugins.weir.dev"}
+	want := []string{"policybundles.policies.weir.dev", "runs.runs.marmotdata.io", "sourceplugins.plugins.weir.dev", "workspaces.workspace.jupyter.org", "workspacetemplates.workspace.jupyter.org"}
 	if !slices.Equal(got, want) {
 		t.Errorf("rendered CRDs %q, want %q", got, want)
 	}
