@@ -79,7 +79,9 @@ var _ = BeforeSuite(func() {
 	wh := testEnv.WebhookInstallOptions
 	metricsAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 	mgr, err := manager.New(ctx, restCfg, manager.Config{
-		Runs:                   runs.Options{Image: "ghcr.io/weir-dev/weir:test", MarmotURL: "http://marmot.test:8080"},
+		Runs: runs.Options{Image: "ghcr.io/weir-dev/weir:test", MarmotURL: "http://marmot.test:8080",
+			// As --plugin-allow-link-local would: sandbox_test.go looks for it.
+			Sandbox: runs.Sandbox{AllowLinkLocal: true}},
 		MetricsBindAddress:     metricsAddr,
 		HealthProbeBindAddress: "0",
 		DefaultPolicies:        true,

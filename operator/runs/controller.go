@@ -157,7 +157,7 @@ func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (st
 	if err != nil {
 		return "", nil, err
 	}
-	pipeline, err := RenderPipeline(run, plugins)
+	pipeline, err := RenderPipelineWith(run, plugins, r.Options.Sandbox)
 	if err != nil {
 		return "", nil, errInvalid{err}
 	}

@@ -12,6 +12,11 @@ type Options struct {
 	MarmotURL string
 	// IngestServiceAccount is the pod's service account when a Run names none.
 	IngestServiceAccount string
+	// Sandbox is written into every Run's pipeline.yaml (its sandbox key):
+	// which addresses the sources' modules may reach beyond the hosts their
+	// configs name. It comes from the manager's flags only; nothing in a
+	// Run sets it.
+	Sandbox Sandbox
 	// RecheckInterval is how soon a Run whose Secret or ServiceAccount is
 	// missing looks again; 0 means DefaultRecheckInterval.
 	RecheckInterval time.Duration

@@ -1,6 +1,7 @@
 package helm_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,4 +78,35 @@ func checkPluginCache(t *testing.T, dep appsv1.Deployment, size string) {
 		return
 	}
 	t.Errorf("no volume named %s", mount.Name)
+}
+
+// plugins.sandbox.* become the manager's --plugin-allow-* flags, which it
+// writes into every Run's pipeline.yaml; off by default, booleans only.
+func TestPluginSandboxValues(t *testing.T) {
+	const linkLocal, metadata = "--plugin-allow-link-local=true", "--plugin-allow-metadata=true"
+	for _, tc := range []struct {
+		args       []string
+		want, none []string
+	}{
+		{nil, nil, []string{"--plugin-allow-link-local", "--plugin-allow-metadata"}},
+		{[]string{"--set", "plugins.sandbox.allowLinkLocal=true"}, []string{linkLocal}, []string{"--plugin-allow-metadata"}},
+		{[]string{"--set", "plugins.sandbox.allowMetadata=true"}, []string{metadata}, []string{"--plugin-allow-link-local"}},
+		{[]string{"--set", "plugins.sandbox.allowLinkLocal=true", "--set", "plugins.sandbox.allowMetadata=true"}, []string{linkLocal, metadata}, nil},
+	} {
+		args := only[appsv1.Deployment](t, render(t, tc.args...), "Deployment").Spec.Template.Spec.Containers[0].Args
+		for _, w := range tc.want {
+			if !slices.Contains(args, w) {
+				t.Errorf("%v: args %q lack %s", tc.args, args, w)
+			}
+		}
+		for _, n := range tc.none {
+			if hasPrefix(args, n) {
+				t.Errorf("%v: args %q have %s", tc.args, args, n)
+			}
+		}
+	}
+	out, err := helm(t, "template", chartDir, "--set-string", "plugins.sandbox.allowMetadata=yes")
+	if err == nil || !strings.Contains(out, "allowMetadata") {
+		t.Errorf("plugins.sandbox.allowMetadata=\"yes\" rendered, want a schema error naming it:\n%s", out)
+	}
 }

@@ -79,6 +79,13 @@ func managerCommand() *cobra.Command {
 	f.BoolVar(&cfg.DefaultPolicies, "default-policies", true, "load Weir's embedded default Rego bundle (PolicyBundle \"default\" customises it)")
 	f.StringVar(&cfg.Plugins.CacheDir, "plugin-cache-dir", filepath.Join(os.TempDir(), "weir-plugins"),
 		"directory that keeps SourcePlugin modules, verified, by digest (empty: none on disk)")
+	// No --plugin-allow-loopback: a loopback host a config names (localhost,
+	// a sidecar) is reachable without it, and other names resolving to
+	// loopback are what DNS rebinding looks like.
+	f.BoolVar(&cfg.Runs.Sandbox.AllowLinkLocal, "plugin-allow-link-local", false,
+		"let Runs' source modules reach link-local addresses (169.254.0.0/16, fe80::/10; cloud metadata excepted) their configs name")
+	f.BoolVar(&cfg.Runs.Sandbox.AllowMetadata, "plugin-allow-metadata", false,
+		"let Runs' source modules reach cloud metadata addresses (169.254.169.254, ...), which hand out the node's credentials")
 	f.StringVar(&cfg.Plugins.CAFile, "plugin-ca-file", "", "PEM bundle trusted besides the system's roots when fetching SourcePlugin modules")
 	w := &cfg.Webhooks
 	f.BoolVar(&w.Enabled, "webhooks", true, "serve the admission webhooks")
