@@ -89,6 +89,21 @@ test-helm: ## Chart lint and render tests.
 test-e2e: build ## e2e on a kwok cluster with the real kubectl (and make run, helm install).
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir HELM=$$(hack/helm.sh) go test -count=1 -tags e2e -timeout 20m ./test/e2e/... -ginkgo.v
 
+# Every Go fuzz target in the module (the packages whose tests define a
+# Fuzz function, listed by go test -list), each for FUZZTIME. Plain go test
+# runs their seeds (f.Add and testdata/fuzz/<Name>/), so make test does too.
+FUZZTIME ?= 20s
+.PHONY: fuzz
+fuzz: plugins ## Run every Go fuzz target for FUZZTIME each (default 20s); failing inputs land in testdata/fuzz.
+	pkgs=$$(go list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do \
+		if grep -qsE '^func Fuzz[A-Z0-9_]' "$$dir"/*_test.go; then echo "$$pkg"; fi; done); \
+	test -n "$$pkgs" || { echo "no fuzz targets found" >&2; exit 1; }; \
+	targets=$$(go test -list '^Fuzz' $$pkgs | awk '/^Fuzz/ {n[++c] = $$1} /^ok / {for (i = 1; i <= c; i++) print $$2, n[i]; c = 0}'); \
+	echo "$$targets" | while read -r pkg name; do \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		go test "$$pkg" -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+	done
+
 .PHONY: bench
 bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, then the PostgreSQL source as wasm vs native.
 	mkdir -p bin

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,9 +124,13 @@ func parseEndpoints(v string) []endpoint {
 	return out
 }
 
+// hostName is a DNS name as normalHost leaves it: dot-separated labels of
+// letters, digits, - and _ (punycode for others).
+var hostName = regexp.MustCompile(`^[a-z0-9_-]+(\.[a-z0-9_-]+)*$`)
+
 func newEndpoint(host, port string) (endpoint, bool) {
 	host = normalHost(host)
-	if host == "" || strings.ContainsAny(host, "/ @:") && !isIP(host) {
+	if !isIP(host) && !hostName.MatchString(host) {
 		return endpoint{}, false
 	}
 	var p uint64
