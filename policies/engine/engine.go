@@ -2,11 +2,13 @@
 //
 // Each bundle is compiled on its own, together with Weir's library
 // (packages weir.lib...), against its own data; the rules of a kind live in
-// package weir.<plural> (data.weir.runs for Runs) as the sets deny, warn
-// and patch. Because bundles are compiled apart, every violation is known
-// to come from one bundle, whose mode then decides what it does, and one
-// bundle's names cannot clash with another's. Load compiles every bundle
-// and prepares its queries before swapping the new set in at once.
+// package weir.<plural> (data.weir.runs for Runs), or in its group's
+// package (data.weir.workspaces for every kind of workspace.jupyter.org),
+// as the sets deny, warn and patch. Because bundles are compiled apart,
+// every violation is known to come from one bundle, whose mode then
+// decides what it does, and one bundle's names cannot clash with
+// another's. Load compiles every bundle and prepares its queries before
+// swapping the new set in at once.
 package engine
 
 import (
@@ -148,7 +150,7 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 		defer cancel()
 	}
 	d := Decision{Revision: rev.ID}
-	plural := Plural(in.Kind.Kind)
+	plural := Package(in.Kind)
 	var value ast.Value
 	for _, b := range rev.bundles {
 		q := b.queries[plural]

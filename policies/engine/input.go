@@ -83,8 +83,26 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-// Plural is the package a kind's policies live in, data.weir.<Plural(kind)>:
-// the lower-case plural, as Kubernetes names the resource (Run: runs,
+// groupPackages routes every kind of an API group to one package, for a
+// family whose kinds share rules and helpers: a Workspace is judged
+// against its WorkspaceTemplate's bounds, and the template's own checks
+// use the same bound code. Rules there tell kinds apart by input.kind.kind.
+var groupPackages = map[string]string{
+	"workspace.jupyter.org": "workspaces",
+}
+
+// Package is the package a kind's policies live in, data.weir.<Package>:
+// the group's package when its kinds share one (workspace.jupyter.org:
+// workspaces), else Plural(kind).
+func Package(k GroupVersionKind) string {
+	if p, ok := groupPackages[k.Group]; ok {
+		return p
+	}
+	return Plural(k.Kind)
+}
+
+// Plural is the package of a kind whose group has none of its own: the
+// lower-case plural, as Kubernetes names the resource (Run: runs,
 // PolicyBundle: policybundles).
 func Plural(kind string) string {
 	k := strings.ToLower(kind)
