@@ -340,3 +340,36 @@ func TestWebhookConfigurationsWritableOnlyByName(t *testing.T) {
 		}
 	})
 }
+
+// The last-good PolicyBundle specs are signed with a key in a Secret Weir
+// creates in its own namespace: both installs let it create that Secret
+// and read it by name there, even when its ClusterRole is replaced by
+// per-namespace Roles (watchNamespaces).
+func TestLastGoodKeySecretGranted(t *testing.T) {
+	check := func(t *testing.T, docs []doc, ns string) {
+		t.Helper()
+		var create, get bool
+		for role, rules := range rolesRules(t, docs) {
+			if !strings.HasPrefix(role, "Role "+ns+"/") {
+				continue
+			}
+			for _, r := range rules {
+				if !slices.Contains(r.APIGroups, "") || !slices.Contains(r.Resources, "secrets") {
+					continue
+				}
+				create = create || slices.Contains(r.Verbs, "create")
+				get = get || (slices.Contains(r.Verbs, "get") && slices.Contains(r.ResourceNames, "weir-policybundle-lastgood-key"))
+			}
+		}
+		if !create || !get {
+			t.Errorf("a Role in %s grants create on secrets = %v, get on weir-policybundle-lastgood-key = %v; want both", ns, create, get)
+		}
+	}
+	t.Run("chart", func(t *testing.T) { check(t, render(t), "weir") })
+	t.Run("chart watchNamespaces", func(t *testing.T) {
+		check(t, render(t, "--set", "operator.watchNamespaces={team-a}"), "weir")
+	})
+	t.Run("kustomize", func(t *testing.T) {
+		check(t, kustomize(t, filepath.Join(repoRoot(t), "config", "default")), "weir-system")
+	})
+}
