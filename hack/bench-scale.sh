@@ -85,7 +85,7 @@ done
 kubectl apply --server-side -f "$tmp/webhook/" >&2
 echo "starting the operator (metrics :$metrics_port, probes :$health_port, webhooks :$webhook_port, log $log)" >&2
 "$WEIR" manager \
-  --metrics-bind-address="127.0.0.1:$metrics_port" \
+  --metrics-bind-address="127.0.0.1:$metrics_port" --metrics-secure=false \
   --health-probe-bind-address="127.0.0.1:$health_port" \
   --webhook-host=127.0.0.1 --webhook-port="$webhook_port" \
   --webhook-cert-dir="$tmp/certs" --webhook-certs=self-signed \
