@@ -179,7 +179,6 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 	if _, err := eng.Load(cmd.Context(), withOfflineSources(bundles, sources)...); err != nil {
 		return err
 	}
-	related := relatedReaders(bundles)
 	objects, err := readManifest(cmd.InOrStdin(), o.file)
 	if err != nil {
 		return err
@@ -202,7 +201,7 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 		}
 		r := evalResult{Object: describe(in), Allowed: d.Allowed(), Denials: d.Denials,
 			Warnings: d.Warnings, Patch: d.Patch, DryRun: d.DryRun, Revision: d.Revision,
-			Undecided: undecided(in, sources, related)}
+			Undecided: undecided(in, sources, bundles)}
 		if !r.Allowed {
 			denied++
 		}

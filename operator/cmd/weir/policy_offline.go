@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
-	"sort"
 	"strings"
-
-	"github.com/open-policy-agent/opa/v1/ast"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
@@ -56,11 +52,13 @@ func withOfflineSources(bundles []engine.Bundle, sources map[string]any) []engin
 
 // undecided lists why the decision for in may differ in the cluster: what
 // the policies read there that this process cannot see.
-func undecided(in engine.Input, sources map[string]any, related map[string][]string) []string {
+func undecided(in engine.Input, sources map[string]any, bundles []engine.Bundle) []string {
 	var out []string
-	for _, bundle := range slices.Sorted(maps.Keys(related)) {
-		out = append(out, fmt.Sprintf("bundle %s reads input.related (%v), which only the cluster resolves; it is {} here",
-			bundle, related[bundle]))
+	for _, b := range slices.SortedFunc(slices.Values(bundles), func(a, b engine.Bundle) int { return strings.Compare(a.Name, b.Name) }) {
+		if files := engine.RelatedReaders(b, in.Kind); len(files) > 0 {
+			out = append(out, fmt.Sprintf("bundle %s reads input.related (%v), which only the cluster resolves; it is {} here",
+				b.Name, files))
+		}
 	}
 	if in.Object == nil || in.Kind.Group != runsv1.GroupVersion.Group || in.Kind.Kind != "Run" {
 		return out
@@ -81,40 +79,3 @@ func undecided(in engine.Input, sources map[string]any, related map[string][]str
 	}
 	return out
 }
-
-// relatedReaders maps each bundle whose modules read input.related to
-// those modules: offline, input.related is empty.
-func relatedReaders(bundles []engine.Bundle) map[string][]string {
-	prefix := ast.MustParseRef("input.related")
-	out := map[string][]string{}
-	for _, b := range bundles {
-		for name, src := range b.Modules {
-			if isTestModule(name) {
-				continue
-			}
-			m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
-			if err != nil {
-				continue // Load has reported it
-			}
-			found := false
-			ast.WalkRefs(m, func(r ast.Ref) bool {
-				if r.HasPrefix(prefix) {
-					found = true
-				}
-				return found
-			})
-			if found {
-				out[b.Name] = append(out[b.Name], name)
-			}
-		}
-		sort.Strings(out[b.Name])
-	}
-	for name, files := range out {
-		if len(files) == 0 {
-			delete(out, name)
-		}
-	}
-	return out
-}
-
-func isTestModule(name string) bool { return strings.HasSuffix(name, "_test.rego") }
