@@ -11,20 +11,20 @@ import (
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"sigs.k8s.io/yaml"
-)
 
-// The upstream Workspace samples, read from the shared folder beside the
-// repository (never copied into it).
-var samplesDir = filepath.Join("..", "..", "..", "shared", "samples", "workspaces")
+	"github.com/weir-dev/weir/test/samples"
+)
 
 const templateSample = "workspace_v1alpha1_workspacetemplate_production.yaml"
 
 // sample reads one upstream manifest as the API server would send it.
 func sample(t testing.TB, file string) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(samplesDir, file))
+	// The upstream samples, from the shared folder beside the repository
+	// (never copied into it).
+	raw, err := os.ReadFile(filepath.Join(samples.Dir(t), file))
 	if err != nil {
-		t.Fatalf("upstream sample (the shared folder beside the repository): %v", err)
+		t.Fatalf("upstream sample: %v", err)
 	}
 	var obj map[string]any
 	if err := yaml.Unmarshal(raw, &obj); err != nil {
@@ -155,7 +155,7 @@ func TestDecideWorkspaceInheritsFromTemplate(t *testing.T) {
 func TestDecideWorkspaceSamples(t *testing.T) {
 	e := loaded(t, DefaultBundle())
 	template := sample(t, templateSample)
-	files, err := filepath.Glob(filepath.Join(samplesDir, "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(samples.Dir(t), "*.yaml"))
 	if err != nil || len(files) < 9 {
 		t.Fatalf("samples: %v %v", files, err)
 	}

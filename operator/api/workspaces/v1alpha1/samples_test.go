@@ -12,12 +12,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/test/samples"
 )
-
-// samplesDir holds upstream Jupyter k8s's sample manifests, beside the
-// repository (in CI a copy of shared/ sits beside the clone). They are read
-// from there, never copied into the project, so they stay upstream's.
-var samplesDir = filepath.Join(repoRoot, "..", "shared", "samples", "workspaces")
 
 // sample is one upstream manifest, as JSON and as an object.
 type sample struct {
@@ -27,8 +23,11 @@ type sample struct {
 }
 
 // readSamples returns every sample its kustomization.yaml lists, and checks
-// that it lists every manifest in the folder, so none is skipped.
+// that it lists every manifest in the folder, so none is skipped. They are
+// upstream Jupyter k8s's, read from shared/ beside the repository, never
+// copied into the project, so they stay upstream's.
 func readSamples() []sample {
+	samplesDir := samples.Dir(GinkgoT())
 	raw, err := os.ReadFile(filepath.Join(samplesDir, "kustomization.yaml"))
 	Expect(err).NotTo(HaveOccurred(), "the upstream samples belong in %s (shared/ beside the repository)", samplesDir)
 	var kustomization struct {
