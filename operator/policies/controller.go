@@ -7,14 +7,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
+	"github.com/weir-dev/weir/operator/status"
 )
 
 // +kubebuilder:rbac:groups=policies.weir.dev,resources=policybundles,verbs=get;list;watch;create
@@ -110,8 +109,7 @@ func (r *reconciler) updateStatus(ctx context.Context, pb *policiesv1.PolicyBund
 	orig := pb.DeepCopy()
 	st := &pb.Status
 	ready := readyCondition(pb, rep)
-	prev := meta.FindStatusCondition(st.Conditions, policiesv1.ConditionReady)
-	if prev == nil || prev.Reason != ready.Reason || prev.Message != ready.Message {
+	if status.IsNew(st.Conditions, ready) {
 		kind, action := corev1.EventTypeWarning, "Compile"
 		if ready.Status == "True" {
 			kind, action = corev1.EventTypeNormal, "Load"
@@ -120,10 +118,7 @@ func (r *reconciler) updateStatus(ctx context.Context, pb *policiesv1.PolicyBund
 	}
 	st.Revision = rep.revision
 	st.Errors = compileErrors(pb.Name, rep.problems)
-	st.ObservedGeneration = pb.Generation
-	meta.SetStatusCondition(&st.Conditions, ready)
-	if equality.Semantic.DeepEqual(orig.Status, pb.Status) {
-		return nil
-	}
-	return client.IgnoreNotFound(r.Status().Patch(ctx, pb, client.MergeFrom(orig)))
+	status.SetCondition(pb, &st.Conditions, ready)
+	_, err := status.Patch(ctx, r.Client, pb, orig)
+	return err
 }

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/status"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -83,7 +84,8 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 
-	before := run.Status.DeepCopy()
+	orig := run.DeepCopy() // as read, for the status patch
+	before := &orig.Status
 	valid, err := r.checkPolicies(ctx, run)
 	// Jobs written in this pass, which the cache may not show yet: status
 	// counts them, so it does not report Idle and need a second write.
@@ -116,7 +118,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	refs, rerr := r.checkReferences(ctx, run)
 	err = errors.Join(err, rerr)
 	r.setReferences(run, before, refs)
-	if serr := r.updateStatus(ctx, run, before, written, err, refs); serr != nil {
+	if serr := r.updateStatus(ctx, run, orig, written, err, refs); serr != nil {
 		return ctrl.Result{}, errors.Join(err, serr)
 	}
 	var inv errInvalid
@@ -338,8 +340,9 @@ func kindOf(obj client.Object) string {
 
 // updateStatus writes the observed state, and only when it changed.
 // reconcileErr and refs, when they report a problem, make the Run Blocked.
-func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *runsv1.RunStatus,
+func (r *Reconciler) updateStatus(ctx context.Context, run, orig *runsv1.Run,
 	written []batchv1.Job, reconcileErr error, refs metav1.Condition) error {
+	before := &orig.Status
 	jobs := &batchv1.JobList{}
 	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace), client.MatchingLabels(childSelector(run))); err != nil {
 		return err
@@ -363,7 +366,6 @@ func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *
 	st.Active, st.LastRunTime, st.LastSuccessfulTime = o.active, o.lastRun, o.lastSuccess
 	blocked := reconcileErr != nil || refs.Status == metav1.ConditionFalse
 	st.Phase = phaseOf(run, o, hasJob, blocked)
-	st.ObservedGeneration = run.Generation
 	ready := readyCondition(st.Phase, o, run.Generation)
 	switch {
 	case reconcileErr != nil:
@@ -378,10 +380,8 @@ func (r *Reconciler) updateStatus(ctx context.Context, run *runsv1.Run, before *
 	}
 	meta.SetStatusCondition(&st.Conditions, ready)
 	meta.RemoveStatusCondition(&st.Conditions, runsv1.ConditionTeardown)
-	if equality.Semantic.DeepEqual(before, st) {
-		return nil
-	}
-	return r.patchStatus(ctx, run, before)
+	_, err := status.Patch(ctx, r.Client, run, orig)
+	return err
 }
 
 // errorReason is the Ready reason of a reconcile error.
@@ -415,10 +415,4 @@ func withWritten(cached, written []batchv1.Job) []batchv1.Job {
 		}
 	}
 	return cached
-}
-
-func (r *Reconciler) patchStatus(ctx context.Context, run *runsv1.Run, before *runsv1.RunStatus) error {
-	orig := run.DeepCopy()
-	orig.Status = *before
-	return client.IgnoreNotFound(r.Status().Patch(ctx, run, client.MergeFrom(orig)))
 }

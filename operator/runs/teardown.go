@@ -6,7 +6,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/status"
 )
 
 // reconcileDelete runs the teardown Job of a deleted Run and lets the Run go
@@ -39,7 +39,8 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, run *runsv1.Run) (ctrl
 	if err := r.stopIngestion(ctx, run); err != nil {
 		return ctrl.Result{}, err
 	}
-	before := run.Status.DeepCopy()
+	orig := run.DeepCopy() // as read, for the status patch
+	before := &orig.Status
 	cond, done, err := r.runTeardown(ctx, run)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -63,16 +64,13 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, run *runsv1.Run) (ctrl
 	ready.Type, ready.Status = runsv1.ConditionReady, metav1.ConditionFalse
 	meta.SetStatusCondition(&run.Status.Conditions, ready)
 	run.Status.Active = nil
-	run.Status.ObservedGeneration = run.Generation
 	if cond.Reason == ReasonTeardownFailed {
 		run.Status.Phase = runsv1.PhaseFailed
 	} else {
 		run.Status.Phase = runsv1.PhaseRunning
 	}
-	if equality.Semantic.DeepEqual(before, &run.Status) {
-		return ctrl.Result{}, nil
-	}
-	return ctrl.Result{}, r.patchStatus(ctx, run, before)
+	_, err = status.Patch(ctx, r.Client, run, orig)
+	return ctrl.Result{}, err
 }
 
 // runTeardown makes sure the teardown Job exists and reports where it stands.

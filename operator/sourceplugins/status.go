@@ -7,12 +7,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
+	"github.com/weir-dev/weir/operator/status"
 	"github.com/weir-dev/weir/plugins/fetch"
 )
 
@@ -36,7 +34,6 @@ func (r *reconciler) updateStatus(ctx context.Context, sp *pluginsv1.SourcePlugi
 			st.ConfigSchema.Raw = old.Raw // as the API server re-encoded it
 		}
 	}
-	st.ObservedGeneration = sp.Generation
 	// A message may quote spec.url: never with its credentials, since
 	// status and Events are more widely readable than the spec.
 	ready := metav1.Condition{Type: pluginsv1.ConditionReady, Status: metav1.ConditionFalse,
@@ -44,24 +41,21 @@ func (r *reconciler) updateStatus(ctx context.Context, sp *pluginsv1.SourcePlugi
 	if out.reason == pluginsv1.ReasonLoaded {
 		ready.Status = metav1.ConditionTrue
 	}
-	prev := meta.FindStatusCondition(orig.Status.Conditions, pluginsv1.ConditionReady)
-	if prev == nil || prev.Reason != ready.Reason || prev.Message != ready.Message {
+	if status.IsNew(orig.Status.Conditions, ready) {
 		kind, action := corev1.EventTypeWarning, "Load"
 		if ready.Status == metav1.ConditionTrue {
 			kind = corev1.EventTypeNormal
 		}
 		r.recorder.Eventf(sp, nil, kind, ready.Reason, action, "%s", ready.Message)
 	}
-	meta.SetStatusCondition(&st.Conditions, ready)
+	status.SetCondition(sp, &st.Conditions, ready)
 	if ready.Status == metav1.ConditionTrue {
 		pluginReady.WithLabelValues(sp.Name).Set(1)
 	} else {
 		pluginReady.WithLabelValues(sp.Name).Set(0)
 	}
-	if equality.Semantic.DeepEqual(orig.Status, sp.Status) {
-		return nil
-	}
-	return client.IgnoreNotFound(r.Status().Patch(ctx, sp, client.MergeFrom(orig)))
+	_, err := status.Patch(ctx, r.Client, sp, orig)
+	return err
 }
 
 func sameJSON(a, b []byte) bool {
