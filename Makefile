@@ -39,16 +39,17 @@ generate: ## Generate deepcopy code.
 	$(CONTROLLER_GEN) object paths=./operator/api/...
 
 .PHONY: manifests
-manifests: ## Generate CRDs and RBAC, and copy them into the Helm chart.
+manifests: ## Generate CRDs, RBAC and webhook configurations (webhooks/table.go), and copy them into the Helm chart.
 	$(CONTROLLER_GEN) crd rbac:roleName=weir-manager paths=./operator/... paths=./webhooks/... \
 	  output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	rm -f charts/weir/crds/*.yaml && cp config/crd/bases/*.yaml charts/weir/crds/
 	cp config/rbac/role.yaml charts/weir/files/role.yaml
+	go run ./webhooks/gen
 
 .PHONY: verify-generated
 verify-generated: generate manifests ## Fail when generated files are out of date.
-	@if [ -n "$$(git status --porcelain -- operator/api config/crd config/rbac charts/weir/crds charts/weir/files)" ]; then \
-	  git status --porcelain -- operator/api config/crd config/rbac charts/weir/crds charts/weir/files; \
+	@if [ -n "$$(git status --porcelain -- operator/api config/crd config/rbac config/webhook charts/weir/crds charts/weir/files)" ]; then \
+	  git status --porcelain -- operator/api config/crd config/rbac config/webhook charts/weir/crds charts/weir/files; \
 	  echo "generated files are out of date: run 'make generate manifests' and commit the result" >&2; exit 1; fi
 
 .PHONY: lint

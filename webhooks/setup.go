@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -50,16 +52,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	var server atomic.Pointer[webhook.Server]
 	register := func() {
 		s := mgr.GetWebhookServer() // adds the server to the manager
+		d := handlerDeps{client: mgr.GetClient(), apiReader: mgr.GetAPIReader(), scheme: mgr.GetScheme(), checkBundle: o.CheckBundle}
 		related := Related{Reader: mgr.GetClient()}
-		s.Register(PathValidateRuns, &webhook.Admission{Handler: &PolicyHandler{
-			Engine: o.Engine, Related: related, Webhook: NameValidateRuns, Log: log.WithName("runs"),
-			Check: referenceAccess(mgr.GetClient()), Warn: missingReferences(mgr.GetAPIReader())}, RecoverPanic: ptrTrue()})
-		s.Register(PathMutateRuns, &webhook.Admission{Handler: &PolicyHandler{
-			Engine: o.Engine, Related: related, Webhook: NameMutateRuns, Mutating: true, Log: log.WithName("runs"),
-			Malformed: decodeCheck(mgr.GetScheme())}, RecoverPanic: ptrTrue()})
-		s.Register(PathValidatePolicyBundles, &webhook.Admission{Handler: &PolicyHandler{
-			Engine: o.Engine, Related: related, Webhook: NameValidatePolicyBundles, Log: log.WithName("policybundles"),
-			Check: compileCheck(o.CheckBundle)}, RecoverPanic: ptrTrue()})
+		for _, hook := range Table {
+			s.Register(hook.Path, &webhook.Admission{Handler: hook.handler(o.Engine, related, log, d), RecoverPanic: ptrTrue()})
+		}
 		server.Store(&s)
 	}
 	if err := mgr.AddReadyzCheck("webhooks", func(req *http.Request) error {
@@ -123,6 +120,24 @@ func ensureSecret(ctx context.Context, mgr ctrl.Manager, o CertOptions) error {
 			o.Secret, o.Secret.Namespace, err)
 	}
 	return nil
+}
+
+// handlerDeps are what a hook's extras may use.
+type handlerDeps struct {
+	client      client.Client
+	apiReader   client.Reader
+	scheme      *runtime.Scheme
+	checkBundle BundleChecker
+}
+
+// handler is the PolicyHandler that serves hook.
+func (hook Hook) handler(eng *engine.Engine, related Related, log logr.Logger, d handlerDeps) *PolicyHandler {
+	h := &PolicyHandler{Engine: eng, Related: related, Webhook: hook.Name, Mutating: hook.Mutating,
+		Log: log.WithName(hook.Resources[0])}
+	if hook.extras != nil {
+		hook.extras(h, d)
+	}
+	return h
 }
 
 func ptrTrue() *bool { t := true; return &t }

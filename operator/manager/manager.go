@@ -19,6 +19,7 @@ import (
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/catalog"
 	"github.com/weir-dev/weir/operator/policies"
 	"github.com/weir-dev/weir/operator/runs"
@@ -81,6 +82,7 @@ func Scheme() *runtime.Scheme {
 	utilruntime.Must(runsv1.AddToScheme(s))
 	utilruntime.Must(policiesv1.AddToScheme(s))
 	utilruntime.Must(pluginsv1.AddToScheme(s))
+	utilruntime.Must(wsv1.AddToScheme(s))
 	return s
 }
 

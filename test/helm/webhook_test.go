@@ -14,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/weir-dev/weir/webhooks"
 )
 
 const (
@@ -60,18 +62,26 @@ func mutatingHooks(c admissionv1.MutatingWebhookConfiguration) []hook {
 	return hs
 }
 
-// hookSpec describes one of Weir's three webhooks.
+// hookSpec describes one of Weir's webhooks.
 type hookSpec struct {
 	name, path, group, resource string
 	scope                       admissionv1.ScopeType
+	operations                  []admissionv1.OperationType
 	mutating                    bool
 }
 
-var (
-	validateRuns          = hookSpec{"validate.runs.marmotdata.io", "/validate/runs", "runs.marmotdata.io", "runs", admissionv1.NamespacedScope, false}
-	validatePolicyBundles = hookSpec{"validate.policybundles.policies.weir.dev", "/validate/policybundles", "policies.weir.dev", "policybundles", admissionv1.ClusterScope, false}
-	mutateRuns            = hookSpec{"mutate.runs.marmotdata.io", "/mutate/runs", "runs.marmotdata.io", "runs", admissionv1.NamespacedScope, true}
-)
+// tableHooks are Weir's webhooks as webhooks.Table lists them, the one list
+// the manager serves and every install is generated from: each
+// configuration must hold exactly these, in this order.
+func tableHooks(mutating bool) []hookSpec {
+	var specs []hookSpec
+	for _, h := range webhooks.Table {
+		if h.Mutating == mutating {
+			specs = append(specs, hookSpec{h.Name, h.Path, h.GroupVersion.Group, h.Resources[0], h.Scope, h.Operations, h.Mutating})
+		}
+	}
+	return specs
+}
 
 // notFinalizing is the matchCondition every webhook has, in every install:
 // an UPDATE of an object being deleted that changes neither spec, labels nor
@@ -110,7 +120,7 @@ func (s hookSpec) want(set hookSettings) hook {
 		Name:         s.name,
 		ClientConfig: set.client(s.path),
 		Rules: []admissionv1.RuleWithOperations{{
-			Operations: []admissionv1.OperationType{admissionv1.Create, admissionv1.Update},
+			Operations: s.operations,
 			Rule: admissionv1.Rule{
 				APIGroups: []string{s.group}, APIVersions: []string{"v1alpha1"}, Resources: []string{s.resource},
 				Scope: ptr(s.scope),
@@ -146,16 +156,16 @@ func wantHooks(set hookSettings, specs ...hookSpec) []hook {
 }
 
 // checkConfigurations compares both rendered configurations with Weir's
-// three webhooks, field by field.
+// webhooks (webhooks.Table), field by field.
 func checkConfigurations(t *testing.T, docs []doc, set hookSettings) (admissionv1.ValidatingWebhookConfiguration, admissionv1.MutatingWebhookConfiguration) {
 	t.Helper()
 	vName, mName := cmp.Or(set.validating, validatingConfig), cmp.Or(set.mutating, mutatingConfig)
 	v := named[admissionv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", vName)
 	m := named[admissionv1.MutatingWebhookConfiguration](t, docs, "MutatingWebhookConfiguration", mName)
-	if got, want := validatingHooks(v), wantHooks(set, validateRuns, validatePolicyBundles); !reflect.DeepEqual(got, want) {
+	if got, want := validatingHooks(v), wantHooks(set, tableHooks(false)...); !reflect.DeepEqual(got, want) {
 		t.Errorf("%s webhooks:\n got %s\nwant %s", vName, dump(t, got), dump(t, want))
 	}
-	if got, want := mutatingHooks(m), wantHooks(set, mutateRuns); !reflect.DeepEqual(got, want) {
+	if got, want := mutatingHooks(m), wantHooks(set, tableHooks(true)...); !reflect.DeepEqual(got, want) {
 		t.Errorf("%s webhooks:\n got %s\nwant %s", mName, dump(t, got), dump(t, want))
 	}
 	return v, m

@@ -174,7 +174,8 @@ so a broken webhook cannot lock either out; it has no effect on cluster-scoped
 kinds (PolicyBundle). The matchCondition lets through, unjudged, an UPDATE of an
 object being deleted that changes neither spec, labels nor annotations (the
 controller removing its finalizer): a bundle that errors must not keep a Run,
-and its namespace, Terminating.
+and its namespace, Terminating (files/webhooks.yaml, generated from
+webhooks/table.go).
 */}}
 {{- define "weir.webhookCommon" -}}
 {{- $ := .root -}}
@@ -190,12 +191,7 @@ failurePolicy: {{ $.Values.webhooks.failurePolicy }}
 timeoutSeconds: {{ $.Values.webhooks.timeoutSeconds }}
 matchPolicy: Equivalent
 matchConditions:
-  - name: not-finalizing
-    expression: >-
-      request.operation != 'UPDATE' || !has(object.metadata.deletionTimestamp) ||
-      (has(object.spec) ? object.spec : {}) != (has(oldObject.spec) ? oldObject.spec : {}) ||
-      (has(object.metadata.labels) ? object.metadata.labels : {}) != (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) ||
-      (has(object.metadata.annotations) ? object.metadata.annotations : {}) != (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {})
+  {{- toYaml ($.Files.Get "files/webhooks.yaml" | fromYaml).matchConditions | nindent 2 }}
 namespaceSelector:
   matchExpressions:
     - key: kubernetes.io/metadata.name

@@ -1,0 +1,113 @@
+package webhooks
+
+import (
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+)
+
+// Hook is one of Weir's admission webhooks. Table is the only list of
+// them: Setup registers its handlers from it, and `go run ./webhooks/gen`
+// (make manifests) writes the kustomize, local and chart configurations
+// from it, so a new kind is one entry here.
+type Hook struct {
+	// Name is the webhook's name in its configuration, shown by kubectl
+	// in every refusal ("admission webhook %q denied the request").
+	Name     string
+	Path     string
+	Mutating bool
+	// GroupVersion and Resources are what the rule matches; only the main
+	// resource, so status and subresource writes never wait on Weir.
+	GroupVersion schema.GroupVersion
+	Resources    []string
+	Scope        admissionv1.ScopeType
+	Operations   []admissionv1.OperationType
+	// extras adds the kind's own checks to its PolicyHandler.
+	extras func(h *PolicyHandler, d handlerDeps)
+}
+
+var (
+	createUpdate       = []admissionv1.OperationType{admissionv1.Create, admissionv1.Update}
+	createUpdateDelete = []admissionv1.OperationType{admissionv1.Create, admissionv1.Update, admissionv1.Delete}
+)
+
+// Table lists every webhook: validating ones first, each configuration in
+// this order. Workspaces are validated on DELETE too (an OwnerOnly
+// Workspace may be deleted only by its owner); a mutating webhook cannot
+// change a deletion, so it is not called for one.
+var Table = []Hook{
+	{
+		Name: NameValidateRuns, Path: PathValidateRuns,
+		GroupVersion: runsv1.GroupVersion, Resources: []string{"runs"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		extras: func(h *PolicyHandler, d handlerDeps) {
+			h.Check = referenceAccess(d.client)
+			h.Warn = missingReferences(d.apiReader)
+		},
+	},
+	{
+		Name: NameValidatePolicyBundles, Path: PathValidatePolicyBundles,
+		GroupVersion: policiesv1.GroupVersion, Resources: []string{"policybundles"}, Scope: admissionv1.ClusterScope, Operations: createUpdate,
+		extras: func(h *PolicyHandler, d handlerDeps) { h.Check = compileCheck(d.checkBundle) },
+	},
+	{
+		Name: NameValidateWorkspaces, Path: PathValidateWorkspaces,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaces"}, Scope: admissionv1.NamespacedScope, Operations: createUpdateDelete,
+	},
+	{
+		Name: NameValidateWorkspaceTemplates, Path: PathValidateWorkspaceTemplates,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspacetemplates"}, Scope: admissionv1.ClusterScope, Operations: createUpdate,
+	},
+	{
+		Name: NameMutateRuns, Path: PathMutateRuns, Mutating: true,
+		GroupVersion: runsv1.GroupVersion, Resources: []string{"runs"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		extras: malformed,
+	},
+	{
+		Name: NameMutateWorkspaces, Path: PathMutateWorkspaces, Mutating: true,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaces"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		extras: malformed,
+	},
+	{
+		Name: NameMutateWorkspaceTemplates, Path: PathMutateWorkspaceTemplates, Mutating: true,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspacetemplates"}, Scope: admissionv1.ClusterScope, Operations: createUpdate,
+		extras: malformed,
+	},
+}
+
+// malformed lets a mutating webhook word the schema's refusal of a
+// malformed quantity as the policies do (see PolicyHandler.Malformed).
+func malformed(h *PolicyHandler, d handlerDeps) { h.Malformed = decodeCheck(d.scheme) }
+
+// Settings every webhook shares (docs/webhooks.md, "Safe configuration").
+const (
+	// TimeoutSeconds: a decision takes about a millisecond; a stuck
+	// webhook must not hold kubectl for the API server's 30 s default.
+	TimeoutSeconds = 5
+	// MatchConditionNotFinalizing lets through, unjudged, an UPDATE of an
+	// object being deleted that changes neither spec, labels nor
+	// annotations (the controller removing its finalizer): a bundle that
+	// errors must not keep an object, and its namespace, Terminating.
+	// finalizing applies the same rule in the handler.
+	MatchConditionNotFinalizing = "not-finalizing"
+	NotFinalizingExpression     = `request.operation != 'UPDATE' || !has(object.metadata.deletionTimestamp) || ` +
+		`(has(object.spec) ? object.spec : {}) != (has(oldObject.spec) ? oldObject.spec : {}) || ` +
+		`(has(object.metadata.labels) ? object.metadata.labels : {}) != (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) || ` +
+		`(has(object.metadata.annotations) ? object.metadata.annotations : {}) != (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {})`
+)
+
+// Rules is the hook's one rule.
+func (h Hook) Rules() []admissionv1.RuleWithOperations {
+	scope := h.Scope
+	return []admissionv1.RuleWithOperations{{
+		Operations: h.Operations,
+		Rule: admissionv1.Rule{
+			APIGroups:   []string{h.GroupVersion.Group},
+			APIVersions: []string{h.GroupVersion.Version},
+			Resources:   h.Resources,
+			Scope:       &scope,
+		},
+	}}
+}
