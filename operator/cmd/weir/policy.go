@@ -120,9 +120,13 @@ func policyEvalCommand() *cobra.Command {
 			"Source configs are checked against the schemas of the built-in sources, as in\n" +
 			"the cluster; a source that is not built in needs its SourcePlugin\n" +
 			"(--sourceplugins, as kubectl get sourceplugins -o yaml prints them).\n\n" +
+			"input.related is resolved from the objects read, as the cluster resolves it\n" +
+			"from its cache: the request's Namespace, the template an object names. Give\n" +
+			"the related objects in the same files or directory to decide offline.\n" +
+			"Warnings and denials read as kubectl apply shows them.\n\n" +
 			"Exits 1 when an object is denied, 2 when none is but a decision depends on\n" +
-			"what only the cluster knows (a SourcePlugin not given, a bundle reading\n" +
-			"input.related); the output names it.",
+			"what only the cluster knows (a SourcePlugin not given, a related object the\n" +
+			"policies read that is not in the files); the output names it.",
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE:         func(cmd *cobra.Command, _ []string) error { return runPolicyEval(cmd, o) },
@@ -183,6 +187,9 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 	if err != nil {
 		return err
 	}
+	// Related objects come from the files, as the cluster's come from its
+	// cache: a template and its Workspaces are decided together.
+	files := indexObjects(objects)
 	var results []evalResult
 	denied, open := 0, 0
 	for _, obj := range objects {
@@ -190,6 +197,8 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 		if err != nil {
 			return err
 		}
+		lookups := files.lookups(in)
+		in.Related = relatedOf(lookups)
 		d, err := eng.Decide(cmd.Context(), in)
 		var de *engine.DecisionError
 		if errors.As(err, &de) {
@@ -201,7 +210,7 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 		}
 		r := evalResult{Object: describe(in), Allowed: d.Allowed(), Denials: d.Denials,
 			Warnings: d.Warnings, Patch: d.Patch, DryRun: d.DryRun, Revision: d.Revision,
-			Undecided: undecided(in, sources, bundles)}
+			Undecided: undecided(in, sources, bundles, lookups)}
 		if !r.Allowed {
 			denied++
 		}
@@ -245,16 +254,31 @@ func printEvalResult(w io.Writer, r evalResult) {
 		vs    []engine.Violation
 	}{{"deny", r.Denials}, {"warn", r.Warnings}, {"dryrun", r.DryRun}} {
 		for _, v := range group.vs {
-			fmt.Fprintf(w, "  %-6s %s [%s/%s]\n", group.label, v, v.Bundle, v.Policy)
+			fmt.Fprintf(w, "  %-6s %s%s\n", group.label, v, origin(v.Policy, v.Bundle))
 		}
 	}
 	for _, op := range r.Patch {
 		raw, _ := json.Marshal(op)
-		fmt.Fprintf(w, "  %-6s %s [%s/%s]\n", "patch", raw, op.Bundle, op.Policy)
+		fmt.Fprintf(w, "  %-6s %s%s\n", "patch", raw, origin(op.Policy, op.Bundle))
 	}
 	for _, u := range r.Undecided {
 		fmt.Fprintf(w, "  undecided %s\n", u)
 	}
+}
+
+// origin names the rule behind a line as the webhooks do, so a warning or
+// denial reads exactly as kubectl apply prints it (after "Warning: ", or
+// on the line of the refusal).
+func origin(policy, bundle string) string {
+	switch {
+	case policy != "" && bundle != "" && bundle != engine.DefaultBundleName:
+		return fmt.Sprintf(" (policy %s, bundle %s)", policy, bundle)
+	case policy != "":
+		return fmt.Sprintf(" (policy %s)", policy)
+	case bundle != "":
+		return fmt.Sprintf(" (bundle %s)", bundle)
+	}
+	return ""
 }
 
 // admissionInput makes the request the API server would send for obj.
@@ -271,13 +295,19 @@ func admissionInput(obj map[string]any, op, namespace string) (engine.Input, err
 		obj["metadata"] = meta
 	}
 	name, _ := meta["name"].(string)
-	if namespace == "" {
-		namespace, _ = meta["namespace"].(string)
+	if clusterScoped[gv.WithKind(kind).GroupKind()] {
+		// The API server stores it without one and asks with none.
+		namespace = ""
+		delete(meta, "namespace")
+	} else {
+		if namespace == "" {
+			namespace, _ = meta["namespace"].(string)
+		}
+		if namespace == "" {
+			namespace = "default"
+		}
+		meta["namespace"] = namespace // as the API server sets it
 	}
-	if namespace == "" {
-		namespace = "default"
-	}
-	meta["namespace"] = namespace // as the API server sets it
 	in := engine.Input{
 		Kind:      engine.GroupVersionKind{Group: gv.Group, Version: gv.Version, Kind: kind},
 		Operation: op,
@@ -296,5 +326,8 @@ func admissionInput(obj map[string]any, op, namespace string) (engine.Input, err
 }
 
 func describe(in engine.Input) string {
+	if in.Namespace == "" {
+		return fmt.Sprintf("%s %s", in.Kind.Kind, in.Name)
+	}
 	return fmt.Sprintf("%s %s/%s", in.Kind.Kind, in.Namespace, in.Name)
 }

@@ -51,14 +51,13 @@ func withOfflineSources(bundles []engine.Bundle, sources map[string]any) []engin
 }
 
 // undecided lists why the decision for in may differ in the cluster: what
-// the policies read there that this process cannot see.
-func undecided(in engine.Input, sources map[string]any, bundles []engine.Bundle) []string {
+// the policies read there that this process cannot see (lookups: the
+// entries of input.related the cluster resolves for in, and what the files
+// hold of them).
+func undecided(in engine.Input, sources map[string]any, bundles []engine.Bundle, lookups []relatedLookup) []string {
 	var out []string
 	for _, b := range slices.SortedFunc(slices.Values(bundles), func(a, b engine.Bundle) int { return strings.Compare(a.Name, b.Name) }) {
-		if files := engine.RelatedReaders(b, in.Kind); len(files) > 0 {
-			out = append(out, fmt.Sprintf("bundle %s reads input.related (%v), which only the cluster resolves; it is {} here",
-				b.Name, files))
-		}
+		out = append(out, relatedUndecided(b, in, lookups)...)
 	}
 	if in.Object == nil || in.Kind.Group != runsv1.GroupVersion.Group || in.Kind.Kind != "Run" {
 		return out

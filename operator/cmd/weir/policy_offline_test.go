@@ -200,8 +200,10 @@ func TestPolicyEvalThirdPartySource(t *testing.T) {
 	}
 }
 
-// A bundle that reads input.related decides offline with {}: the output
-// names the bundle and its module, and the exit code is 2.
+// A bundle that reads input.related.namespace cannot decide offline
+// without the Namespace: the output names it, the bundle and its module,
+// and the exit code is 2. Given the Namespace in the files, it decides
+// with its labels as the cluster does.
 func TestPolicyEvalRelatedIsUndecided(t *testing.T) {
 	bundle := writeFiles(t, map[string]string{"runs/ns.rego": `package weir.runs
 
@@ -209,17 +211,58 @@ warn contains "namespace not labelled" if not input.related.namespace.metadata.l
 `})
 	manifest := pgRun(`postgresql: {host: db, user: reader, password: "${PG_PASSWORD}"}`)
 	_, r, err := offlineVerdict(t, manifest, "--bundle", bundle)
-	if len(r.Undecided) != 1 || !strings.Contains(r.Undecided[0], "bundle "+filepath.Base(bundle)+" reads input.related ([runs/ns.rego])") {
+	if len(r.Undecided) != 1 || !strings.Contains(r.Undecided[0], "Namespace default is not in the files given: bundle "+filepath.Base(bundle)+" reads input.related.namespace ([runs/ns.rego])") {
 		t.Errorf("undecided = %q", r.Undecided)
 	}
 	if exitCode(err) != exitUndecided {
 		t.Errorf("exit %d (%v), want %d", exitCode(err), err, exitUndecided)
 	}
 	if _, r, err := offlineVerdict(t, manifest); exitCode(err) != 0 || len(r.Undecided) > 0 {
-		t.Errorf("the embedded bundle alone reads no input.related: exit %d, undecided %q", exitCode(err), r.Undecided)
+		t.Errorf("the embedded bundle alone reads no input.related for a Run: exit %d, undecided %q", exitCode(err), r.Undecided)
+	}
+
+	for labels, warned := range map[string]bool{"{team: data}": false, "{}": true} {
+		file := filepath.Join(writeFiles(t, map[string]string{"all.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: default, labels: " + labels + "}\n---\n" + manifest}), "all.yaml")
+		out, err := runPolicy(t, "eval", "-o", "json", "-f", file, "--bundle", bundle)
+		var results []evalResult
+		if jerr := json.Unmarshal([]byte(out[:strings.LastIndex(out, "]")+1]), &results); jerr != nil || len(results) != 2 {
+			t.Fatalf("eval output (%v): %s", jerr, out)
+		}
+		run := results[1]
+		got := slices.ContainsFunc(run.Warnings, func(v engine.Violation) bool { return v.Message == "namespace not labelled" })
+		if exitCode(err) != 0 || len(run.Undecided) > 0 || got != warned {
+			t.Errorf("labels %s in the files: exit %d (%v), undecided %q, warned %v, want %v", labels, exitCode(err), err, run.Undecided, got, warned)
+		}
 	}
 }
 
 func equalVerdicts(a, b verdict) bool {
 	return a.Allowed == b.Allowed && slices.Equal(a.Denials, b.Denials) && slices.Equal(a.Warnings, b.Warnings)
+}
+
+// What a rule reads of input.related decides what eval needs: an entry
+// it resolves from the files, one it cannot resolve at all, or the whole
+// of input.related.
+func TestPolicyEvalRelatedKeys(t *testing.T) {
+	manifest := pgRun(`postgresql: {host: db, user: reader, password: "${PG_PASSWORD}"}`)
+	withNamespace := "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n---\n" + manifest
+	for name, tc := range map[string]struct {
+		rule, manifest, undecided string
+	}{
+		"profile, unresolved":    {`input.related.profile.spec.x`, withNamespace, "bundle b reads input.related.profile ([runs/r.rego]), which only the cluster may resolve"},
+		"whole, no Namespace":    {`count(input.related) == 0`, manifest, "Namespace default is not in the files given: bundle b reads input.related.namespace ([runs/r.rego])"},
+		"whole, Namespace given": {`count(input.related) == 0`, withNamespace, ""},
+		"computed key":           {`k := "namespace"; input.related[k].x`, manifest, "Namespace default is not in the files given"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"b/runs/r.rego": "package weir.runs\n\nwarn contains \"w\" if {\n\t" + tc.rule + "\n}\n", "m.yaml": tc.manifest})
+			r, err := evalJSON(t, filepath.Join(dir, "m.yaml"), "Run default/pg", "--bundle", filepath.Join(dir, "b"))
+			switch {
+			case tc.undecided == "" && (len(r.Undecided) > 0 || err != nil):
+				t.Errorf("exit %d (%v), undecided %q; want decided", exitCode(err), err, r.Undecided)
+			case tc.undecided != "" && (len(r.Undecided) != 1 || !strings.HasPrefix(r.Undecided[0], tc.undecided) || exitCode(err) != exitUndecided):
+				t.Errorf("exit %d (%v), undecided %q; want one starting %q", exitCode(err), err, r.Undecided, tc.undecided)
+			}
+		})
+	}
 }

@@ -133,7 +133,7 @@ func TestPolicyEval(t *testing.T) {
 		"Run default/my-pipeline: allowed offline; the cluster may decide otherwise (policy revision ",
 		`  undecided spec.runs[0].s3: "s3" is not a built-in source; in the cluster a Ready SourcePlugin may provide it`,
 		"  warn   spec.activeDeadlineSeconds: a scheduled Run without a deadline",
-		`  patch  {"op":"add","path":"/spec/resources","value":{"limits":{"memory":"1Gi"},"requests":{"cpu":"100m","memory":"384Mi"}}} [default/runs.default-requests]`,
+		`  patch  {"op":"add","path":"/spec/resources","value":{"limits":{"memory":"1Gi"},"requests":{"cpu":"100m","memory":"384Mi"}}} (policy runs.default-requests)`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("seed output lacks %q:\n%s", want, out)
@@ -146,7 +146,7 @@ func TestPolicyEval(t *testing.T) {
 	}
 	if !strings.Contains(out, "Run ingest/leaky: DENIED") ||
 		!strings.Contains(out, "  deny   spec.runs[0].postgresql.password: literal secret; put it in a Secret") ||
-		!strings.Contains(out, "[default/runs.literal-secret]") {
+		!strings.Contains(out, "literal secret; put it in a Secret and reference it: env: [{name: POSTGRESQL_PASSWORD, valueFrom: {secretKeyRef: {name: <secret>, key: password}}}] and password: \"${POSTGRESQL_PASSWORD}\" (policy runs.literal-secret)\n") {
 		t.Errorf("leaky output:\n%s", out)
 	}
 
@@ -165,7 +165,7 @@ func TestPolicyEvalComposedBundles(t *testing.T) {
 		t.Errorf("dev: %v", err)
 	}
 	out, err := runPolicy(t, "eval", "-f", manifest, "--bundle", "default", "--bundle", prod, "-n", "prod")
-	if err == nil || !strings.Contains(out, "  deny   metadata.namespace: no Runs in prod [") ||
+	if err == nil || !strings.Contains(out, "  deny   metadata.namespace: no Runs in prod (policy acme.no-prod, bundle ") ||
 		!strings.Contains(out, "  warn   spec.activeDeadlineSeconds") {
 		t.Errorf("prod with both bundles: err %v\n%s", err, out)
 	}
@@ -247,7 +247,7 @@ spec:
 	run := filepath.Join(dir, "run.yaml")
 
 	out, err := runPolicy(t, "eval", "-f", run, "--bundle", filepath.Join(dir, "acme.yaml"), "-n", "prod")
-	if err != nil || !strings.Contains(out, "  warn   metadata.namespace: no Runs in prod [acme/acme.no-prod]") {
+	if err != nil || !strings.Contains(out, "  warn   metadata.namespace: no Runs in prod (policy acme.no-prod, bundle acme)") {
 		t.Errorf("acme in mode warn: err %v\n%s", err, out)
 	}
 
@@ -260,10 +260,10 @@ spec:
 		{"--bundle", "default", "--bundle", filepath.Join(dir, "default.yaml")},
 	} {
 		out, err = runPolicy(t, append([]string{"eval", "-f", run}, args...)...)
-		if err == nil || !strings.Contains(out, `  deny   spec.resources.limits.cpu: 1 is more than the 500m of cpu a Run may ask for [default/runs.max-resources]`) {
+		if err == nil || !strings.Contains(out, `  deny   spec.resources.limits.cpu: 1 is more than the 500m of cpu a Run may ask for (policy runs.max-resources)`) {
 			t.Errorf("%v: err %v\n%s", args, err, out)
 		}
-		if !strings.Contains(out, "[default/runs.default-requests]") {
+		if !strings.Contains(out, "(policy runs.default-requests)\n") {
 			t.Errorf("%v: the customised bundle lost the embedded modules:\n%s", args, out)
 		}
 	}
