@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -24,7 +25,8 @@ func TestCacheOptions(t *testing.T) {
 	}
 	ours := labels.Set{"app.kubernetes.io/managed-by": "weir"}
 	theirs := labels.Set{"app.kubernetes.io/managed-by": "helm"}
-	for _, obj := range []client.Object{&corev1.ConfigMap{}, &batchv1.Job{}, &batchv1.CronJob{}, &corev1.ServiceAccount{}} {
+	for _, obj := range []client.Object{&corev1.ConfigMap{}, &batchv1.Job{}, &batchv1.CronJob{}, &corev1.ServiceAccount{},
+		&appsv1.Deployment{}, &corev1.Service{}, &corev1.PersistentVolumeClaim{}} {
 		var by *labels.Selector
 		for k, v := range o.ByObject {
 			if fmt.Sprintf("%T", k) == fmt.Sprintf("%T", obj) {

@@ -24,6 +24,7 @@ import (
 	"github.com/weir-dev/weir/operator/policies"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/sourceplugins"
+	"github.com/weir-dev/weir/operator/workspaces"
 	"github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/policies/engine"
 	"github.com/weir-dev/weir/webhooks"
@@ -32,6 +33,8 @@ import (
 // Config is what `weir manager` is started with.
 type Config struct {
 	Runs runs.Options
+	// Workspaces are the settings of every Workspace (status.url's base).
+	Workspaces workspaces.Options
 	// Namespaces the manager watches Runs and their children in; empty:
 	// every namespace.
 	Namespaces         []string
@@ -147,6 +150,11 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, fmt.Errorf("run controller: %w", err)
 	}
 	loader.OnChange(func(engine.Revision) { go runsCtrl.PoliciesChanged(ctx) })
+	wsCtrl := &workspaces.Reconciler{Client: mgr.GetClient(), Options: cfg.Workspaces, Policies: eng,
+		MaxConcurrentReconciles: workers}
+	if err := wsCtrl.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("workspace controller: %w", err)
+	}
 	if cfg.Webhooks.Enabled {
 		if err := webhooks.Setup(ctx, mgr, webhooks.Options{
 			Engine: eng, CheckBundle: loader.Check, CertMode: cfg.Webhooks.CertMode,

@@ -86,6 +86,8 @@ func managerCommand() *cobra.Command {
 		"let Runs' source modules reach link-local addresses (169.254.0.0/16, fe80::/10; cloud metadata excepted) their configs name")
 	f.BoolVar(&cfg.Runs.Sandbox.AllowMetadata, "plugin-allow-metadata", false,
 		"let Runs' source modules reach cloud metadata addresses (169.254.169.254, ...), which hand out the node's credentials")
+	f.StringVar(&cfg.Workspaces.URLBase, "workspace-url-base", "",
+		"where Workspaces are served, e.g. https://ide.example.com: status.url is <base>/workspaces/<namespace>/<name>/ (empty: no URL in status)")
 	f.StringVar(&cfg.Plugins.CAFile, "plugin-ca-file", "", "PEM bundle trusted besides the system's roots when fetching SourcePlugin modules")
 	w := &cfg.Webhooks
 	f.BoolVar(&w.Enabled, "webhooks", true, "serve the admission webhooks")

@@ -1,0 +1,160 @@
+package workspaces
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/operator/status"
+	"github.com/weir-dev/weir/policies/engine"
+)
+
+// +kubebuilder:rbac:groups=workspace.jupyter.org,resources=workspaces,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=workspace.jupyter.org,resources=workspaces/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=workspace.jupyter.org,resources=workspaces/finalizers,verbs=update
+// +kubebuilder:rbac:groups=workspace.jupyter.org,resources=workspacetemplates,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=workspace.jupyter.org,resources=workspacetemplates/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services;persistentvolumeclaims,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// FinalizerStorage holds a Workspace until its primary claim is released
+// (Retain: the owner reference removed, so garbage collection keeps it) or
+// deleted (Delete).
+const FinalizerStorage = "workspace.jupyter.org/storage"
+
+// Event reasons a user may need to notice.
+const (
+	ReasonCreated         = "Created"
+	ReasonUpdated         = "Updated"
+	ReasonStopped         = "Stopped"
+	ReasonHeldBack        = "HeldBack"
+	ReasonResumed         = "Resumed"
+	ReasonStorageRetained = "StorageRetained"
+	ReasonStorageDeleted  = "StorageDeleted"
+	ReasonStorageAdopted  = "StorageAdopted"
+	// ReasonReconcileError: an API call failed; the controller retries.
+	ReasonReconcileError = "ReconcileError"
+)
+
+// Reconciler turns a Workspace into its claim, Service and Deployment.
+type Reconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+	Options  Options
+	// Policies decide what a Workspace inherits and whether it may run
+	// (condition Valid); nil: the stored spec runs as it is.
+	Policies *engine.Engine
+	// MaxConcurrentReconciles is how many Workspaces are reconciled at once.
+	MaxConcurrentReconciles int
+}
+
+// errConflict: a child's name is taken by an object the Workspace does not
+// control. Only the user can resolve it, so there is no retry.
+type errConflict struct{ error }
+
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ws := &wsv1.Workspace{}
+	if err := r.Get(ctx, req.NamespacedName, ws); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ws.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.reconcileDelete(ctx, ws)
+	}
+	if !controllerutil.ContainsFinalizer(ws, FinalizerStorage) {
+		patch := client.MergeFrom(ws.DeepCopy())
+		controllerutil.AddFinalizer(ws, FinalizerStorage)
+		if err := r.Patch(ctx, ws, patch); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+	orig := ws.DeepCopy()
+
+	eff, valid, err := r.decide(ctx, ws)
+	if err != nil {
+		return ctrl.Result{}, err // the decision failed (not a denial): retry
+	}
+	r.setValid(ws, orig, valid)
+	ok := valid.Status == metav1.ConditionTrue
+
+	obs := observed{}
+	childErr := r.reconcileChildren(ctx, ws, eff, ok, &obs)
+	r.setStatus(ws, eff, ok, &obs, childErr)
+	r.notify(ws, orig)
+	if _, err := status.Patch(ctx, r.Client, ws, orig); err != nil {
+		return ctrl.Result{}, err
+	}
+	var conflict errConflict
+	if errors.As(childErr, &conflict) {
+		return ctrl.Result{}, nil // shown in Degraded; a change to the Workspace retries
+	}
+	return ctrl.Result{}, childErr
+}
+
+// observed is what the children look like after this pass.
+type observed struct {
+	deployment *appsv1.Deployment
+	service    *corev1.Service
+	claim      *corev1.PersistentVolumeClaim
+	// claimProblem says why the claim is not as the spec wants (cannot
+	// grow, would shrink); empty when it is.
+	claimProblem, claimReason string
+}
+
+// reconcileChildren makes the children match the effective spec. While the
+// Workspace is not valid nothing is created and an existing Deployment is
+// scaled to zero, so no pod runs; the claim and Service stay as they are.
+func (r *Reconciler) reconcileChildren(ctx context.Context, ws, eff *wsv1.Workspace, valid bool, obs *observed) error {
+	if !valid {
+		return r.holdBack(ctx, ws, obs)
+	}
+	if err := r.ensureClaim(ctx, ws, eff, obs); err != nil {
+		return err
+	}
+	if err := r.ensureService(ctx, ws, eff, obs); err != nil {
+		return err
+	}
+	return r.ensureDeployment(ctx, ws, eff, obs)
+}
+
+// notify emits an Event for what the user must notice: a Deployment or
+// claim that could not be made. Valid changes are told in setValid.
+func (r *Reconciler) notify(ws, orig *wsv1.Workspace) {
+	for _, t := range []string{wsv1.ConditionDegraded} {
+		c := findCondition(ws.Status.Conditions, t)
+		if c != nil && c.Status == metav1.ConditionTrue && status.IsNew(orig.Status.Conditions, *c) {
+			r.Recorder.Eventf(ws, nil, corev1.EventTypeWarning, c.Reason, "Reconcile", "%s", c.Message)
+		}
+	}
+}
+
+func kindOf(obj client.Object) string {
+	switch obj.(type) {
+	case *appsv1.Deployment:
+		return "Deployment"
+	case *corev1.Service:
+		return "Service"
+	case *corev1.PersistentVolumeClaim:
+		return "PersistentVolumeClaim"
+	}
+	return fmt.Sprintf("%T", obj)
+}
+
+// mustOwn refuses to adopt or overwrite an object the Workspace does not
+// control.
+func mustOwn(ws *wsv1.Workspace, obj client.Object) error {
+	if ref := metav1.GetControllerOf(obj); ref != nil && ref.UID == ws.UID {
+		return nil
+	}
+	return errConflict{fmt.Errorf("%s %s already exists and is not owned by Workspace %s; delete or rename that object, or rename the Workspace",
+		kindOf(obj), obj.GetName(), ws.Name)}
+}

@@ -1,0 +1,107 @@
+package workspaces_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/weir-dev/weir/operator/manager"
+	"github.com/weir-dev/weir/operator/runs"
+	"github.com/weir-dev/weir/operator/workspaces"
+)
+
+// The suite runs the real kube-apiserver and etcd (KUBEBUILDER_ASSETS) and
+// Weir's whole manager with the default policies, as in production, without
+// the webhooks: what the controller decides alone is what is tested. There
+// is no Deployment controller; the tests play it by writing Deployment
+// status.
+var (
+	k8s     client.Client
+	ctx     context.Context
+	cancel  context.CancelFunc
+	testEnv *envtest.Environment
+	writes  atomic.Int64 // API writes made by the manager
+	urlBase = "https://ide.example.test"
+)
+
+func TestWorkspaces(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Workspace controller (envtest)")
+}
+
+var _ = BeforeSuite(func() {
+	Expect(os.Getenv("KUBEBUILDER_ASSETS")).NotTo(BeEmpty(),
+		"KUBEBUILDER_ASSETS is not set: run `make test`, or KUBEBUILDER_ASSETS=$(hack/control-plane.sh) go test ./operator/workspaces/")
+	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	ctx, cancel = context.WithCancel(context.Background())
+
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := testEnv.Start()
+	Expect(err).NotTo(HaveOccurred())
+
+	k8s, err = client.New(cfg, client.Options{Scheme: manager.Scheme()})
+	Expect(err).NotTo(HaveOccurred())
+
+	mgrCfg := rest.CopyConfig(cfg)
+	mgrCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countWrites{rt} })
+	var mgr ctrl.Manager
+	mgr, err = manager.New(ctx, mgrCfg, manager.Config{
+		Runs:                   runs.Options{Image: "ghcr.io/weir-dev/weir:test"},
+		Workspaces:             workspaces.Options{URLBase: urlBase},
+		DefaultPolicies:        true,
+		MetricsBindAddress:     "0",
+		HealthProbeBindAddress: "0",
+	})
+	Expect(err).NotTo(HaveOccurred())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+})
+
+var _ = AfterSuite(func() {
+	cancel()
+	if testEnv != nil {
+		Expect(testEnv.Stop()).To(Succeed())
+	}
+})
+
+// countWrites counts every request that is not a read.
+type countWrites struct{ next http.RoundTripper }
+
+func (c countWrites) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		writes.Add(1)
+	}
+	return c.next.RoundTrip(r)
+}
+
+// newNamespace gives each spec its own namespace, with labels.
+func newNamespace(labels map[string]string) string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "ws-test-", Labels: labels}}
+	Expect(k8s.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+const (
+	timeout  = 20 * time.Second
+	interval = 100 * time.Millisecond
+)
