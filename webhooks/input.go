@@ -5,53 +5,46 @@ import (
 	"encoding/json"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/weir-dev/weir/operator/related"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
-// Related resolves the objects a request refers to, from the manager's
-// cache. Today that is the request's Namespace (metadata only: name,
-// labels, annotations), so policies can key rules on namespace labels.
-// Secrets are deliberately not resolved: Weir never reads their values.
+// Related resolves input.related for a request from the manager's cache,
+// with the same resolvers the reconcilers use (operator/related): the
+// request's Namespace, and a Workspace's WorkspaceTemplate. Secrets are
+// deliberately never resolved: Weir never reads their values.
 type Related struct {
 	Reader client.Reader
 }
 
-// Resolve returns input.related for req; a lookup that fails leaves the
-// entry out rather than failing the request, and policies must treat a
-// missing entry as unknown.
+// Resolve returns input.related for req: of the object under review, or
+// on DELETE of the stored one. A referenced object that does not exist is
+// left out, and policies must treat a missing entry as unknown; a lookup
+// that fails is an error.
 func (r Related) Resolve(ctx context.Context, req admission.Request) (map[string]any, error) {
-	out := map[string]any{}
-	if r.Reader == nil || req.Namespace == "" {
-		return out, nil
+	raw := req.Object.Raw
+	if len(raw) == 0 {
+		raw = req.OldObject.Raw
 	}
-	ns := &metav1.PartialObjectMetadata{}
-	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
-	if err := r.Reader.Get(ctx, client.ObjectKey{Name: req.Namespace}, ns); err != nil {
-		if apierrors.IsNotFound(err) {
-			return out, nil
+	obj := &unstructured.Unstructured{Object: map[string]any{}}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &obj.Object); err != nil {
+			return map[string]any{}, fmt.Errorf("object: %w", err)
 		}
-		return out, fmt.Errorf("namespace %s: %w", req.Namespace, err)
 	}
-	out["namespace"] = map[string]any{"metadata": map[string]any{
-		"name":        ns.Name,
-		"labels":      orEmpty(ns.Labels),
-		"annotations": orEmpty(ns.Annotations),
-	}}
-	return out, nil
-}
-
-func orEmpty(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
+	obj.SetGroupVersionKind(schema.GroupVersionKind(req.Kind))
+	if req.Namespace != "" {
+		// The request's namespace is the one it is stored in, whatever
+		// the manifest says.
+		obj.SetNamespace(req.Namespace)
 	}
-	return m
+	return related.Default.Resolve(ctx, r.Reader, obj)
 }
 
 // inputOf is the engine's view of an admission request (docs/policies.md).

@@ -57,4 +57,25 @@ var _ = Describe("Workspace admission", func() {
 		Expect(err.Error()).To(ContainSubstring(`admission webhook "validate.workspacetemplates.workspace.jupyter.org" denied the request: ` +
 			`spec.defaultResources.requests.cpu: 4 is outside the template's own resourceBounds (any to 2); pick a default within them (policy workspaces.template-consistency)`))
 	})
+	// input.related.template comes from the manager's cache
+	// (operator/related), as at reconcile: without it the policies would
+	// only say the template does not exist.
+	It("judges a Workspace against the template it names", func() {
+		image := "jupyter/minimal-notebook:latest"
+		tmpl := &wsv1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{GenerateName: "bounded-"},
+			Spec: wsv1.WorkspaceTemplateSpec{DefaultImage: image, AllowedImages: []string{image}}}
+		Expect(k8s.Create(ctx, tmpl)).To(Succeed())
+		ws := workspace(ns, "other-image")
+		ws.Spec.Image, ws.Spec.TemplateRef = "evil:latest", tmpl.Name
+		want := "spec.image: evil:latest is not allowed by template " + tmpl.Name + "; use one of " + image +
+			", or leave image out for " + image + " (policy workspaces.allowed-images)"
+		Eventually(func() []string {
+			Expect(k8s.Create(ctx, ws.DeepCopy(), client.DryRunAll)).To(Succeed())
+			return warns.take()
+		}, timeout, interval).Should(ContainElement(want))
+
+		ws.Spec.TemplateRef = "no-such-template"
+		Expect(k8s.Create(ctx, ws.DeepCopy(), client.DryRunAll)).To(Succeed())
+		Expect(warns.take()).To(ContainElement(ContainSubstring(`spec.templateRef: WorkspaceTemplate "no-such-template" does not exist`)))
+	})
 })
