@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"sync"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,10 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	"k8s.io/client-go/util/workqueue"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/policycheck"
 	"github.com/weir-dev/weir/operator/status"
 	"github.com/weir-dev/weir/policies/engine"
 )
@@ -48,8 +46,9 @@ type Reconciler struct {
 	// created or updated (condition Valid).
 	Policies *engine.Engine
 
-	// queue is the controller's, once it runs (see policySource).
-	queue atomic.Pointer[workqueue.TypedRateLimitingInterface[reconcile.Request]]
+	// requeue queues every Run when the policies change (PoliciesChanged).
+	requeue     *policycheck.Requeuer
+	requeueOnce sync.Once
 }
 
 // Event reasons a user may need to notice.

@@ -44,7 +44,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// A Run naming a SourcePlugin's id renders its module, or waits for it.
 		Watches(&pluginsv1.SourcePlugin{}, handler.EnqueueRequestsFromMapFunc(r.runsNamingPlugin),
 			builder.WithPredicates(pluginChanged)).
-		WatchesRawSource(r.policySource()).
+		WatchesRawSource(r.requeuer().Source()).
 		Complete(r)
 }
 
