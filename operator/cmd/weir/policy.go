@@ -197,8 +197,10 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 		if err != nil {
 			return err
 		}
-		lookups := files.lookups(in)
-		in.Related = relatedOf(lookups)
+		var lookups []relatedLookup
+		if in.Related, lookups, err = files.resolveRelated(cmd.Context(), in); err != nil {
+			return fmt.Errorf("%s: input.related: %w", describe(in), err)
+		}
 		d, err := eng.Decide(cmd.Context(), in)
 		var de *engine.DecisionError
 		if errors.As(err, &de) {

@@ -20,7 +20,7 @@ import (
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 	"github.com/weir-dev/weir/operator/manager"
-	operatorpolicies "github.com/weir-dev/weir/operator/policies"
+	operatorpolicies "github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -113,8 +113,11 @@ func readManifest(stdin io.Reader, path string) ([]map[string]any, error) {
 	return objects, nil
 }
 
+// decodeScheme knows Weir's and Kubernetes' kinds, as the manager does.
+var decodeScheme = manager.Scheme()
+
 // decoder reads Weir's and Kubernetes' kinds by their apiVersion and kind.
-var decoder = serializer.NewCodecFactory(manager.Scheme()).UniversalDeserializer()
+var decoder = serializer.NewCodecFactory(decodeScheme).UniversalDeserializer()
 
 // decodeObjects decodes every document of file, unwrapping Lists (what
 // `kubectl get ... -o yaml` prints).

@@ -12,7 +12,7 @@ import (
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	"github.com/weir-dev/weir/operator/catalog"
-	operatorpolicies "github.com/weir-dev/weir/operator/policies"
+	operatorpolicies "github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/operator/sourceplugins"
 	"github.com/weir-dev/weir/policies/engine"
 )
@@ -241,15 +241,16 @@ func equalVerdicts(a, b verdict) bool {
 }
 
 // What a rule reads of input.related decides what eval needs: an entry
-// it resolves from the files, one it cannot resolve at all, or the whole
-// of input.related.
+// the cluster resolves for the kind must be in the files, one it does not
+// resolve is absent in both; a rule reading the whole of input.related
+// needs every entry.
 func TestPolicyEvalRelatedKeys(t *testing.T) {
 	manifest := pgRun(`postgresql: {host: db, user: reader, password: "${PG_PASSWORD}"}`)
 	withNamespace := "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n---\n" + manifest
 	for name, tc := range map[string]struct {
 		rule, manifest, undecided string
 	}{
-		"profile, unresolved":    {`input.related.profile.spec.x`, withNamespace, "bundle b reads input.related.profile ([runs/r.rego]), which only the cluster may resolve"},
+		"resolved for no Run":    {`input.related.profile.spec.x`, manifest, ""},
 		"whole, no Namespace":    {`count(input.related) == 0`, manifest, "Namespace default is not in the files given: bundle b reads input.related.namespace ([runs/r.rego])"},
 		"whole, Namespace given": {`count(input.related) == 0`, withNamespace, ""},
 		"computed key":           {`k := "namespace"; input.related[k].x`, manifest, "Namespace default is not in the files given"},

@@ -1,17 +1,25 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/operator/related"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -62,103 +70,116 @@ func indexObjects(objects []map[string]any) fileObjects {
 	return out
 }
 
-// relatedLookup is one entry of input.related that the cluster resolves
-// for a request: which object it reads, and what the files hold of it.
+// relatedLookup is one entry of input.related that the cluster's resolver
+// fills for a request, and whether the files hold what it reads.
 type relatedLookup struct {
-	key        string         // input.related.<key>
-	kind, name string         // the object the cluster reads
-	value      map[string]any // nil: not in the files
+	key     string   // input.related.<key>
+	found   bool     // the files hold it
+	missing []string // what it read that the files do not hold ("WorkspaceTemplate x")
 }
 
-// lookups are the entries the cluster's resolver (webhooks.Related and
-// the controllers) fills for in: the request's Namespace, and for a
-// Workspace the WorkspaceTemplate its templateRef names (on DELETE, the
-// stored object's), each resolved from the files when they hold it.
-func (f fileObjects) lookups(in engine.Input) []relatedLookup {
-	var out []relatedLookup
-	if in.Namespace != "" {
-		l := relatedLookup{key: "namespace", kind: "Namespace", name: in.Namespace}
-		if ns, ok := f[objectKey{gk: schema.GroupKind{Kind: "Namespace"}, name: in.Namespace}]; ok {
-			meta, _ := ns["metadata"].(map[string]any)
-			// Metadata only, as the cluster resolves it.
-			l.value = map[string]any{"metadata": map[string]any{
-				"name":        in.Namespace,
-				"labels":      orEmpty(meta["labels"]),
-				"annotations": orEmpty(meta["annotations"]),
-			}}
-		}
-		out = append(out, l)
-	}
-	if in.Kind.Group == wsv1.GroupVersion.Group && in.Kind.Kind == "Workspace" {
-		if ref := templateRef(in.Object); ref != "" || templateRef(in.OldObject) != "" {
-			if ref == "" {
-				ref = templateRef(in.OldObject)
-			}
-			l := relatedLookup{key: "template", kind: "WorkspaceTemplate", name: ref}
-			if t, ok := f[objectKey{gk: wsv1.GroupVersion.WithKind("WorkspaceTemplate").GroupKind(), name: ref}]; ok {
-				l.value = runtime.DeepCopyJSON(t)
-			}
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-func templateRef(obj map[string]any) string {
-	spec, _ := obj["spec"].(map[string]any)
-	ref, _ := spec["templateRef"].(string)
-	return ref
-}
-
-func orEmpty(v any) any {
-	if m, ok := v.(map[string]any); ok {
-		return m
-	}
-	return map[string]any{}
-}
-
-// relatedOf is input.related: the entries found; one that is not in the
-// files is left out, as the cluster leaves out what does not exist.
-func relatedOf(lookups []relatedLookup) map[string]any {
+// resolveRelated is input.related for in as the cluster resolves it
+// (operator/related, the webhooks' and reconcilers' resolvers), with the
+// files standing in for the manager's cache, and an account of every
+// entry the cluster would fill for in.
+func (f fileObjects) resolveRelated(ctx context.Context, in engine.Input) (map[string]any, []relatedLookup, error) {
 	out := map[string]any{}
-	for _, l := range lookups {
-		if l.value != nil {
-			out[l.key] = l.value
+	obj := in.Object
+	if obj == nil {
+		obj = in.OldObject // DELETE: the stored object's references
+	}
+	if obj == nil {
+		return out, nil, nil
+	}
+	u := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(obj)}
+	resolvers, ok := related.Default[u.GroupVersionKind().GroupKind()]
+	if !ok {
+		resolvers = []related.Resolver{related.Namespace} // as Registry.Resolve does
+	}
+	var lookups []relatedLookup
+	for _, res := range resolvers {
+		// Which entries this resolver fills when everything exists.
+		owned := map[string]any{}
+		if err := res.Resolve(ctx, probeReader{}, u, owned); err != nil {
+			return out, nil, err
+		}
+		r := &fileReader{objects: f}
+		if err := res.Resolve(ctx, r, u, out); err != nil {
+			return out, nil, err
+		}
+		for _, key := range slices.Sorted(maps.Keys(owned)) {
+			_, found := out[key]
+			lookups = append(lookups, relatedLookup{key: key, found: found, missing: r.missing})
 		}
 	}
-	return out
+	return out, lookups, nil
+}
+
+// fileReader reads the objects eval read, as the resolvers read the
+// manager's cache, and records what they asked for that is not there.
+type fileReader struct {
+	objects fileObjects
+	missing []string
+}
+
+func (r *fileReader) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	gvk, err := apiutil.GVKForObject(obj, decodeScheme)
+	if err != nil {
+		return err
+	}
+	m, ok := r.objects[objectKey{gk: gvk.GroupKind(), namespace: key.Namespace, name: key.Name}]
+	if !ok {
+		name := key.Name
+		if key.Namespace != "" {
+			name = key.Namespace + "/" + key.Name
+		}
+		r.missing = append(r.missing, gvk.Kind+" "+name)
+		return apierrors.NewNotFound(schema.GroupResource{Group: gvk.Group, Resource: gvk.Kind}, key.Name)
+	}
+	return runtime.DefaultUnstructuredConverter.FromUnstructured(runtime.DeepCopyJSON(m), obj)
+}
+
+func (r *fileReader) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	return errors.New("weir policy eval resolves related objects by name only")
+}
+
+// probeReader finds every object it is asked for (empty but for its
+// name), to learn which entries a resolver fills.
+type probeReader struct{}
+
+func (probeReader) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	obj.SetName(key.Name)
+	obj.SetNamespace(key.Namespace)
+	return nil
+}
+
+func (probeReader) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	return errors.New("weir policy eval resolves related objects by name only")
 }
 
 // relatedUndecided lists what b's package for in.Kind reads of
-// input.related that the cluster would resolve and the files do not hold,
-// and what it reads that eval does not resolve at all.
+// input.related that the cluster resolves for in and the files do not
+// hold.
 func relatedUndecided(b engine.Bundle, in engine.Input, lookups []relatedLookup) []string {
 	files := engine.RelatedReaders(b, in.Kind)
 	if len(files) == 0 {
 		return nil
 	}
 	keys := relatedKeys(b, files)
+	// An entry the cluster does not resolve for in is absent there too.
 	var out []string
-	known := map[string]bool{}
 	for _, l := range lookups {
-		known[l.key] = true
-		if l.value == nil && (keys[l.key] || keys["*"]) {
-			out = append(out, fmt.Sprintf("%s %s is not in the files given: bundle %s reads input.related.%s (%v), which the cluster resolves; add the %s to the files to decide offline",
-				l.kind, l.name, b.Name, l.key, files, l.kind))
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if k != "*" && !known[k] && !resolvedKeys[k] {
-			out = append(out, fmt.Sprintf("bundle %s reads input.related.%s (%v), which only the cluster may resolve; it is left out here",
-				b.Name, k, files))
+		if !l.found && (keys[l.key] || keys["*"]) {
+			what := strings.Join(l.missing, ", ")
+			if what == "" {
+				what = "what it holds"
+			}
+			out = append(out, fmt.Sprintf("%s is not in the files given: bundle %s reads input.related.%s (%v), which the cluster resolves; add it to the files to decide offline",
+				what, b.Name, l.key, files))
 		}
 	}
 	return out
 }
-
-// resolvedKeys are the entries of input.related that eval resolves like
-// the cluster (lookups); one a request does not get is absent in both.
-var resolvedKeys = map[string]bool{"namespace": true, "template": true}
 
 // relatedKeys are the entries of input.related the modules named read:
 // input.related.<key>, or "*" where a rule reads it whole or by a

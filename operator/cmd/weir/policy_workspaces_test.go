@@ -215,8 +215,9 @@ func TestPolicyEvalWorkspaceAndTemplateInDirectory(t *testing.T) {
 	}
 }
 
-// related.template is the template as the API server returns it: the
-// object of the file, without a namespace even when it was given one.
+// related.template is the template as the API server returns it, by the
+// cluster's resolver: the object of the file, without a namespace even
+// when it was given one.
 func TestRelatedTemplateFromFiles(t *testing.T) {
 	template := object(t, sampleText(t, templateFile))
 	given := object(t, sampleText(t, templateFile))
@@ -227,9 +228,18 @@ func TestRelatedTemplateFromFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	related := relatedOf(files.lookups(in))
-	if !reflect.DeepEqual(related["template"], template) {
-		t.Errorf("related.template = %v\nwant %v", related["template"], template)
+	related, lookups, err := files.resolveRelated(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := related["template"].(map[string]any)
+	if !reflect.DeepEqual(got["spec"], template["spec"]) || !reflect.DeepEqual(got["metadata"].(map[string]any)["name"], templateName) ||
+		got["metadata"].(map[string]any)["namespace"] != nil || got["kind"] != "WorkspaceTemplate" {
+		t.Errorf("related.template = %v\nwant %v", got, template)
+	}
+	// The Namespace is not in the files: resolved in the cluster, missing here.
+	if want := []relatedLookup{{key: "namespace", missing: []string{"Namespace default"}}, {key: "template", found: true}}; !reflect.DeepEqual(lookups, want) {
+		t.Errorf("lookups = %+v, want %+v", lookups, want)
 	}
 	tin, err := admissionInput(given, "CREATE", "")
 	if err != nil || tin.Namespace != "" || describe(tin) != "WorkspaceTemplate "+templateName {
