@@ -18,7 +18,7 @@ import (
 	"github.com/weir-dev/weir/policies/engine"
 )
 
-// Publisher receives data.sources (operator/policies.Loader.SetSources).
+// Publisher receives data.sources (operator/policybundles.Loader.SetSources).
 type Publisher interface {
 	SetSources(ctx context.Context, sources map[string]any) error
 }

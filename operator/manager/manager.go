@@ -21,7 +21,7 @@ import (
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/catalog"
-	"github.com/weir-dev/weir/operator/policies"
+	policies "github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/sourceplugins"
 	"github.com/weir-dev/weir/operator/workspaces"
@@ -155,6 +155,7 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	if err := wsCtrl.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("workspace controller: %w", err)
 	}
+	loader.OnChange(func(engine.Revision) { go wsCtrl.PoliciesChanged(ctx) })
 	if cfg.Webhooks.Enabled {
 		if err := webhooks.Setup(ctx, mgr, webhooks.Options{
 			Engine: eng, CheckBundle: loader.Check, CertMode: cfg.Webhooks.CertMode,

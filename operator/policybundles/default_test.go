@@ -1,4 +1,4 @@
-package policies_test
+package policybundles_test
 
 import (
 	. "github.com/onsi/ginkgo/v2"
@@ -6,7 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
-	"github.com/weir-dev/weir/operator/policies"
+	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -14,7 +14,7 @@ var _ = Describe("The PolicyBundle named default", Ordered, func() {
 	var o *operator
 	var embeddedRev, customRev string
 	BeforeAll(func() {
-		o = startOperatorWith(policies.Options{DefaultEnabled: true}) // stop is a restart: bundles stay
+		o = startOperatorWith(policybundles.Options{DefaultEnabled: true}) // stop is a restart: bundles stay
 		var err error
 		embeddedRev, err = engine.DefaultBundle().Digest()
 		Expect(err).NotTo(HaveOccurred())
@@ -33,7 +33,7 @@ var _ = Describe("The PolicyBundle named default", Ordered, func() {
 			g.Expect(got.Status.Revision).To(Equal(embeddedRev))
 			g.Expect(got.Spec.Modules).To(BeEmpty())
 			g.Expect(got.Spec.Data).To(BeNil())
-			g.Expect(got.Annotations).To(HaveKeyWithValue(policies.DescriptionAnnotation, ContainSubstring("spec.data is deep-merged over its data.json")))
+			g.Expect(got.Annotations).To(HaveKeyWithValue(policybundles.DescriptionAnnotation, ContainSubstring("spec.data is deep-merged over its data.json")))
 		}, timeout, interval).Should(Succeed())
 		rev, _ := o.engine.Current()
 		Expect(rev.Bundles).To(Equal([]string{engine.DefaultBundleName}))
@@ -96,7 +96,7 @@ var _ = Describe("The PolicyBundle named default", Ordered, func() {
 	It("keeps an admin's edit across a restart: Weir only ever creates the object", func() {
 		before := current("default")(Default)
 		o.stop()
-		o = startOperatorWith(policies.Options{DefaultEnabled: true})
+		o = startOperatorWith(policybundles.Options{DefaultEnabled: true})
 		Eventually(func(g Gomega) {
 			got := current("default")(g)
 			g.Expect(got.UID).To(Equal(before.UID))

@@ -1,4 +1,4 @@
-package policies_test
+package policybundles_test
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package policies_test
+package policybundles_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
-	"github.com/weir-dev/weir/operator/policies"
+	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -19,17 +19,17 @@ import (
 var _ = Describe("The last good revision across a restart", Ordered, func() {
 	const weirNS = "weir-lastgood"
 	var (
-		store policies.LastGoodStore
+		store policybundles.LastGoodStore
 		o     *operator
 		rev   string
 		saved *corev1.ConfigMap
 	)
-	withStore := func() policies.Options {
-		return policies.Options{DefaultEnabled: true, LastGood: store}
+	withStore := func() policybundles.Options {
+		return policybundles.Options{DefaultEnabled: true, LastGood: store}
 	}
 	BeforeAll(func() {
 		Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: weirNS}})).To(Succeed())
-		store = policies.ConfigMapStore{Client: k8s, Reader: k8s, Namespace: weirNS}
+		store = policybundles.ConfigMapStore{Client: k8s, Reader: k8s, Namespace: weirNS}
 		o = startOperatorWith(withStore())
 	})
 	AfterAll(func() {
@@ -56,7 +56,7 @@ var _ = Describe("The last good revision across a restart", Ordered, func() {
 		Expect(saved.Data["spec.json"]).To(ContainSubstring("no suspended Runs"))
 		Expect(saved.Annotations).To(HaveKeyWithValue("policies.weir.dev/mac", MatchRegexp("^[0-9a-f]{64}$")))
 		key := &corev1.Secret{}
-		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: policies.LastGoodKeySecret}, key)).To(Succeed())
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: policybundles.LastGoodKeySecret}, key)).To(Succeed())
 		Expect(key.Data["key"]).To(HaveLen(32))
 	})
 
@@ -111,7 +111,7 @@ var _ = Describe("The last good revision across a restart", Ordered, func() {
 		forged := current("restart")(Default)
 		forged.Spec = policiesv1.PolicyBundleSpec{Modules: module("runs/forged.rego",
 			"package weir.runs\n\ndeny contains {\"msg\": \"forged\", \"policy\": \"acme.forged\"} if true\n")}
-		b, err := policies.EngineBundle(engine.DefaultBundle(), forged)
+		b, err := policybundles.EngineBundle(engine.DefaultBundle(), forged)
 		Expect(err).NotTo(HaveOccurred())
 		digest, err := b.Digest()
 		Expect(err).NotTo(HaveOccurred())
@@ -135,7 +135,7 @@ var _ = Describe("The last good revision across a restart", Ordered, func() {
 
 	It("without a store, a restart leaves nothing of the broken bundle in force", func() {
 		o.stop()
-		o = startOperatorWith(policies.Options{DefaultEnabled: true})
+		o = startOperatorWith(policybundles.Options{DefaultEnabled: true})
 		Eventually(func(g Gomega) {
 			got := current("restart")(g)
 			g.Expect(ready(got).Message).To(HaveSuffix("; nothing from this bundle is in force"))

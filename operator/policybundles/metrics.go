@@ -1,4 +1,4 @@
-package policies
+package policybundles
 
 import (
 	"github.com/prometheus/client_golang/prometheus"

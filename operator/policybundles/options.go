@@ -2,7 +2,7 @@
 // serves admission: each bundle is compiled when it changes, the last good
 // revision of every bundle stays in force while a newer one fails, and the
 // whole set is swapped into the engine at once.
-package policies
+package policybundles
 
 import "github.com/weir-dev/weir/policies/engine"
 

@@ -1,4 +1,4 @@
-package policies_test
+package policybundles_test
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
-	"github.com/weir-dev/weir/operator/policies"
+	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -74,7 +74,7 @@ var _ = AfterSuite(func() {
 // operator is one manager running the PolicyBundle controller.
 type operator struct {
 	engine *engine.Engine
-	loader *policies.Loader
+	loader *policybundles.Loader
 	stop   func()
 
 	mu        sync.Mutex
@@ -91,11 +91,11 @@ func (o *operator) changes() []string {
 // Several managers run one after another in this process, hence
 // SkipNameValidation.
 func newOperator(defaultEnabled bool) (*operator, ctrl.Manager) {
-	return newOperatorWith(policies.Options{DefaultEnabled: defaultEnabled})
+	return newOperatorWith(policybundles.Options{DefaultEnabled: defaultEnabled})
 }
 
 // newOperatorWith is newOperator with opts (a fresh engine is added).
-func newOperatorWith(opts policies.Options) (*operator, ctrl.Manager) {
+func newOperatorWith(opts policybundles.Options) (*operator, ctrl.Manager) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -105,7 +105,7 @@ func newOperatorWith(opts policies.Options) (*operator, ctrl.Manager) {
 	Expect(err).NotTo(HaveOccurred())
 	o := &operator{engine: engine.New()}
 	opts.Engine = o.engine
-	o.loader, err = policies.Setup(mgr, opts)
+	o.loader, err = policybundles.Setup(mgr, opts)
 	Expect(err).NotTo(HaveOccurred())
 	o.loader.OnChange(func(r engine.Revision) {
 		o.mu.Lock()
@@ -118,7 +118,7 @@ func newOperatorWith(opts policies.Options) (*operator, ctrl.Manager) {
 // startOperator runs a manager until the container ends, then removes
 // every PolicyBundle so the next container starts clean.
 func startOperator(defaultEnabled bool) *operator {
-	o := startOperatorWith(policies.Options{DefaultEnabled: defaultEnabled})
+	o := startOperatorWith(policybundles.Options{DefaultEnabled: defaultEnabled})
 	halt := o.stop
 	o.stop = func() {
 		halt()
@@ -134,7 +134,7 @@ func startOperator(defaultEnabled bool) *operator {
 
 // startOperatorWith runs a manager with opts until stop, which leaves
 // the PolicyBundles as they are (a restart).
-func startOperatorWith(opts policies.Options) *operator {
+func startOperatorWith(opts policybundles.Options) *operator {
 	o, mgr := newOperatorWith(opts)
 	mctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -9,7 +9,7 @@ import (
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/catalog"
-	operatorpolicies "github.com/weir-dev/weir/operator/policies"
+	operatorpolicies "github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/operator/sourceplugins"
 	"github.com/weir-dev/weir/policies/engine"
 )
