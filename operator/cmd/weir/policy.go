@@ -98,8 +98,8 @@ func printTestReport(w io.Writer, r engine.TestReport, verbose bool) {
 }
 
 type evalOptions struct {
-	file, operation, namespace, output string
-	bundles, sourcePlugins             []string
+	operation, namespace, output  string
+	files, bundles, sourcePlugins []string
 }
 
 // exitUndecided is eval's exit code when nothing was denied but some
@@ -109,7 +109,7 @@ const exitUndecided = 2
 func policyEvalCommand() *cobra.Command {
 	o := evalOptions{}
 	cmd := &cobra.Command{
-		Use:   "eval -f MANIFEST|DIR",
+		Use:   "eval -f MANIFEST|DIR [-f ...]",
 		Short: "Show what the policies decide for a manifest: denials, warnings and the JSON patch",
 		Long: "Evaluates every object of MANIFEST (YAML or JSON, several documents allowed; - is\n" +
 			"stdin), or of every .yaml, .yml and .json file in DIR, as an admission request,\n" +
@@ -122,7 +122,7 @@ func policyEvalCommand() *cobra.Command {
 			"(--sourceplugins, as kubectl get sourceplugins -o yaml prints them).\n\n" +
 			"input.related is resolved from the objects read, as the cluster resolves it\n" +
 			"from its cache: the request's Namespace, the template an object names. Give\n" +
-			"the related objects in the same files or directory to decide offline.\n" +
+			"the related objects in the same file, directory or -f list to decide offline.\n" +
 			"Warnings and denials read as kubectl apply shows them.\n\n" +
 			"Exits 1 when an object is denied, 2 when none is but a decision depends on\n" +
 			"what only the cluster knows (a SourcePlugin not given, a related object the\n" +
@@ -132,7 +132,7 @@ func policyEvalCommand() *cobra.Command {
 		RunE:         func(cmd *cobra.Command, _ []string) error { return runPolicyEval(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.file, "filename", "f", "", "manifest file or directory to evaluate (- for stdin)")
+	f.StringArrayVarP(&o.files, "filename", "f", nil, "manifest file or directory to evaluate (- for stdin); repeat to evaluate several together")
 	f.StringArrayVar(&o.bundles, "bundle", []string{defaultBundleArg}, "bundle directory, PolicyBundle manifest, or \"default\"; repeat to compose")
 	f.StringArrayVar(&o.sourcePlugins, "sourceplugins", nil, "SourcePlugins with their status (kubectl get sourceplugins -o yaml); repeatable")
 	f.StringVar(&o.operation, "operation", "CREATE", "admission operation: CREATE, UPDATE or DELETE")
@@ -183,9 +183,13 @@ func runPolicyEval(cmd *cobra.Command, o evalOptions) error {
 	if _, err := eng.Load(cmd.Context(), withOfflineSources(bundles, sources)...); err != nil {
 		return err
 	}
-	objects, err := readManifest(cmd.InOrStdin(), o.file)
-	if err != nil {
-		return err
+	var objects []map[string]any
+	for _, file := range o.files {
+		objs, err := readManifest(cmd.InOrStdin(), file)
+		if err != nil {
+			return err
+		}
+		objects = append(objects, objs...)
 	}
 	// Related objects come from the files, as the cluster's come from its
 	// cache: a template and its Workspaces are decided together.

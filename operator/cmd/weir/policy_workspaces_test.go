@@ -198,7 +198,7 @@ func TestPolicyEvalWorkspaceWithoutItsTemplate(t *testing.T) {
 }
 
 // The template and the Workspace in two files of a directory (the
-// Workspace read first) decide together: the template's defaults are in
+// Workspace read first), or given with two -f, decide together: the template's defaults are in
 // the patch, as the engine computes them with the template resolved.
 func TestPolicyEvalWorkspaceAndTemplateInDirectory(t *testing.T) {
 	template, ws := sampleText(t, templateFile), sampleText(t, withTemplate)
@@ -212,6 +212,12 @@ func TestPolicyEvalWorkspaceAndTemplateInDirectory(t *testing.T) {
 	if got := patchJSON(t, r.Patch); got != patchJSON(t, want.Patch) || !strings.Contains(got, `"path":"/spec/image","value":"jk8s-application-jupyter-uv:latest"`) ||
 		!strings.Contains(got, `{"name":"ENVIRONMENT","value":"production"}`) {
 		t.Errorf("patch %s\nengine %s", got, patchJSON(t, want.Patch))
+	}
+
+	// The same from two -f, as kubectl apply takes them.
+	r, err = evalJSON(t, filepath.Join(dir, "1-workspace.yaml"), "Workspace default/workspace-with-template", "-f", filepath.Join(dir, "2-template.yaml"))
+	if err != nil || len(r.Undecided) > 0 || patchJSON(t, r.Patch) != patchJSON(t, want.Patch) {
+		t.Errorf("two -f: exit %d (%v), %+v", exitCode(err), err, r)
 	}
 }
 
