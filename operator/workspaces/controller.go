@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/operator/policycheck"
 	"github.com/weir-dev/weir/operator/status"
 	"github.com/weir-dev/weir/policies/engine"
 )
@@ -56,6 +58,9 @@ type Reconciler struct {
 	Policies *engine.Engine
 	// MaxConcurrentReconciles is how many Workspaces are reconciled at once.
 	MaxConcurrentReconciles int
+
+	requeueOnce sync.Once
+	requeue     *policycheck.Requeuer
 }
 
 // errConflict: a child's name is taken by an object the Workspace does not
@@ -81,7 +86,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	eff, valid, err := r.decide(ctx, ws)
 	if err != nil {
-		return ctrl.Result{}, err // the decision failed (not a denial): retry
+		// No decision (not a denial): say so, leave the children as they
+		// are, and retry.
+		r.setValid(ws, orig, valid)
+		if _, perr := status.Patch(ctx, r.Client, ws, orig); perr != nil {
+			return ctrl.Result{}, errors.Join(err, perr)
+		}
+		return ctrl.Result{}, err
 	}
 	r.setValid(ws, orig, valid)
 	ok := valid.Status == metav1.ConditionTrue

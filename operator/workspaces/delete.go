@@ -64,16 +64,12 @@ func (r *Reconciler) reclaimPolicy(ctx context.Context, ws *wsv1.Workspace) wsv1
 	if s := ws.Spec.Storage; s != nil && s.ReclaimPolicy != "" {
 		return s.ReclaimPolicy
 	}
-	if r.Policies != nil {
-		// The policies judge no Workspace being deleted; decide a copy
-		// that is not.
-		live := ws.DeepCopy()
-		live.DeletionTimestamp = nil
-		if d, err := r.check(ctx, live); err == nil {
-			if eff, err := effectiveSpec(live, d.Patch); err == nil && eff.Spec.Storage != nil && eff.Spec.Storage.ReclaimPolicy != "" {
-				return eff.Spec.Storage.ReclaimPolicy
-			}
-		}
+	// The policies judge no Workspace being deleted; decide a copy that
+	// is not.
+	live := ws.DeepCopy()
+	live.DeletionTimestamp = nil
+	if eff, _, err := r.decide(ctx, live); err == nil && eff.Spec.Storage != nil && eff.Spec.Storage.ReclaimPolicy != "" {
+		return eff.Spec.Storage.ReclaimPolicy
 	}
 	if s := ws.Status.Storage; s != nil && s.ReclaimPolicy != "" {
 		return s.ReclaimPolicy

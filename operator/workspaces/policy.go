@@ -2,21 +2,16 @@ package workspaces
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"strings"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/operator/policycheck"
+	"github.com/weir-dev/weir/operator/related"
 	"github.com/weir-dev/weir/operator/status"
 	"github.com/weir-dev/weir/policies/engine"
 )
-
-// ReasonValid (Valid=True): the template and the policies allow the spec.
-const ReasonValid = "Valid"
 
 // templateViolations are the policies whose denials are the template's
 // bounds (reason TemplateViolation); template-not-found has its own
@@ -46,53 +41,16 @@ func validReason(denials []engine.Violation) string {
 	return reason
 }
 
-// validCondition is Valid for a decision's denials; its message lists
-// every one, as kubectl apply showed them.
-func validCondition(denials []engine.Violation) metav1.Condition {
-	c := metav1.Condition{Type: wsv1.ConditionValid, Status: metav1.ConditionTrue,
-		Reason: ReasonValid, Message: "the template and the policies in force allow this Workspace"}
-	if len(denials) == 0 {
-		return c
+// validCondition is policycheck's Valid with the reason a user of
+// upstream Jupyter k8s knows (TemplateNotFound, TemplateViolation,
+// PolicyDenied); its message lists every denial.
+func validCondition(res policycheck.Result) metav1.Condition {
+	c := res.Condition
+	c.Type = wsv1.ConditionValid
+	if !res.Allowed() && len(res.Denials) > 0 {
+		c.Reason = validReason(res.Denials)
 	}
-	lines := make([]string, len(denials))
-	for i, v := range denials {
-		lines[i] = v.String()
-		if v.Policy != "" {
-			lines[i] += " (policy " + v.Policy + ")"
-		}
-	}
-	c.Status, c.Reason, c.Message = metav1.ConditionFalse, validReason(denials), strings.Join(lines, "; ")
 	return c
-}
-
-// effectiveSpec applies the policies' patch to a copy of ws: what it
-// inherits from its template and Weir's defaults. The stored Workspace is
-// never changed; the user's spec stays the user's.
-func effectiveSpec(ws *wsv1.Workspace, patch []engine.PatchOp) (*wsv1.Workspace, error) {
-	if len(patch) == 0 {
-		return ws.DeepCopy(), nil
-	}
-	doc, err := json.Marshal(ws)
-	if err != nil {
-		return nil, err
-	}
-	ops, err := json.Marshal(patch)
-	if err != nil {
-		return nil, err
-	}
-	p, err := jsonpatch.DecodePatch(ops)
-	if err != nil {
-		return nil, fmt.Errorf("the policies' patch: %w", err)
-	}
-	out, err := p.Apply(doc)
-	if err != nil {
-		return nil, fmt.Errorf("the policies' patch does not apply: %w", err)
-	}
-	eff := &wsv1.Workspace{}
-	if err := json.Unmarshal(out, eff); err != nil {
-		return nil, fmt.Errorf("the policies' patch gives no Workspace: %w", err)
-	}
-	return eff, nil
 }
 
 // setValid records Valid and tells the user, once, when the Workspace is
@@ -100,6 +58,11 @@ func effectiveSpec(ws *wsv1.Workspace, patch []engine.PatchOp) (*wsv1.Workspace,
 func (r *Reconciler) setValid(ws, orig *wsv1.Workspace, c metav1.Condition) {
 	prev := findCondition(orig.Status.Conditions, wsv1.ConditionValid)
 	switch {
+	case c.Status == metav1.ConditionFalse && c.Reason == policycheck.ReasonPolicyError:
+		// Retried; the children stay as they are. Told once per message.
+		if status.IsNew(orig.Status.Conditions, c) {
+			r.Recorder.Eventf(ws, nil, corev1.EventTypeWarning, c.Reason, "Validate", "%s", c.Message)
+		}
 	case c.Status == metav1.ConditionFalse && status.IsNew(orig.Status.Conditions, c):
 		r.Recorder.Eventf(ws, nil, corev1.EventTypeWarning, c.Reason, "Validate", "no pod runs until this is fixed: %s", c.Message)
 	case c.Status == metav1.ConditionTrue && prev != nil && prev.Status == metav1.ConditionFalse:
@@ -108,23 +71,45 @@ func (r *Reconciler) setValid(ws, orig *wsv1.Workspace, c metav1.Condition) {
 	status.SetCondition(ws, &ws.Status.Conditions, c)
 }
 
+// workspaceKind is what the policies are told a Workspace is.
+var workspaceKind = wsv1.GroupVersion.WithKind("Workspace")
+
 // decide asks the policies about the stored Workspace, as a CREATE by the
-// controller with its template resolved from the cache: the effective
-// spec and the Valid condition. An error is a failed decision (retried),
-// not a denial.
+// controller with input.related resolved as the webhook resolves it (its
+// template, from the cache): the effective spec (the policies' patch
+// applied to a copy, never written back: the user's spec stays the
+// user's) and the Valid condition. An error is a failed decision, to be
+// retried, not a denial; the condition then says PolicyError.
 func (r *Reconciler) decide(ctx context.Context, ws *wsv1.Workspace) (*wsv1.Workspace, metav1.Condition, error) {
-	if r.Policies == nil {
-		c := validCondition(nil)
-		c.Message = "policy checks are off"
-		return ws.DeepCopy(), c, nil
-	}
-	d, err := r.check(ctx, ws)
+	rel, err := related.For(ctx, r.Client, ws)
 	if err != nil {
-		return nil, metav1.Condition{}, fmt.Errorf("policy decision: %w", err)
+		return nil, errorCondition(ws, err), err
 	}
-	eff, err := effectiveSpec(ws, d.Patch)
+	res, err := policycheck.Check(ctx, r.Policies, ws, workspaceKind, rel)
 	if err != nil {
-		return nil, metav1.Condition{}, err
+		return nil, validCondition(res), err
 	}
-	return eff, validCondition(d.Denials), nil
+	eff := ws.DeepCopy()
+	if err := res.Apply(eff); err != nil {
+		return nil, errorCondition(ws, err), err
+	}
+	return eff, validCondition(res), nil
+}
+
+func errorCondition(ws *wsv1.Workspace, err error) metav1.Condition {
+	return metav1.Condition{Type: wsv1.ConditionValid, Status: metav1.ConditionFalse, Reason: policycheck.ReasonPolicyError,
+		Message: "policy decision failed: " + err.Error(), ObservedGeneration: ws.Generation}
+}
+
+// PoliciesChanged decides every Workspace again; the policy loader calls
+// it when a new revision is in force.
+func (r *Reconciler) PoliciesChanged(ctx context.Context) {
+	_ = r.requeuer().PoliciesChanged(ctx) // logged and retried inside
+}
+
+func (r *Reconciler) requeuer() *policycheck.Requeuer {
+	r.requeueOnce.Do(func() {
+		r.requeue = &policycheck.Requeuer{Reader: r.Client, List: &wsv1.WorkspaceList{}}
+	})
+	return r.requeue
 }

@@ -43,6 +43,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// (TemplateNotFound until it exists): on change, never in a loop.
 		Watches(&wsv1.WorkspaceTemplate{}, handler.EnqueueRequestsFromMapFunc(r.workspacesOf),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		// A new policy revision decides every Workspace again.
+		WatchesRawSource(r.requeuer().Source()).
 		Complete(r)
 	if err != nil {
 		return err
