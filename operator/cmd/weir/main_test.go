@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
 // runWeir runs the whole command line, as main does.
@@ -37,16 +36,11 @@ var (
 )
 
 // Help advertises only what exists: every `weir X` a help text names is a
-// command, every --flag a flag of that command; no workspaces yet.
+// command, every --flag a flag of that command.
 func TestHelpNamesOnlyWhatExists(t *testing.T) {
 	root := rootCommand()
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
-		text := c.Short + "\n" + c.Long + "\n" + c.Example
-		c.Flags().VisitAll(func(f *pflag.Flag) { text += "\n" + f.Usage })
-		if strings.Contains(strings.ToLower(text), "workspace") {
-			t.Errorf("%s: help mentions workspaces, which Weir does not have yet:\n%s", c.CommandPath(), text)
-		}
 		for _, m := range weirCommandRef.FindAllStringSubmatch(c.Short+"\n"+c.Long+"\n"+c.Example, -1) {
 			if found, _, err := root.Find([]string{m[1]}); err != nil || found == root {
 				t.Errorf("%s: help names `weir %s`, which is no command", c.CommandPath(), m[1])
