@@ -233,3 +233,49 @@ func ptrQ(s string) *resource.Quantity {
 	q := resource.MustParse(s)
 	return &q
 }
+
+var _ = Describe("A claim that cannot follow the spec", func() {
+	It("shows in Degraded: a claim whose class cannot expand, and one that would shrink", func() {
+		ns := newNamespace(nil)
+		ws := workspaceFromYAML(ns, "grower", `
+spec:
+  image: jupyter/minimal-notebook:latest
+  storage: {size: 1Gi}
+`)
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(claimOf(g, ns, ws.Name).Spec.Resources.Requests.Storage().String()).To(Equal("1Gi"))
+		}, timeout, interval).Should(Succeed())
+
+		resize := func(size string) {
+			Eventually(func(g Gomega) {
+				got := getWorkspace(g, ns, ws.Name)
+				got.Spec.Storage.Size = ptrQ(size)
+				g.Expect(k8s.Update(ctx, got)).To(Succeed())
+			}, timeout, interval).Should(Succeed())
+		}
+		// An unbound claim without an expandable class: the API server
+		// refuses to grow it.
+		resize("2Gi")
+		Eventually(func(g Gomega) {
+			dg := condition(g, getWorkspace(g, ns, ws.Name), wsv1.ConditionDegraded)
+			g.Expect(dg.Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(dg.Reason).To(Equal("ResizeRefused"))
+			g.Expect(dg.Message).To(ContainSubstring("cannot grow from 1Gi to 2Gi"))
+		}, timeout, interval).Should(Succeed())
+
+		resize("500Mi")
+		Eventually(func(g Gomega) {
+			dg := condition(g, getWorkspace(g, ns, ws.Name), wsv1.ConditionDegraded)
+			g.Expect(dg.Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(dg.Reason).To(Equal("ShrinkRefused"))
+			g.Expect(dg.Message).To(ContainSubstring("set it to at least 1Gi"))
+		}, timeout, interval).Should(Succeed())
+		Expect(claimOf(Default, ns, ws.Name).Spec.Resources.Requests.Storage().String()).To(Equal("1Gi"))
+
+		resize("1Gi")
+		Eventually(func(g Gomega) {
+			g.Expect(condition(g, getWorkspace(g, ns, ws.Name), wsv1.ConditionDegraded).Status).To(Equal(metav1.ConditionFalse))
+		}, timeout, interval).Should(Succeed())
+	})
+})
