@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/plugins/ingest"
 )
 
 // PipelineKey is the ConfigMap key that holds the pipeline file.
@@ -22,39 +23,20 @@ func ConfigMapName(run *runsv1.Run) string { return run.Name + "-config" }
 
 // PluginRef is where a Job pod fetches the module of a SourcePlugin, and
 // the only bytes it accepts: an entry of pipeline.yaml's plugins map,
-// which `weir ingest` reads and `marmot ingest` ignores.
-type PluginRef struct {
-	URL      string        `json:"url"`
-	SHA256   string        `json:"sha256"`
-	Limits   *PluginLimits `json:"limits,omitempty"`
-	CABundle string        `json:"caBundle,omitempty"`
-}
+// which `weir ingest` reads and `marmot ingest` ignores. The type is
+// ingest's, so the block has one definition for writer and reader.
+type PluginRef = ingest.PluginRef
 
 // PluginLimits are a SourcePlugin's limits in pipeline.yaml: byte counts
 // as integers, durations in Go's syntax (1m30s). Unset: the host default.
-type PluginLimits struct {
-	Memory      int64  `json:"memory,omitempty"`
-	CallTimeout string `json:"callTimeout,omitempty"`
-	RunTimeout  string `json:"runTimeout,omitempty"`
-	OutputBytes int64  `json:"outputBytes,omitempty"`
-}
+type PluginLimits = ingest.LimitsRef
 
-// Sandbox is pipeline.yaml's sandbox key: which addresses the sources'
-// modules may reach beyond the hosts their configs name (a loopback host
-// a config names needs none of it). It comes from the operator's own
-// configuration and never from a Run, whose spec.runs entries sit under
-// runs and whose env reaches only the pod's environment, which `weir
-// ingest` does not read for this.
-type Sandbox struct {
-	// AllowLoopback: loopback addresses behind names other than
-	// localhost, and 0.0.0.0 / ::.
-	AllowLoopback bool `json:"allowLoopback,omitempty"`
-	// AllowLinkLocal: 169.254.0.0/16 and fe80::/10, but cloud metadata.
-	AllowLinkLocal bool `json:"allowLinkLocal,omitempty"`
-	// AllowMetadata: cloud metadata addresses (169.254.169.254, ...),
-	// which hand out the node's credentials.
-	AllowMetadata bool `json:"allowMetadata,omitempty"`
-}
+// Sandbox is pipeline.yaml's sandbox key (ingest.Sandbox): which
+// addresses the sources' modules may reach beyond the hosts their configs
+// name. It comes from the operator's own configuration and never from a
+// Run, whose spec.runs entries sit under runs and whose env reaches only
+// the pod's environment, which `weir ingest` does not read for this.
+type Sandbox = ingest.Sandbox
 
 // RenderPipeline is RenderPipelineWith without sandbox settings.
 func RenderPipeline(run *runsv1.Run, plugins map[string]PluginRef) ([]byte, error) {

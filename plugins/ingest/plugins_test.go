@@ -74,6 +74,39 @@ plugins:
 	}
 }
 
+// A value of the wrong type is named once, with its fix, and the entry's
+// other values are still checked; a key set to nothing is no default; a
+// key in the wrong case is unknown.
+func TestLoadPluginsRefusesWrongTypes(t *testing.T) {
+	_, err := Load(writeFile(t, `name: p
+runs:
+  - a: {}
+plugins:
+  mem: {url: https://x/y.wasm, sha256: abc, limits: {memory: 128Mi}}
+  num: {url: 5, sha256: `+digestA+`}
+  lim: {url: https://x/y.wasm, sha256: `+digestA+`, limits: [1]}
+  zero: {url: "", sha256: `+digestA+`, limits: {outputBytes: 0, runTimeout: ""}}
+  case: {URL: https://x/y.wasm, sha256: `+digestA+`, limits: {Memory: 1}}
+`), mapLookup(nil))
+	if err == nil {
+		t.Fatal("Load accepted bad plugins")
+	}
+	for w, n := range map[string]int{
+		`plugins.mem.limits.memory: must be a positive number of bytes`:                              1,
+		`plugins.mem.sha256: must be the module's SHA-256`:                                           1,
+		`plugins.num.url: must be a string`:                                                          1,
+		`plugins.num.url: required`:                                                                  0,
+		`plugins.lim.limits: must be an object with memory, callTimeout, runTimeout and outputBytes`: 1,
+		`plugins.zero.url: must be https://... or oci://`:                                            1,
+		`plugins.zero.limits.outputBytes: must be a positive number of bytes`:                        1,
+		`plugins.zero.limits.runTimeout: must be a positive duration`:                                1,
+	} {
+		if got := strings.Count(err.Error(), w); got != n {
+			t.Errorf("error has %q %d times, want %d:\n%v", w, got, n, err)
+		}
+	}
+}
+
 func TestPluginsBecomeSources(t *testing.T) {
 	srv := marmottest.New(marmottest.Options{APIKey: testAPIKey})
 	defer srv.Close()

@@ -14,12 +14,13 @@ package ingest
 //
 // Marmot ignores top-level keys it does not know.
 type Sandbox struct {
-	AllowLoopback  bool
-	AllowLinkLocal bool
-	AllowMetadata  bool
+	AllowLoopback  bool `json:"allowLoopback,omitempty"`
+	AllowLinkLocal bool `json:"allowLinkLocal,omitempty"`
+	AllowMetadata  bool `json:"allowMetadata,omitempty"`
 }
 
-// decodeSandbox checks the sandbox key: booleans only, never expanded.
+// decodeSandbox decodes the sandbox key strictly into a Sandbox: booleans
+// only, never expanded.
 func decodeSandbox(v any) (Sandbox, []error) {
 	var sb Sandbox
 	if v == nil {
@@ -29,26 +30,16 @@ func decodeSandbox(v any) (Sandbox, []error) {
 	if !ok {
 		return sb, []error{fieldError("sandbox", "must be an object with allowLoopback, allowLinkLocal and allowMetadata, got %s", kind(v))}
 	}
+	unknown, wrongType, err := decodeStrict(m, &sb)
 	var errs []error
-	for _, k := range sortedKeys(m) {
-		var dst *bool
-		switch k {
-		case "allowLoopback":
-			dst = &sb.AllowLoopback
-		case "allowLinkLocal":
-			dst = &sb.AllowLinkLocal
-		case "allowMetadata":
-			dst = &sb.AllowMetadata
-		default:
-			errs = append(errs, fieldError(child("sandbox", k), "unknown field; sandbox has allowLoopback, allowLinkLocal and allowMetadata"))
-			continue
-		}
-		b, ok := m[k].(bool)
-		if !ok {
-			errs = append(errs, fieldError(child("sandbox", k), "must be true or false, got %s", kind(m[k])))
-			continue
-		}
-		*dst = b
+	for _, k := range unknown {
+		errs = append(errs, fieldError(child("sandbox", k), "unknown field; sandbox has allowLoopback, allowLinkLocal and allowMetadata"))
 	}
-	return sb, errs
+	if wrongType != "" {
+		errs = append(errs, fieldError(child("sandbox", wrongType), "must be true or false, got %s", kind(m[wrongType])))
+	}
+	if err == nil {
+		return sb, errs
+	}
+	return sb, []error{fieldError("sandbox", "%v", err)}
 }

@@ -43,6 +43,8 @@ func TestSandboxErrors(t *testing.T) {
 		"name: p\nsandbox: {allowLoopback: 'yes'}\nruns:\n  - a: {}\n":  "sandbox.allowLoopback: must be true or false, got a string",
 		"name: p\nsandbox: {allowLinklocal: true}\nruns:\n  - a: {}\n":  "sandbox.allowLinklocal: unknown field; sandbox has allowLoopback, allowLinkLocal and allowMetadata",
 		"name: p\nsandbox: {allowMetadata: '${X}'}\nruns:\n  - a: {}\n": "sandbox.allowMetadata: must be true or false",
+		// Keys match case-sensitively, as in the API server.
+		"name: p\nsandbox: {AllowMetadata: true}\nruns:\n  - a: {}\n": "sandbox.AllowMetadata: unknown field",
 	} {
 		_, err := Load(writeFile(t, file), mapLookup(map[string]string{"X": "true"}))
 		if err == nil || !strings.Contains(err.Error(), want) {
