@@ -3,6 +3,7 @@ package runs
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -10,6 +11,7 @@ import (
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/policycheck"
+	"github.com/weir-dev/weir/operator/related"
 )
 
 // Reasons of the Valid condition.
@@ -23,12 +25,21 @@ const (
 // change to the Run or to the policies helps, so there is no retry.
 type errDenied struct{ error }
 
-// checkPolicies decides the stored Run as a CREATE would be decided, so a
-// Run admitted while the webhook was down, or before a stricter bundle,
-// is held back. Patches are not applied here: defaults are the mutating
+// checkPolicies decides the stored Run as a CREATE would be decided, with
+// the related objects the webhook gives it (its Namespace), so a Run
+// admitted while the webhook was down, or before a stricter bundle, is
+// held back. Patches are not applied here: defaults are the mutating
 // webhook's job, and a controller rewriting specs would fight the user.
 func (r *Reconciler) checkPolicies(ctx context.Context, run *runsv1.Run) (metav1.Condition, error) {
-	res, err := policycheck.Check(ctx, r.Policies, run, runsv1.GroupVersion.WithKind("Run"), nil)
+	var rel map[string]any
+	if r.Policies != nil {
+		var err error
+		if rel, err = related.For(ctx, r.Client, run); err != nil {
+			return metav1.Condition{Type: runsv1.ConditionValid, Status: metav1.ConditionFalse, Reason: ReasonPolicyError,
+				Message: "policy decision failed: " + err.Error(), ObservedGeneration: run.Generation}, fmt.Errorf("policy decision: %w", err)
+		}
+	}
+	res, err := policycheck.Check(ctx, r.Policies, run, runsv1.GroupVersion.WithKind("Run"), rel)
 	if err == nil && !res.Allowed() {
 		err = errDenied{errors.New(res.Condition.Message)}
 	}
