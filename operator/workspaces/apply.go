@@ -166,7 +166,10 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ws, eff *wsv1.Workspa
 		return err
 	}
 	obs.deployment = have
-	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] {
+	// holdBack scales to zero without touching the hash, so compare the
+	// replicas too.
+	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] &&
+		ptr.Deref(have.Spec.Replicas, 1) == *want.Spec.Replicas {
 		return nil
 	}
 	wasReplicas := ptr.Deref(have.Spec.Replicas, 1)

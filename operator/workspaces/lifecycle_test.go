@@ -81,6 +81,17 @@ spec:
 			g.Expect(condition(g, got, wsv1.ConditionValid).Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(*deploymentOf(g, ns, ws.Name).Spec.Replicas).To(BeZero())
 		}, timeout, interval).Should(Succeed())
+
+		By("setting it back to the spec that ran starts that Deployment again")
+		Eventually(func(g Gomega) {
+			got := getWorkspace(g, ns, ws.Name)
+			got.Spec.Resources.Limits[corev1.ResourceCPU] = resource.MustParse("1")
+			g.Expect(k8s.Update(ctx, got)).To(Succeed())
+		}, timeout, interval).Should(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(condition(g, getWorkspace(g, ns, ws.Name), wsv1.ConditionValid).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(*deploymentOf(g, ns, ws.Name).Spec.Replicas).To(BeEquivalentTo(1))
+		}, timeout, interval).Should(Succeed())
 	})
 
 	It("waits for a missing template (TemplateNotFound) and starts when it is created", func() {

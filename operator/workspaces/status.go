@@ -55,7 +55,7 @@ func (r *Reconciler) setStatus(ws, eff *wsv1.Workspace, valid bool, obs *observe
 		st.DeploymentName = d.Name
 		st.CurrentReplicas, st.ReadyReplicas = d.Status.Replicas, d.Status.ReadyReplicas
 	}
-	status.SetCondition(ws, &st.Conditions, available(eff, valid, d))
+	status.SetCondition(ws, &st.Conditions, available(eff, valid, d, st.URL))
 	status.SetCondition(ws, &st.Conditions, progressing(desired, valid, d))
 	status.SetCondition(ws, &st.Conditions, degraded(obs, d, childErr))
 }
@@ -68,7 +68,7 @@ func settled(d *appsv1.Deployment, desired int32) bool {
 		d.Status.AvailableReplicas == desired
 }
 
-func available(eff *wsv1.Workspace, valid bool, d *appsv1.Deployment) metav1.Condition {
+func available(eff *wsv1.Workspace, valid bool, d *appsv1.Deployment, url string) metav1.Condition {
 	c := metav1.Condition{Type: wsv1.ConditionAvailable, Status: metav1.ConditionFalse}
 	switch {
 	case !valid:
@@ -79,6 +79,9 @@ func available(eff *wsv1.Workspace, valid bool, d *appsv1.Deployment) metav1.Con
 		c.Reason, c.Message = ReasonStarting, "the Deployment is being created"
 	case d.Status.ObservedGeneration >= d.Generation && d.Generation > 0 && d.Status.AvailableReplicas >= 1:
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonRunning, "the IDE pod of Deployment "+d.Name+" is ready"
+		if url == "" {
+			c.Message += "; status.url is empty: the manager has no --workspace-url-base"
+		}
 	default:
 		c.Reason, c.Message = ReasonStarting, "waiting for the IDE pod of Deployment "+d.Name+" to be ready"
 	}
