@@ -1,16 +1,30 @@
 package webhooks_test
 
 import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	admissionv1 "k8s.io/api/admission/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/webhooks"
 )
 
 const createdBy = "workspace.jupyter.org/created-by"
@@ -77,5 +91,42 @@ var _ = Describe("Workspace admission", func() {
 		ws.Spec.TemplateRef = "no-such-template"
 		Expect(k8s.Create(ctx, ws.DeepCopy(), client.DryRunAll)).To(Succeed())
 		Expect(warns.take()).To(ContainElement(ContainSubstring(`spec.templateRef: WorkspaceTemplate "no-such-template" does not exist`)))
+	})
+})
+
+// Every entry of webhooks.Table is served by the manager at its path: an
+// AdmissionReview posted there is answered, for its own UID, by the
+// policies (a CREATE of an empty object of the hook's kind).
+var _ = Describe("The webhook table", func() {
+	It("has a handler registered for every entry", func() {
+		wh := testEnv.WebhookInstallOptions
+		pool := x509.NewCertPool()
+		Expect(pool.AppendCertsFromPEM(wh.LocalServingCAData)).To(BeTrue())
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		for _, h := range webhooks.Table {
+			uid := types.UID("uid-" + h.Name)
+			kind := map[string]string{"runs": "Run", "policybundles": "PolicyBundle",
+				"workspaces": "Workspace", "workspacetemplates": "WorkspaceTemplate"}[h.Resources[0]]
+			Expect(kind).NotTo(BeEmpty(), "a test kind for %s", h.Resources[0])
+			obj := fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"name":"probe","namespace":"default"}}`, h.GroupVersion.String(), kind)
+			review := admissionv1.AdmissionReview{
+				TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+				Request: &admissionv1.AdmissionRequest{UID: uid, Operation: admissionv1.Create, Namespace: "default", Name: "probe",
+					Kind:     metav1.GroupVersionKind{Group: h.GroupVersion.Group, Version: h.GroupVersion.Version, Kind: kind},
+					Resource: metav1.GroupVersionResource{Group: h.GroupVersion.Group, Version: h.GroupVersion.Version, Resource: h.Resources[0]},
+					Object:   runtime.RawExtension{Raw: []byte(obj)}, UserInfo: authenticationv1.UserInfo{Username: "alice"}},
+			}
+			body, err := json.Marshal(review)
+			Expect(err).NotTo(HaveOccurred())
+			url := fmt.Sprintf("https://%s%s", net.JoinHostPort(wh.LocalServingHost, strconv.Itoa(wh.LocalServingPort)), h.Path)
+			resp, err := hc.Post(url, "application/json", bytes.NewReader(body))
+			Expect(err).NotTo(HaveOccurred())
+			var got admissionv1.AdmissionReview
+			Expect(json.NewDecoder(resp.Body).Decode(&got)).To(Succeed(), "%s answers an AdmissionReview", h.Path)
+			Expect(resp.Body.Close()).To(Succeed())
+			Expect(resp.StatusCode).To(Equal(http.StatusOK), h.Path)
+			Expect(got.Response).NotTo(BeNil(), h.Path)
+			Expect(got.Response.UID).To(Equal(uid), h.Path)
+		}
 	})
 })
