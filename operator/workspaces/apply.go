@@ -142,7 +142,7 @@ func (r *Reconciler) ensureService(ctx context.Context, ws, eff *wsv1.Workspace,
 	patch := client.MergeFrom(have.DeepCopy())
 	// clusterIP and the other fields the API server fills stay as they are.
 	have.Spec.Type, have.Spec.Selector, have.Spec.Ports = want.Spec.Type, want.Spec.Selector, want.Spec.Ports
-	have.Labels, have.Annotations = want.Labels, want.Annotations
+	mergeMeta(have, want)
 	if err := r.Patch(ctx, have, patch); err != nil {
 		return fmt.Errorf("update Service %s: %w", have.Name, err)
 	}
@@ -174,7 +174,7 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ws, eff *wsv1.Workspa
 	}
 	wasReplicas := ptr.Deref(have.Spec.Replicas, 1)
 	have.Spec = want.Spec
-	have.Labels, have.Annotations = want.Labels, want.Annotations
+	mergeMeta(have, want)
 	if err := r.Update(ctx, have); err != nil {
 		return fmt.Errorf("update Deployment %s: %w", have.Name, err)
 	}
@@ -231,4 +231,24 @@ func apiMessage(err error) string {
 		return st.Status().Message
 	}
 	return err.Error()
+}
+
+// mergeMeta sets want's labels and annotations on have, keeping the ones
+// others set (the Deployment controller's revision annotation).
+func mergeMeta(have, want client.Object) {
+	labels, annotations := have.GetLabels(), have.GetAnnotations()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	for k, v := range want.GetLabels() {
+		labels[k] = v
+	}
+	for k, v := range want.GetAnnotations() {
+		annotations[k] = v
+	}
+	have.SetLabels(labels)
+	have.SetAnnotations(annotations)
 }

@@ -290,3 +290,34 @@ spec:
 		}, timeout, interval).Should(Succeed())
 	})
 })
+
+var _ = Describe("A changed Workspace", func() {
+	It("updates its Deployment in place, keeping what the Deployment controller wrote on it", func() {
+		ns := newNamespace(nil)
+		ws := workspaceFromYAML(ns, "changer", `
+spec:
+  image: jupyter/minimal-notebook:latest
+`)
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		var uid string
+		Eventually(func(g Gomega) {
+			d := deploymentOf(g, ns, ws.Name)
+			d.Annotations["deployment.kubernetes.io/revision"] = "1"
+			g.Expect(k8s.Update(ctx, d)).To(Succeed())
+			uid = string(d.UID)
+		}, timeout, interval).Should(Succeed())
+
+		Eventually(func(g Gomega) {
+			got := getWorkspace(g, ns, ws.Name)
+			got.Spec.Image = "jupyter/scipy-notebook:latest"
+			g.Expect(k8s.Update(ctx, got)).To(Succeed())
+		}, timeout, interval).Should(Succeed())
+		Eventually(func(g Gomega) {
+			d := deploymentOf(g, ns, ws.Name)
+			g.Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("jupyter/scipy-notebook:latest"))
+			g.Expect(string(d.UID)).To(Equal(uid))
+			g.Expect(d.Annotations).To(HaveKeyWithValue("deployment.kubernetes.io/revision", "1"))
+			g.Expect(getWorkspace(g, ns, ws.Name).Status.Image).To(Equal("jupyter/scipy-notebook:latest"))
+		}, timeout, interval).Should(Succeed())
+	})
+})
