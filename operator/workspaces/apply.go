@@ -173,9 +173,10 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ws, eff *wsv1.Workspa
 		return nil
 	}
 	wasReplicas := ptr.Deref(have.Spec.Replicas, 1)
+	patch := client.MergeFrom(have.DeepCopy())
 	have.Spec = want.Spec
 	mergeMeta(have, want)
-	if err := r.Update(ctx, have); err != nil {
+	if err := r.Patch(ctx, have, patch); err != nil {
 		return fmt.Errorf("update Deployment %s: %w", have.Name, err)
 	}
 	switch now := *want.Spec.Replicas; {

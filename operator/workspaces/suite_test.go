@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/weir-dev/weir/operator/manager"
 	"github.com/weir-dev/weir/operator/runs"
@@ -78,6 +79,11 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
+	// No "Reconciler error" in the whole suite: what a user must fix is in
+	// status, and nothing here should need a retry.
+	for _, c := range []string{"workspace", "workspacetemplate"} {
+		Expect(reconcileErrors(c)).To(BeZero(), "reconcile errors of controller %s", c)
+	}
 	cancel()
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
@@ -105,3 +111,24 @@ const (
 	timeout  = 20 * time.Second
 	interval = 100 * time.Millisecond
 )
+
+// reconcileErrors is controller-runtime's count of failed reconciles of
+// one controller, from the manager's metrics registry.
+func reconcileErrors(controller string) float64 {
+	families, err := metrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	for _, f := range families {
+		if f.GetName() != "controller_runtime_reconcile_errors_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "controller" && l.GetValue() == controller {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	Fail("no controller_runtime_reconcile_errors_total series for controller " + controller)
+	return 0
+}
