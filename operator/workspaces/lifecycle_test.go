@@ -4,6 +4,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,6 +52,19 @@ spec:
 			g.Expect(v.Message).To(ContainSubstring("spec.storage.size"))
 			g.Expect(condition(g, got, wsv1.ConditionAvailable).Reason).To(Equal("NotValid"))
 			g.Expect(got.Status.DesiredReplicas).To(BeZero())
+		}, timeout, interval).Should(Succeed())
+		// The user is told, once, in an Event on the Workspace.
+		Eventually(func(g Gomega) {
+			evs := &eventsv1.EventList{}
+			g.Expect(k8s.List(ctx, evs, client.InNamespace(ns))).To(Succeed())
+			var held []string
+			for _, e := range evs.Items {
+				if e.Regarding.Name == ws.Name && e.Reason == wsv1.ReasonTemplateViolation && e.Type == corev1.EventTypeWarning {
+					held = append(held, e.Note)
+				}
+			}
+			g.Expect(held).To(HaveLen(1))
+			g.Expect(held[0]).To(ContainSubstring("no pod runs until this is fixed"))
 		}, timeout, interval).Should(Succeed())
 		// No Deployment by the labels the controller sets; the same
 		// selector finds it below once the spec is fixed.
