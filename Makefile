@@ -106,10 +106,11 @@ fuzz: plugins ## Run every Go fuzz target for FUZZTIME each (default 20s); faili
 	done
 
 .PHONY: bench
-bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, then the PostgreSQL source as wasm vs native.
+bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, 1,000 Workspaces across 10 templates on kwok, then the PostgreSQL source as wasm vs native.
 	mkdir -p bin
 	go test -run '^$$' -bench . -benchmem -count 5 ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ | tee bin/bench-go.txt
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-workspaces.sh
 	$(MAKE) bench-plugins
 
 # On a throwaway PostgreSQL of 2,000 tables x 20 columns, each variant a

@@ -1,0 +1,438 @@
+// Command workspaces is the measuring half of hack/bench-workspaces.sh:
+// against a kwok cluster where `weir manager` already runs with its
+// webhooks, it creates T WorkspaceTemplates and N Workspaces spread across
+// them, waits until every Workspace is Available (its Deployment's pod ready
+// on a kwok node, its claim bound), then watches an idle window. It reads the
+// operator's Prometheus endpoint and /proc/<pid>/status and prints a table.
+// Figures are reported, never asserted.
+//
+//	go run ./test/bench/workspaces -n 1000 -templates 10 -metrics http://127.0.0.1:8080/metrics -pid 1234
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
+
+	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/operator/manager"
+)
+
+// storageClass has no provisioner: the benchmark pre-creates one volume per
+// Workspace, which the cluster's PV controller binds (kwok has no CSI).
+const storageClass = "weir-bench-local"
+
+var (
+	n          = flag.Int("n", 1000, "number of Workspaces")
+	templates  = flag.Int("templates", 10, "number of WorkspaceTemplates; Workspace i uses template i mod T")
+	namespace  = flag.String("namespace", "bench-ws", "namespace of the Workspaces (created if missing)")
+	workers    = flag.Int("workers", 16, "parallel creators")
+	metricsURL = flag.String("metrics", "http://127.0.0.1:8080/metrics", "the operator's Prometheus endpoint")
+	pid        = flag.Int("pid", 0, "the operator's process id, for VmHWM/VmRSS (0: skip)")
+	idle       = flag.Duration("idle", 30*time.Second, "idle window after every Workspace is Available")
+	timeout    = flag.Duration("timeout", 15*time.Minute, "give up on convergence after this long")
+	interval   = flag.Duration("interval", time.Second, "poll interval")
+	logErrors  = flag.String("log", "", "the operator's log file, to count error lines (optional)")
+)
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "workspaces:", err)
+		os.Exit(1)
+	}
+}
+
+// writeMethods are the HTTP methods counted as API writes.
+var writeMethods = []string{"POST", "PUT", "PATCH", "DELETE"}
+
+// controllers whose reconciles are counted (controller-runtime names).
+var controllers = []string{"workspace", "workspacetemplate"}
+
+// sample is one scrape of the operator's metrics.
+type sample struct {
+	writes    map[string]float64 // rest_client_requests_total by method
+	reconcile map[string]float64 // controller_runtime_reconcile_total by controller
+	errors    map[string]float64 // controller_runtime_reconcile_errors_total by controller
+	rss       float64            // process_resident_memory_bytes
+}
+
+func (s sample) totalWrites() float64 {
+	t := 0.0
+	for _, m := range writeMethods {
+		t += s.writes[m]
+	}
+	return t
+}
+
+func scrape(ctx context.Context) (sample, error) {
+	s := sample{writes: map[string]float64{}, reconcile: map[string]float64{}, errors: map[string]float64{}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *metricsURL, nil)
+	if err != nil {
+		return s, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return s, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return s, fmt.Errorf("%s: %s: %s", *metricsURL, resp.Status, b)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		name, labels, v, ok := parseLine(sc.Text())
+		if !ok {
+			continue
+		}
+		switch name {
+		case "rest_client_requests_total":
+			s.writes[labels["method"]] += v
+		case "controller_runtime_reconcile_total":
+			s.reconcile[labels["controller"]] += v
+		case "controller_runtime_reconcile_errors_total":
+			s.errors[labels["controller"]] += v
+		case "process_resident_memory_bytes":
+			s.rss = v
+		}
+	}
+	return s, sc.Err()
+}
+
+func mustScrape(ctx context.Context) sample {
+	var last error
+	for range 20 {
+		s, err := scrape(ctx)
+		if err == nil {
+			return s
+		}
+		last = err
+		time.Sleep(250 * time.Millisecond)
+	}
+	fmt.Fprintln(os.Stderr, "workspaces: metrics:", last)
+	os.Exit(1)
+	return sample{}
+}
+
+// peak follows the operator's resident memory while the benchmark runs.
+type peak struct {
+	mu            sync.Mutex
+	hwm, promRSS  float64
+	scrapeErrors  int
+	lastProcRSS   float64
+	lastScrapeRSS float64
+}
+
+func (p *peak) observe(ctx context.Context) {
+	s, err := scrape(ctx)
+	hwm, rss := procMem(*pid)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.scrapeErrors++
+	}
+	p.hwm, p.promRSS = max(p.hwm, hwm), max(p.promRSS, s.rss)
+	p.lastProcRSS, p.lastScrapeRSS = rss, s.rss
+}
+
+func (p *peak) watch(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		p.observe(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func q(s string) *resource.Quantity { v := resource.MustParse(s); return &v }
+
+// newTemplate is template t: small requests (a thousand pods fit on two
+// kwok nodes), bounds the Workspaces stay within, storage in the bench class.
+func newTemplate(t int) *wsv1.WorkspaceTemplate {
+	class := storageClass
+	return &wsv1.WorkspaceTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-template-%02d", t)},
+		Spec: wsv1.WorkspaceTemplateSpec{
+			DisplayName:   fmt.Sprintf("Bench template %d", t),
+			DefaultImage:  "jupyter/minimal-notebook:latest",
+			AllowedImages: []string{"jupyter/minimal-notebook:latest", "jupyter/scipy-notebook:latest"},
+			DefaultResources: &corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: *q("10m"), corev1.ResourceMemory: *q("64Mi")},
+				Limits:   corev1.ResourceList{corev1.ResourceMemory: *q("128Mi")},
+			},
+			ResourceBounds: &wsv1.ResourceBounds{
+				CPU:    &wsv1.ResourceRange{Min: q("10m"), Max: q("2")},
+				Memory: &wsv1.ResourceRange{Min: q("64Mi"), Max: q("4Gi")},
+			},
+			PrimaryStorage: &wsv1.PrimaryStorage{
+				DefaultSize: q("1Gi"), MinSize: q("100Mi"), MaxSize: q("10Gi"),
+				DefaultStorageClassName: &class,
+			},
+			EnvironmentVariables: []corev1.EnvVar{{Name: "BENCH_TEMPLATE", Value: fmt.Sprint(t)}},
+		},
+	}
+}
+
+// newWorkspace is Workspace i: it names its template and, every other one,
+// an allowed image of its own; the rest it inherits.
+func newWorkspace(i int) *wsv1.Workspace {
+	ws := &wsv1.Workspace{
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ws-%05d", i), Namespace: *namespace},
+		Spec: wsv1.WorkspaceSpec{
+			DisplayName:   fmt.Sprintf("Bench workspace %d", i),
+			TemplateRef:   newTemplate(i % *templates).Name,
+			DesiredStatus: wsv1.DesiredRunning,
+		},
+	}
+	if i%2 == 1 {
+		ws.Spec.Image = "jupyter/scipy-notebook:latest"
+	}
+	return ws
+}
+
+// newVolume is one pre-created volume the claims bind to.
+func newVolume(i int) *corev1.PersistentVolume {
+	return &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("weir-bench-pv-%05d", i)},
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: *q("1Gi")},
+			AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			StorageClassName:              storageClass,
+			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
+			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{
+				Path: fmt.Sprintf("/var/lib/weir-bench/%05d", i)}},
+		},
+	}
+}
+
+// createAll creates objects 0..count-1 with the given number of workers,
+// retrying transient errors; an existing object counts as created.
+func createAll(ctx context.Context, c client.Client, count int, obj func(int) client.Object) error {
+	var next, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range *workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= count {
+					return
+				}
+				err := c.Create(ctx, obj(i))
+				for try := 0; err != nil && !apierrors.IsAlreadyExists(err) && try < 5; try++ {
+					time.Sleep(200 * time.Millisecond)
+					err = c.Create(ctx, obj(i))
+				}
+				if err != nil && !apierrors.IsAlreadyExists(err) {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("%d objects were not created: %v", f, firstErr.Load())
+	}
+	return nil
+}
+
+// state is what one poll of the Workspaces found.
+type state struct {
+	workspaces, current, valid, available int
+	toAvailable                           []time.Duration // creation → Available=True, per Workspace
+}
+
+func (s state) converged(n int) bool { return s.workspaces == n && s.current == n && s.available == n }
+
+func (s state) String() string {
+	return fmt.Sprintf("workspaces=%d current=%d valid=%d available=%d", s.workspaces, s.current, s.valid, s.available)
+}
+
+func poll(ctx context.Context, c client.Client) (state, error) {
+	var s state
+	l := &wsv1.WorkspaceList{}
+	if err := c.List(ctx, l, client.InNamespace(*namespace)); err != nil {
+		return s, err
+	}
+	for i := range l.Items {
+		ws := &l.Items[i]
+		s.workspaces++
+		if ws.Status.ObservedGeneration != ws.Generation {
+			continue
+		}
+		s.current++
+		if meta.IsStatusConditionTrue(ws.Status.Conditions, wsv1.ConditionValid) {
+			s.valid++
+		}
+		if a := meta.FindStatusCondition(ws.Status.Conditions, wsv1.ConditionAvailable); a != nil && a.Status == metav1.ConditionTrue {
+			s.available++
+			s.toAvailable = append(s.toAvailable, a.LastTransitionTime.Sub(ws.CreationTimestamp.Time))
+		}
+	}
+	return s, nil
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[int(p*float64(len(s)-1)+0.5)]
+}
+
+func run() error {
+	ctx := context.Background()
+	cfg, err := config.GetConfig() // $KUBECONFIG; no client-side rate limit
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = -1, 0
+	c, err := client.New(cfg, client.Options{Scheme: manager.Scheme()})
+	if err != nil {
+		return err
+	}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: *namespace}}); client.IgnoreAlreadyExists(err) != nil {
+		return err
+	}
+
+	// The cluster side, before the clock: a class and a volume per Workspace.
+	immediate := storagev1.VolumeBindingImmediate
+	if err := c.Create(ctx, &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: storageClass},
+		Provisioner: "kubernetes.io/no-provisioner", VolumeBindingMode: &immediate}); client.IgnoreAlreadyExists(err) != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "creating %d PersistentVolumes (class %s)\n", *n, storageClass)
+	if err := createAll(ctx, c, *n, func(i int) client.Object { return newVolume(i) }); err != nil {
+		return err
+	}
+
+	var pk peak
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	base := mustScrape(ctx)
+	go pk.watch(watchCtx)
+
+	// The clock starts with the first template.
+	fmt.Fprintf(os.Stderr, "creating %d WorkspaceTemplates and %d Workspaces in %s with %d workers\n", *templates, *n, *namespace, *workers)
+	start := time.Now()
+	if err := createAll(ctx, c, *templates, func(i int) client.Object { return newTemplate(i) }); err != nil {
+		return err
+	}
+	if err := createAll(ctx, c, *n, func(i int) client.Object { return newWorkspace(i) }); err != nil {
+		return err
+	}
+	created := time.Since(start)
+	fmt.Fprintf(os.Stderr, "created in %.2fs\n", created.Seconds())
+
+	var st state
+	var convErr error
+	lastLog := time.Now()
+	for {
+		s, err := poll(ctx, c)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "workspaces: poll:", err)
+		} else {
+			st = s
+			if st.converged(*n) {
+				break
+			}
+		}
+		if time.Since(lastLog) > 10*time.Second {
+			fmt.Fprintf(os.Stderr, "  %5.1fs waiting until every Workspace is Available: %v\n", time.Since(start).Seconds(), st)
+			lastLog = time.Now()
+		}
+		if time.Since(start) > *timeout {
+			convErr = fmt.Errorf("not every Workspace Available after %v: %v", *timeout, st)
+			break
+		}
+		time.Sleep(*interval)
+	}
+	convT := time.Since(start)
+	atConv := mustScrape(ctx)
+	fmt.Fprintf(os.Stderr, "converged in %.2fs: %v\nidle window: %v\n", convT.Seconds(), st, *idle)
+	time.Sleep(*idle)
+	atIdle := mustScrape(ctx)
+	stopWatch()
+	pk.observe(ctx)
+
+	N := float64(*n)
+	recs := func(a, b sample) (total, errs float64) {
+		for _, name := range controllers {
+			total += a.reconcile[name] - b.reconcile[name]
+			errs += a.errors[name] - b.errors[name]
+		}
+		return total, errs
+	}
+	byMethod := func(a, b sample) string {
+		var parts []string
+		for _, m := range writeMethods {
+			parts = append(parts, fmt.Sprintf("%s %.0f", m, a.writes[m]-b.writes[m]))
+		}
+		return strings.Join(parts, ", ")
+	}
+	mib := func(b float64) string {
+		if b == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	}
+	status := "ok"
+	if convErr != nil {
+		status = "NOT REACHED (" + convErr.Error() + ")"
+	}
+	recConv, errConv := recs(atConv, base)
+	recIdle, _ := recs(atIdle, atConv)
+
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	row := func(k, v string, a ...any) { fmt.Fprintf(w, "%s\t"+v+"\n", append([]any{k}, a...)...) }
+	fmt.Fprintf(w, "Weir Workspace benchmark: %d Workspaces across %d WorkspaceTemplates in namespace %s, %s\n",
+		*n, *templates, *namespace, time.Now().UTC().Format(time.RFC3339))
+	row("create (client, parallel)", "%.2f s (%.0f Workspaces/s)", created.Seconds(), N/created.Seconds())
+	row("wall time until all Available", "%.2f s (%.1f Workspaces/s) %s", convT.Seconds(), N/convT.Seconds(), status)
+	row("per Workspace, creation → Available", "median %.1f s, p90 %.1f s, max %.1f s (condition lastTransitionTime, 1 s resolution)",
+		percentile(st.toAvailable, 0.5).Seconds(), percentile(st.toAvailable, 0.9).Seconds(), percentile(st.toAvailable, 1).Seconds())
+	row("API writes per Workspace", "%.2f (%s)", (atConv.totalWrites()-base.totalWrites())/N, byMethod(atConv, base))
+	row("reconciles per Workspace", "%.2f (controllers %s; errors %.0f)", recConv/N, strings.Join(controllers, ", "), errConv)
+	row("API writes at rest", "%.0f in %v (%s)", atIdle.totalWrites()-atConv.totalWrites(), *idle, byMethod(atIdle, atConv))
+	row("reconciles at rest", "%.0f in %v", recIdle, *idle)
+	row("manager peak RSS (VmHWM)", "%s (VmRSS now %s; peak process_resident_memory_bytes %s, sampled 1/s)",
+		mib(pk.hwm), mib(pk.lastProcRSS), mib(pk.promRSS))
+	row("Workspaces current / Valid / Available", "%d / %d / %d of %d", st.current, st.valid, st.available, st.workspaces)
+	if *logErrors != "" {
+		row("operator log error lines", "%d", countErrorLines(*logErrors))
+	}
+	if pk.scrapeErrors > 0 {
+		row("metrics scrape errors", "%d", pk.scrapeErrors)
+	}
+	w.Flush()
+	fmt.Println("Available: status.observedGeneration == generation and Available=True (the Deployment's pod ready on a kwok node).")
+	fmt.Println("Writes: the manager's rest_client_requests_total, POST+PUT+PATCH+DELETE, all controllers. The run is one sample; medians are over Workspaces.")
+	return convErr
+}
