@@ -21,7 +21,7 @@ const (
 // clusterScoped mirrors weir.clusterScopedResources in _helpers.tpl: the
 // resources (by name, without subresource) a Role cannot grant.
 var clusterScoped = []string{
-	"policybundles", "namespaces", "validatingwebhookconfigurations", "mutatingwebhookconfigurations", "sourceplugins",
+	"policybundles", "namespaces", "validatingwebhookconfigurations", "mutatingwebhookconfigurations", "sourceplugins", "workspacetemplates",
 	"subjectaccessreviews", "tokenreviews",
 }
 
@@ -372,4 +372,36 @@ func TestLastGoodKeySecretGranted(t *testing.T) {
 	t.Run("kustomize", func(t *testing.T) {
 		check(t, kustomize(t, filepath.Join(repoRoot(t), "config", "default")), "weir-system")
 	})
+}
+
+// Every cluster-scoped CRD the manager's role names is in clusterScoped (and
+// so in the chart's weir.clusterScopedResources, which it mirrors): a
+// namespaced install must not put its rules into per-namespace Roles, which
+// cannot grant them.
+func TestClusterScopedCRDsListed(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "config", "crd", "bases", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no CRDs in config/crd/bases: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var crd struct {
+			Spec struct {
+				Scope string `json:"scope"`
+				Names struct {
+					Plural string `json:"plural"`
+				} `json:"names"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(b, &crd); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if crd.Spec.Scope == "Cluster" && !slices.Contains(clusterScoped, crd.Spec.Names.Plural) {
+			t.Errorf("%s is cluster-scoped but not in weir.clusterScopedResources (charts/weir/templates/_helpers.tpl) nor clusterScoped here",
+				crd.Spec.Names.Plural)
+		}
+	}
 }

@@ -57,7 +57,7 @@ Matched on the resource name without its subresource ("policybundles/status"
 is cluster-scoped like "policybundles").
 */}}
 {{- define "weir.clusterScopedResources" -}}
-{{- list "policybundles" "namespaces" "validatingwebhookconfigurations" "mutatingwebhookconfigurations" "sourceplugins" "subjectaccessreviews" "tokenreviews" | toJson }}
+{{- list "policybundles" "namespaces" "validatingwebhookconfigurations" "mutatingwebhookconfigurations" "sourceplugins" "workspacetemplates" "subjectaccessreviews" "tokenreviews" | toJson }}
 {{- end }}
 
 {{/*
