@@ -48,21 +48,22 @@ func referenceAccess(c client.Client) func(context.Context, admission.Request) [
 			return nil
 		}
 		var out []engine.Violation
-		allowed := map[reference]bool{} // by kind and name: one review each
-		for _, ref := range runReferences(run) {
-			k := reference{kind: ref.kind, name: ref.name}
+		type object struct{ kind, name string }
+		allowed := map[object]bool{} // by kind and name: one review each
+		for _, ref := range run.References() {
+			k := object{ref.Kind, ref.Name}
 			ok, seen := allowed[k]
 			if !seen {
 				var err error
 				if ok, err = mayUse(ctx, c, req, ref); err != nil {
-					out = append(out, engine.Violation{Field: ref.field, Policy: PolicyReferences, Message: fmt.Sprintf(
-						"could not check that you may use %s %q (%v); retry", ref.kind, ref.name, err)})
+					out = append(out, engine.Violation{Field: ref.Field, Policy: PolicyReferences, Message: fmt.Sprintf(
+						"could not check that you may use %s %q (%v); retry", ref.Kind, ref.Name, err)})
 					continue
 				}
 				allowed[k] = ok
 			}
 			if !ok {
-				out = append(out, engine.Violation{Field: ref.field, Policy: PolicyReferences, Message: denial(req, ref)})
+				out = append(out, engine.Violation{Field: ref.Field, Policy: PolicyReferences, Message: denial(req, ref)})
 			}
 		}
 		return out
@@ -92,13 +93,13 @@ func runChange(req admission.Request) (*runsv1.Run, bool) {
 
 // mayUse asks the API server whether the requesting user holds the
 // permission ref needs.
-func mayUse(ctx context.Context, c client.Client, req admission.Request, ref reference) (bool, error) {
-	a := access[ref.kind]
+func mayUse(ctx context.Context, c client.Client, req admission.Request, ref runsv1.Reference) (bool, error) {
+	a := access[ref.Kind]
 	u := req.UserInfo
 	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 		User: u.Username, UID: u.UID, Groups: u.Groups,
 		ResourceAttributes: &authorizationv1.ResourceAttributes{
-			Namespace: req.Namespace, Verb: a.verb, Resource: a.resource, Name: ref.name,
+			Namespace: req.Namespace, Verb: a.verb, Resource: a.resource, Name: ref.Name,
 		},
 	}}
 	if len(u.Extra) > 0 {
@@ -115,15 +116,15 @@ func mayUse(ctx context.Context, c client.Client, req admission.Request, ref ref
 
 // denial names the user, the object and the missing permission, and shows
 // how an admin grants exactly that.
-func denial(req admission.Request, ref reference) string {
-	a := access[ref.kind]
-	what := map[string]string{"Secret": "would read it", "ServiceAccount": "would run as it"}[ref.kind]
+func denial(req admission.Request, ref runsv1.Reference) string {
+	a := access[ref.Kind]
+	what := map[string]string{"Secret": "would read it", "ServiceAccount": "would run as it"}[ref.Kind]
 	return fmt.Sprintf("%s may not %s %s %q in namespace %s, and the Run's pods %s on their behalf; "+
 		"name one you may %s, or ask an admin to grant it: kubectl create role use-%s --verb=%s --resource=%s --resource-name=%s -n %s "+
 		"&& kubectl create rolebinding use-%s --role=use-%s %s -n %s",
-		subject(req), a.verb, ref.kind, ref.name, req.Namespace, what,
-		a.verb, ref.name, a.verb, a.resource, ref.name, req.Namespace,
-		ref.name, ref.name, bindingSubject(req.UserInfo.Username), req.Namespace)
+		subject(req), a.verb, ref.Kind, ref.Name, req.Namespace, what,
+		a.verb, ref.Name, a.verb, a.resource, ref.Name, req.Namespace,
+		ref.Name, ref.Name, bindingSubject(req.UserInfo.Username), req.Namespace)
 }
 
 // bindingSubject is the kubectl create rolebinding flag for a user.

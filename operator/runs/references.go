@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
@@ -27,32 +26,6 @@ const (
 	ReasonServiceAccountNotFound = "ServiceAccountNotFound"
 )
 
-// reference is an object a Run's pods need before they can start.
-type reference struct {
-	kind, name, field string
-}
-
-// references lists the Secrets and the ServiceAccount a Run's pods cannot
-// start without; optional Secret references are left out.
-func references(run *runsv1.Run) []reference {
-	var refs []reference
-	for i, e := range run.Spec.Env {
-		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && !ptr.Deref(e.ValueFrom.SecretKeyRef.Optional, false) {
-			refs = append(refs, reference{"Secret", e.ValueFrom.SecretKeyRef.Name,
-				fmt.Sprintf("spec.env[%d].valueFrom.secretKeyRef (%s)", i, e.Name)})
-		}
-	}
-	for i, e := range run.Spec.EnvFrom {
-		if e.SecretRef != nil && !ptr.Deref(e.SecretRef.Optional, false) {
-			refs = append(refs, reference{"Secret", e.SecretRef.Name, fmt.Sprintf("spec.envFrom[%d].secretRef", i)})
-		}
-	}
-	if run.Spec.ServiceAccountName != "" {
-		refs = append(refs, reference{"ServiceAccount", run.Spec.ServiceAccountName, "spec.serviceAccountName"})
-	}
-	return refs
-}
-
 // checkReferences says whether the Secrets and ServiceAccount the Run
 // names exist. The cache holds Weir's own objects only, so it reads the API
 // server, metadata only: no Secret data ever reaches the operator.
@@ -61,26 +34,34 @@ func (r *Reconciler) checkReferences(ctx context.Context, run *runsv1.Run) (meta
 		Reason: ReasonReferencesFound, ObservedGeneration: run.Generation,
 		Message: "every Secret and ServiceAccount the Run names exists"}
 	var missing []string
-	looked := map[reference]error{} // one read per object, however often it is named
-	for _, ref := range references(run) {
-		id := reference{kind: ref.kind, name: ref.name}
+	type object struct{ kind, name string }
+	looked := map[object]error{} // one read per object, however often it is named
+	for _, ref := range run.References() {
+		if ref.Optional {
+			continue // the pods start without it
+		}
+		id := object{ref.Kind, ref.Name}
 		err, seen := looked[id]
 		if !seen {
 			obj := &metav1.PartialObjectMetadata{}
-			obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(ref.kind))
-			err = r.APIReader.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: ref.name}, obj)
+			obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(ref.Kind))
+			err = r.APIReader.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: ref.Name}, obj)
 			looked[id] = err
+		}
+		where := ref.Field
+		if ref.Variable != "" {
+			where += ", variable " + ref.Variable
 		}
 		switch {
 		case apierrors.IsNotFound(err):
-			if c.Reason == ReasonReferencesFound || ref.kind == "Secret" {
-				c.Reason = ref.kind + "NotFound"
+			if c.Reason == ReasonReferencesFound || ref.Kind == "Secret" {
+				c.Reason = ref.Kind + "NotFound"
 			}
-			missing = append(missing, fmt.Sprintf("%s %s (%s) does not exist", ref.kind, ref.name, ref.field))
+			missing = append(missing, fmt.Sprintf("%s %s (%s) does not exist", ref.Kind, ref.Name, where))
 		case err != nil:
 			c.Status, c.Reason = metav1.ConditionUnknown, "CheckFailed"
-			c.Message = fmt.Sprintf("cannot check %s %s (%s): %v", ref.kind, ref.name, ref.field, err)
-			return c, fmt.Errorf("checking %s %s: %w", ref.kind, ref.name, err)
+			c.Message = fmt.Sprintf("cannot check %s %s (%s): %v", ref.Kind, ref.Name, where, err)
+			return c, fmt.Errorf("checking %s %s: %w", ref.Kind, ref.Name, err)
 		}
 	}
 	if len(missing) > 0 {
