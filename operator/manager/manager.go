@@ -21,7 +21,7 @@ import (
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/catalog"
-	policies "github.com/weir-dev/weir/operator/policybundles"
+	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/sourceplugins"
 	"github.com/weir-dev/weir/operator/workspaces"
@@ -119,14 +119,14 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		workers = DefaultConcurrency
 	}
 	eng := engine.New()
-	popts := policies.Options{Engine: eng, DefaultEnabled: cfg.DefaultPolicies}
+	popts := policybundles.Options{Engine: eng, DefaultEnabled: cfg.DefaultPolicies}
 	if cfg.LeaderElectionNS != "" {
 		// Weir's own namespace ($POD_NAMESPACE in a cluster) keeps each
 		// bundle's last good spec; without one (a local run) it is kept
 		// in memory only.
-		popts.LastGood = policies.ConfigMapStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: cfg.LeaderElectionNS}
+		popts.LastGood = policybundles.ConfigMapStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: cfg.LeaderElectionNS}
 	}
-	loader, err := policies.Setup(mgr, popts)
+	loader, err := policybundles.Setup(mgr, popts)
 	if err != nil {
 		return nil, fmt.Errorf("policy loader: %w", err)
 	}

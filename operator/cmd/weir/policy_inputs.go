@@ -20,7 +20,7 @@ import (
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
 	"github.com/weir-dev/weir/operator/manager"
-	operatorpolicies "github.com/weir-dev/weir/operator/policybundles"
+	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -183,7 +183,7 @@ func loadBundles(args []string) ([]engine.Bundle, error) {
 			return nil, err
 		}
 		for _, pb := range pbs {
-			b, err := operatorpolicies.EngineBundle(engine.DefaultBundle(), pb)
+			b, err := policybundles.EngineBundle(engine.DefaultBundle(), pb)
 			if err != nil {
 				return nil, fmt.Errorf("--bundle %s: PolicyBundle %s: %w", arg, pb.Name, err)
 			}

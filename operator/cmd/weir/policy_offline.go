@@ -9,7 +9,7 @@ import (
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/catalog"
-	operatorpolicies "github.com/weir-dev/weir/operator/policybundles"
+	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/operator/sourceplugins"
 	"github.com/weir-dev/weir/policies/engine"
 )
@@ -45,7 +45,7 @@ func offlineSources(ctx context.Context, plugins []pluginsv1.SourcePlugin) (map[
 func withOfflineSources(bundles []engine.Bundle, sources map[string]any) []engine.Bundle {
 	out := make([]engine.Bundle, len(bundles))
 	for i, b := range bundles {
-		out[i] = operatorpolicies.WithSources(b, sources)
+		out[i] = policybundles.WithSources(b, sources)
 	}
 	return out
 }

@@ -12,7 +12,7 @@ import (
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	"github.com/weir-dev/weir/operator/catalog"
-	operatorpolicies "github.com/weir-dev/weir/operator/policybundles"
+	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/operator/sourceplugins"
 	"github.com/weir-dev/weir/policies/engine"
 )
@@ -24,7 +24,7 @@ func clusterEngine(t *testing.T, plugins ...pluginsv1.SourcePlugin) *engine.Engi
 	t.Helper()
 	ctx := context.Background()
 	eng := engine.New()
-	l, err := operatorpolicies.NewLoader(operatorpolicies.Options{Engine: eng, DefaultEnabled: true})
+	l, err := policybundles.NewLoader(policybundles.Options{Engine: eng, DefaultEnabled: true})
 	if err != nil {
 		t.Fatal(err)
 	}
