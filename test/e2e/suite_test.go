@@ -31,6 +31,9 @@ var (
 
 const clusterName = "weir-e2e"
 
+// workspaceURLBase is the manager's --workspace-url-base in the e2e suite.
+const workspaceURLBase = "https://ide.e2e.test/"
+
 func TestE2E(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Weir e2e (kwok)")
@@ -74,7 +77,8 @@ var _ = BeforeSuite(func() {
 		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", healthPort),
 		"--webhook-host=127.0.0.1", fmt.Sprintf("--webhook-port=%d", webhookPort), "--webhook-cert-dir="+certDir,
 		"--webhook-certs=self-signed", "--webhook-secret=weir-system/weir-local-webhook-cert", "--webhook-dns-name=localhost",
-		"--validating-webhook-configuration=weir-local-validating", "--mutating-webhook-configuration=weir-local-mutating")
+		"--validating-webhook-configuration=weir-local-validating", "--mutating-webhook-configuration=weir-local-mutating",
+		"--workspace-url-base="+workspaceURLBase)
 	operator.Stdout, operator.Stderr = GinkgoWriter, GinkgoWriter
 	Expect(operator.Start()).To(Succeed())
 	DeferCleanup(func() { cancel(); _ = operator.Wait() })

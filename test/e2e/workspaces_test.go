@@ -161,6 +161,8 @@ var _ = Describe("Workspaces on a kwok cluster", Ordered, func() {
 		Expect(envOf(c)).To(HaveKeyWithValue("JUPYTER_ENABLE_LAB", "yes"))
 		Expect(envOf(c)).To(HaveKeyWithValue("ENVIRONMENT", "production"))
 		Expect(jsonpath(wsNamespace, "deployment/ws-workspace-with-template", "{.spec.replicas}")).To(Equal("1"))
+		Expect(jsonpath(wsNamespace, "workspace/workspace-with-template", "{.status.url}")).
+			To(Equal("https://ide.e2e.test/workspaces/"+wsNamespace+"/workspace-with-template/"), "the unique URL under --workspace-url-base")
 		Expect(jsonpath(wsNamespace, "pvc/ws-workspace-with-template-home", "{.spec.resources.requests.storage}")).
 			To(Equal("1Gi"), "the template's defaultSize")
 
