@@ -55,7 +55,7 @@ func (r *Reconciler) setStatus(ws, eff *wsv1.Workspace, valid bool, obs *observe
 		st.DeploymentName = d.Name
 		st.CurrentReplicas, st.ReadyReplicas = d.Status.Replicas, d.Status.ReadyReplicas
 	}
-	status.SetCondition(ws, &st.Conditions, available(eff, valid, d, st.URL))
+	status.SetCondition(ws, &st.Conditions, available(eff, valid, d, obs.claim, st.URL))
 	status.SetCondition(ws, &st.Conditions, progressing(desired, valid, d))
 	status.SetCondition(ws, &st.Conditions, degraded(obs, d, childErr))
 }
@@ -68,7 +68,10 @@ func settled(d *appsv1.Deployment, desired int32) bool {
 		d.Status.AvailableReplicas == desired
 }
 
-func available(eff *wsv1.Workspace, valid bool, d *appsv1.Deployment, url string) metav1.Condition {
+// available says whether the IDE serves. A claim that is not bound is the
+// usual reason a pod waits (no default StorageClass, no volume to match),
+// so the message names it rather than only the pod.
+func available(eff *wsv1.Workspace, valid bool, d *appsv1.Deployment, claim *corev1.PersistentVolumeClaim, url string) metav1.Condition {
 	c := metav1.Condition{Type: wsv1.ConditionAvailable, Status: metav1.ConditionFalse}
 	switch {
 	case !valid:
@@ -85,7 +88,19 @@ func available(eff *wsv1.Workspace, valid bool, d *appsv1.Deployment, url string
 	default:
 		c.Reason, c.Message = ReasonStarting, "waiting for the IDE pod of Deployment "+d.Name+" to be ready"
 	}
+	if c.Status == metav1.ConditionFalse && c.Reason == ReasonStarting && claim != nil && claim.Status.Phase != corev1.ClaimBound {
+		c.Message += fmt.Sprintf("; PersistentVolumeClaim %s is %s, not bound: the pod cannot start until it is "+
+			"(kubectl describe pvc %s -n %s says why: no default StorageClass, no volume that matches)",
+			claim.Name, phaseOrPending(claim.Status.Phase), claim.Name, claim.Namespace)
+	}
 	return c
+}
+
+func phaseOrPending(p corev1.PersistentVolumeClaimPhase) corev1.PersistentVolumeClaimPhase {
+	if p == "" {
+		return corev1.ClaimPending
+	}
+	return p
 }
 
 func progressing(desired int32, valid bool, d *appsv1.Deployment) metav1.Condition {
