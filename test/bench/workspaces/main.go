@@ -419,7 +419,11 @@ func run() error {
 	row("per Workspace, creation → Available", "median %.1f s, p90 %.1f s, max %.1f s (condition lastTransitionTime, 1 s resolution)",
 		percentile(st.toAvailable, 0.5).Seconds(), percentile(st.toAvailable, 0.9).Seconds(), percentile(st.toAvailable, 1).Seconds())
 	row("API writes per Workspace", "%.2f (%s)", (atConv.totalWrites()-base.totalWrites())/N, byMethod(atConv, base))
-	row("reconciles per Workspace", "%.2f (controllers %s; errors %.0f)", recConv/N, strings.Join(controllers, ", "), errConv)
+	var perCtrl []string
+	for _, name := range controllers {
+		perCtrl = append(perCtrl, fmt.Sprintf("%s %.2f", name, (atConv.reconcile[name]-base.reconcile[name])/N))
+	}
+	row("reconciles per Workspace", "%.2f (%s; errors %.0f)", recConv/N, strings.Join(perCtrl, ", "), errConv)
 	row("API writes at rest", "%.0f in %v (%s)", atIdle.totalWrites()-atConv.totalWrites(), *idle, byMethod(atIdle, atConv))
 	row("reconciles at rest", "%.0f in %v", recIdle, *idle)
 	row("manager peak RSS (VmHWM)", "%s (VmRSS now %s; peak process_resident_memory_bytes %s, sampled 1/s)",
