@@ -9,15 +9,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +33,8 @@ import (
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/manager"
+
+	"github.com/weir-dev/weir/test/bench/benchutil"
 )
 
 const schedule = "0 */6 * * *"
@@ -89,26 +87,12 @@ func (s sample) totalWrites() float64 {
 
 func scrape(ctx context.Context) (sample, error) {
 	s := sample{at: time.Now(), writes: map[string]float64{}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *metricsURL, nil)
+	samples, err := benchutil.Scrape(ctx, *metricsURL)
 	if err != nil {
 		return s, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return s, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return s, fmt.Errorf("%s: %s: %s", *metricsURL, resp.Status, b)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		name, labels, v, ok := parseLine(sc.Text())
-		if !ok {
-			continue
-		}
+	for _, m := range samples {
+		name, labels, v := m.Name, m.Labels, m.Value
 		switch name {
 		case "rest_client_requests_total":
 			s.writes[labels["method"]] += v
@@ -146,85 +130,7 @@ func scrape(ctx context.Context) (sample, error) {
 			s.heapInuse = v
 		}
 	}
-	return s, sc.Err()
-}
-
-// parseLine reads one sample of the Prometheus text format:
-// name{a="x",b="y"} value [timestamp].
-func parseLine(line string) (string, map[string]string, float64, bool) {
-	if line == "" || line[0] == '#' {
-		return "", nil, 0, false
-	}
-	labels := map[string]string{}
-	name, rest := line, ""
-	if i := strings.IndexByte(line, '{'); i >= 0 {
-		j := strings.LastIndexByte(line, '}')
-		if j < i {
-			return "", nil, 0, false
-		}
-		name, rest = line[:i], strings.TrimSpace(line[j+1:])
-		for _, kv := range splitLabels(line[i+1 : j]) {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				labels[k] = strings.Trim(v, `"`)
-			}
-		}
-	} else if i := strings.IndexByte(line, ' '); i >= 0 {
-		name, rest = line[:i], strings.TrimSpace(line[i+1:])
-	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 {
-		return "", nil, 0, false
-	}
-	v, err := strconv.ParseFloat(fields[0], 64)
-	return name, labels, v, err == nil
-}
-
-// splitLabels splits a="x",b="y" on the commas outside quotes.
-func splitLabels(s string) []string {
-	var out []string
-	inQuote, start := false, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
-			inQuote = !inQuote
-		case ',':
-			if !inQuote {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
-		}
-	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
-	return out
-}
-
-// procMem reads VmHWM (peak RSS) and VmRSS of a process, in bytes.
-func procMem(pid int) (hwm, rss float64) {
-	if pid == 0 {
-		return 0, 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmHWM:":
-			hwm = kb * 1024
-		case "VmRSS:":
-			rss = kb * 1024
-		}
-	}
-	return hwm, rss
+	return s, nil
 }
 
 // peaks follows the operator's memory while the benchmark runs.
@@ -249,7 +155,7 @@ func (p *peaks) watch(ctx context.Context) {
 
 func (p *peaks) observe(ctx context.Context) sample {
 	s, err := scrape(ctx)
-	hwm, rss := procMem(*pid)
+	hwm, rss := benchutil.ProcMem(*pid)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
@@ -516,7 +422,7 @@ func run() error {
 	atIdle := pk.observe(ctx)
 	final, _ := poll(ctx, c, set)
 	stopWatch()
-	hwm, rssNow := procMem(*pid)
+	hwm, rssNow := benchutil.ProcMem(*pid)
 	pk.hwm = max(pk.hwm, hwm)
 
 	events, series := countEvents(ctx, c)
@@ -578,7 +484,7 @@ func run() error {
 	row("Runs Ready=True", "%d/%d", final.readyTrue, final.runs)
 	row("children", "%d ConfigMaps, %d Jobs, %d CronJobs", final.cms, final.jobs, final.cronJobs)
 	if *logErrors != "" {
-		row("operator log error lines", "%d", countErrorLines(*logErrors))
+		row("operator log error lines", "%d", benchutil.CountErrorLines(*logErrors))
 	}
 	if pk.scrapeErrs > 0 {
 		row("metrics scrape errors", "%d", pk.scrapeErrs)
@@ -614,21 +520,4 @@ func countEvents(ctx context.Context, c client.Client) (int, int32) {
 		}
 	}
 	return n, series
-}
-
-func countErrorLines(path string) int {
-	f, err := os.Open(path)
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	n := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), `"level":"error"`) || strings.Contains(sc.Text(), "\tERROR\t") {
-			n++
-		}
-	}
-	return n
 }

@@ -10,12 +10,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -35,6 +32,8 @@ import (
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/manager"
+
+	"github.com/weir-dev/weir/test/bench/benchutil"
 )
 
 // storageClass has no provisioner: the benchmark pre-creates one volume per
@@ -86,26 +85,12 @@ func (s sample) totalWrites() float64 {
 
 func scrape(ctx context.Context) (sample, error) {
 	s := sample{writes: map[string]float64{}, reconcile: map[string]float64{}, errors: map[string]float64{}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *metricsURL, nil)
+	samples, err := benchutil.Scrape(ctx, *metricsURL)
 	if err != nil {
 		return s, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return s, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return s, fmt.Errorf("%s: %s: %s", *metricsURL, resp.Status, b)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		name, labels, v, ok := parseLine(sc.Text())
-		if !ok {
-			continue
-		}
+	for _, m := range samples {
+		name, labels, v := m.Name, m.Labels, m.Value
 		switch name {
 		case "rest_client_requests_total":
 			s.writes[labels["method"]] += v
@@ -117,7 +102,7 @@ func scrape(ctx context.Context) (sample, error) {
 			s.rss = v
 		}
 	}
-	return s, sc.Err()
+	return s, nil
 }
 
 func mustScrape(ctx context.Context) sample {
@@ -146,7 +131,7 @@ type peak struct {
 
 func (p *peak) observe(ctx context.Context) {
 	s, err := scrape(ctx)
-	hwm, rss := procMem(*pid)
+	hwm, rss := benchutil.ProcMem(*pid)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
@@ -430,7 +415,7 @@ func run() error {
 		mib(pk.hwm), mib(pk.lastProcRSS), mib(pk.promRSS))
 	row("Workspaces current / Valid / Available", "%d / %d / %d of %d", st.current, st.valid, st.available, st.workspaces)
 	if *logErrors != "" {
-		row("operator log error lines", "%d", countErrorLines(*logErrors))
+		row("operator log error lines", "%d", benchutil.CountErrorLines(*logErrors))
 	}
 	if pk.scrapeErrors > 0 {
 		row("metrics scrape errors", "%d", pk.scrapeErrors)
