@@ -32,32 +32,7 @@ export K8S_BIN PATH="$K8S_BIN:$PATH"
 [ -x "$WEIR" ] || { echo "no operator binary at $WEIR: run 'make build'" >&2; exit 1; }
 mkdir -p "$root/bin"
 
-# A free local port, starting from $1.
-free_port() {
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-
-weir_pid=
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench-XXXXXX")
-cleanup() {
-  local rc=$?
-  if [ -n "$weir_pid" ] && kill -0 "$weir_pid" 2>/dev/null; then
-    kill "$weir_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$weir_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$weir_pid" 2>/dev/null || true
-  fi
-  if [ "${KEEP_CLUSTER:-}" = 1 ]; then
-    echo "cluster $cluster kept: KUBECONFIG=${KUBECONFIG:-}" >&2
-  else
-    hack/cluster.sh down "$cluster" >/dev/null 2>&1 || true
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$root/hack/lib/bench.sh"
 
 rm -f "$out.rc"
 echo "building the measuring programs" >&2
@@ -70,43 +45,7 @@ export KUBECONFIG
 kubectl apply --server-side -f config/crd/bases/ >&2
 kubectl wait --for condition=Established --timeout 60s -f config/crd/bases/ >&2
 
-metrics_port=$(free_port 18480)
-health_port=$(free_port $((metrics_port + 1)))
-webhook_port=$(free_port 19443)
-# The webhooks by URL on localhost, as `make run` installs them (the kwok
-# API server runs on this host), on a free port rather than 9443; the
-# operator makes their certificate and injects its CA.
-echo "installing the webhook configurations (https://localhost:$webhook_port)" >&2
-kubectl create namespace weir-system --dry-run=client -o yaml | kubectl apply -f - >&2
-mkdir -p "$tmp/webhook" "$tmp/certs"
-for f in config/webhook/local/*.yaml; do
-  sed "s#https://localhost:9443/#https://localhost:$webhook_port/#" "$f" >"$tmp/webhook/$(basename "$f")"
-done
-kubectl apply --server-side -f "$tmp/webhook/" >&2
-echo "starting the operator (metrics :$metrics_port, probes :$health_port, webhooks :$webhook_port, log $log)" >&2
-"$WEIR" manager \
-  --metrics-bind-address="127.0.0.1:$metrics_port" --metrics-secure=false \
-  --health-probe-bind-address="127.0.0.1:$health_port" \
-  --webhook-host=127.0.0.1 --webhook-port="$webhook_port" \
-  --webhook-cert-dir="$tmp/certs" --webhook-certs=self-signed \
-  --webhook-secret=weir-system/weir-local-webhook-cert --webhook-dns-name=localhost \
-  --validating-webhook-configuration=weir-local-validating --mutating-webhook-configuration=weir-local-mutating \
-  --image=ghcr.io/weir-dev/weir:bench \
-  --marmot-url=http://marmot:8080 >"$log" 2>&1 &
-weir_pid=$!
-
-# /readyz includes the webhook server, which starts once its certificate
-# is written.
-ready=
-for _ in $(seq 120); do
-  kill -0 "$weir_pid" 2>/dev/null || { echo "the operator exited:" >&2; tail -20 "$log" >&2; exit 1; }
-  if curl -fsS "http://127.0.0.1:$health_port/readyz" >/dev/null 2>&1 &&
-    grep -q 'Starting workers' "$log"; then
-    ready=1; break
-  fi
-  sleep 0.5
-done
-[ -n "$ready" ] || { echo "the operator did not become ready:" >&2; tail -20 "$log" >&2; exit 1; }
+start_operator
 
 rc=0
 {

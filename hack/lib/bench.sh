@@ -1,0 +1,71 @@
+# Shared by the scale benchmarks (hack/bench-scale.sh, hack/bench-workspaces.sh):
+# free ports, clean-up of the operator and the cluster, and the operator
+# started as a local process with its webhooks by URL on localhost (the
+# kwok API server runs on this host). Source it after setting root, WEIR,
+# cluster and log; it sets tmp, weir_pid, metrics_port and health_port.
+
+# A free local port, starting from $1.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+weir_pid=
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench-XXXXXX")
+bench_cleanup() {
+  local rc=$?
+  if [ -n "$weir_pid" ] && kill -0 "$weir_pid" 2>/dev/null; then
+    kill "$weir_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$weir_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$weir_pid" 2>/dev/null || true
+  fi
+  if [ "${KEEP_CLUSTER:-}" = 1 ]; then
+    echo "cluster $cluster kept: KUBECONFIG=${KUBECONFIG:-}" >&2
+  else
+    "$root/hack/cluster.sh" down "$cluster" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_operator installs the local webhook configurations on a free port
+# and starts the operator (extra manager flags in "$@"), then waits until
+# /readyz (which includes the webhook server, up once its certificate is
+# written) answers and the controllers run.
+start_operator() {
+  metrics_port=$(free_port 18480)
+  health_port=$(free_port $((metrics_port + 1)))
+  local webhook_port
+  webhook_port=$(free_port 19443)
+  echo "installing the webhook configurations (https://localhost:$webhook_port)" >&2
+  kubectl create namespace weir-system --dry-run=client -o yaml | kubectl apply -f - >&2
+  mkdir -p "$tmp/webhook" "$tmp/certs"
+  for f in "$root"/config/webhook/local/*.yaml; do
+    sed "s#https://localhost:9443/#https://localhost:$webhook_port/#" "$f" >"$tmp/webhook/$(basename "$f")"
+  done
+  kubectl apply --server-side -f "$tmp/webhook/" >&2
+  echo "starting the operator (metrics :$metrics_port, probes :$health_port, webhooks :$webhook_port, log $log)" >&2
+  "$WEIR" manager \
+    --metrics-bind-address="127.0.0.1:$metrics_port" --metrics-secure=false \
+    --health-probe-bind-address="127.0.0.1:$health_port" \
+    --webhook-host=127.0.0.1 --webhook-port="$webhook_port" \
+    --webhook-cert-dir="$tmp/certs" --webhook-certs=self-signed \
+    --webhook-secret=weir-system/weir-local-webhook-cert --webhook-dns-name=localhost \
+    --validating-webhook-configuration=weir-local-validating --mutating-webhook-configuration=weir-local-mutating \
+    --image=ghcr.io/weir-dev/weir:bench \
+    --marmot-url=http://marmot:8080 "$@" >"$log" 2>&1 &
+  weir_pid=$!
+  local ready=
+  for _ in $(seq 120); do
+    kill -0 "$weir_pid" 2>/dev/null || { echo "the operator exited:" >&2; tail -20 "$log" >&2; exit 1; }
+    if curl -fsS "http://127.0.0.1:$health_port/readyz" >/dev/null 2>&1 &&
+      grep -q 'Starting workers' "$log"; then
+      ready=1; break
+    fi
+    sleep 0.5
+  done
+  [ -n "$ready" ] || { echo "the operator did not become ready:" >&2; tail -20 "$log" >&2; exit 1; }
+}
