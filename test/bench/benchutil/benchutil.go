@@ -12,10 +12,15 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // Sample is one counter, gauge or summary/histogram sum or count of a scrape,
@@ -116,4 +121,36 @@ func CountErrorLines(path string) int {
 		}
 	}
 	return n
+}
+
+// CreateAll creates objects 0..count-1 with the given number of workers,
+// retrying transient errors; an existing object counts as created.
+func CreateAll(ctx context.Context, c client.Client, workers, count int, obj func(int) client.Object) error {
+	var next, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= count {
+					return
+				}
+				err := c.Create(ctx, obj(i))
+				for try := 0; err != nil && !apierrors.IsAlreadyExists(err) && try < 5; try++ {
+					time.Sleep(200 * time.Millisecond)
+					err = c.Create(ctx, obj(i))
+				}
+				if err != nil && !apierrors.IsAlreadyExists(err) {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("%d objects were not created: %v", f, firstErr.Load())
+	}
+	return nil
 }

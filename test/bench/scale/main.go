@@ -16,14 +16,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -374,33 +372,10 @@ func run() error {
 	// Create: the clock starts here.
 	fmt.Fprintf(os.Stderr, "creating %d Runs in %s with %d workers\n", *n, *namespace, *workers)
 	start := time.Now()
-	var next, failed atomic.Int64
-	var firstErr atomic.Value
-	var wg sync.WaitGroup
-	for range *workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= *n {
-					return
-				}
-				err := c.Create(ctx, newRun(i))
-				for try := 0; err != nil && !apierrors.IsAlreadyExists(err) && try < 5; try++ {
-					time.Sleep(200 * time.Millisecond)
-					err = c.Create(ctx, newRun(i))
-				}
-				if err != nil && !apierrors.IsAlreadyExists(err) {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-				}
-			}
-		})
+	if err := benchutil.CreateAll(ctx, c, *workers, *n, func(i int) client.Object { return newRun(i) }); err != nil {
+		return fmt.Errorf("creating Runs: %w", err)
 	}
-	wg.Wait()
 	created := time.Since(start)
-	if f := failed.Load(); f > 0 {
-		return fmt.Errorf("%d Runs were not created: %v", f, firstErr.Load())
-	}
 	fmt.Fprintf(os.Stderr, "created %d Runs in %.2fs\n", *n, created.Seconds())
 
 	conv, convT, convErr := waitFor(ctx, c, "converged", start, func(s state) bool { return s.converged(*n) }, state{})

@@ -17,13 +17,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -215,38 +213,6 @@ func newVolume(i int) *corev1.PersistentVolume {
 	}
 }
 
-// createAll creates objects 0..count-1 with the given number of workers,
-// retrying transient errors; an existing object counts as created.
-func createAll(ctx context.Context, c client.Client, count int, obj func(int) client.Object) error {
-	var next, failed atomic.Int64
-	var firstErr atomic.Value
-	var wg sync.WaitGroup
-	for range *workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= count {
-					return
-				}
-				err := c.Create(ctx, obj(i))
-				for try := 0; err != nil && !apierrors.IsAlreadyExists(err) && try < 5; try++ {
-					time.Sleep(200 * time.Millisecond)
-					err = c.Create(ctx, obj(i))
-				}
-				if err != nil && !apierrors.IsAlreadyExists(err) {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if f := failed.Load(); f > 0 {
-		return fmt.Errorf("%d objects were not created: %v", f, firstErr.Load())
-	}
-	return nil
-}
-
 // state is what one poll of the Workspaces found.
 type state struct {
 	workspaces, current, valid, available int
@@ -314,7 +280,7 @@ func run() error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "creating %d PersistentVolumes (class %s)\n", *n, storageClass)
-	if err := createAll(ctx, c, *n, func(i int) client.Object { return newVolume(i) }); err != nil {
+	if err := benchutil.CreateAll(ctx, c, *workers, *n, func(i int) client.Object { return newVolume(i) }); err != nil {
 		return err
 	}
 
@@ -327,10 +293,10 @@ func run() error {
 	// The clock starts with the first template.
 	fmt.Fprintf(os.Stderr, "creating %d WorkspaceTemplates and %d Workspaces in %s with %d workers\n", *templates, *n, *namespace, *workers)
 	start := time.Now()
-	if err := createAll(ctx, c, *templates, func(i int) client.Object { return newTemplate(i) }); err != nil {
+	if err := benchutil.CreateAll(ctx, c, *workers, *templates, func(i int) client.Object { return newTemplate(i) }); err != nil {
 		return err
 	}
-	if err := createAll(ctx, c, *n, func(i int) client.Object { return newWorkspace(i) }); err != nil {
+	if err := benchutil.CreateAll(ctx, c, *workers, *n, func(i int) client.Object { return newWorkspace(i) }); err != nil {
 		return err
 	}
 	created := time.Since(start)
