@@ -8,35 +8,17 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/internal/testenv"
 	"github.com/weir-dev/weir/operator/runs"
 )
 
 // metric finds a series on the manager's /metrics registry; nil if absent.
 func metric(name string, labels map[string]string) *dto.Metric {
-	families, err := metrics.Registry.Gather()
+	m, err := testenv.Metric(name, labels)
 	Expect(err).NotTo(HaveOccurred())
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range f.GetMetric() {
-			have := map[string]string{}
-			for _, l := range m.GetLabel() {
-				have[l.GetName()] = l.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue series
-				}
-			}
-			return m
-		}
-	}
-	return nil
+	return m
 }
 
 func counter(name string, labels map[string]string) float64 {

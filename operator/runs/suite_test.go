@@ -2,10 +2,8 @@ package runs_test
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/weir-dev/weir/operator/internal/testenv"
 	"github.com/weir-dev/weir/operator/manager"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/plugins/fetch/fetchtest"
@@ -34,7 +33,7 @@ var (
 	testEnv    *envtest.Environment
 	mgr        ctrl.Manager
 	restCfg    *rest.Config      // the API server, as the tests' own client sees it
-	writes     atomic.Int64      // API writes made by the manager
+	writes     testenv.Writes    // API writes made by the manager
 	modules    *fetchtest.Server // serves SourcePlugin modules over HTTPS
 	runOptions = runs.Options{
 		Image:                "ghcr.io/weir-dev/weir:test",
@@ -66,8 +65,7 @@ var _ = BeforeSuite(func() {
 	k8s, err = client.New(cfg, client.Options{Scheme: manager.Scheme()})
 	Expect(err).NotTo(HaveOccurred())
 
-	mgrCfg := rest.CopyConfig(cfg)
-	mgrCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countWrites{rt} })
+	mgrCfg := writes.Wrap(cfg)
 	modules = fetchtest.NewServer(GinkgoT())
 	mgr, err = manager.New(ctx, mgrCfg, manager.Config{
 		Runs:                   runOptions,
@@ -87,22 +85,14 @@ var _ = AfterSuite(func() {
 	// No "Reconciler error" in the whole suite: what a user must fix is in
 	// status, what clears by itself (a stale cache, a webhook not serving
 	// yet) is retried quietly.
-	Expect(counter("controller_runtime_reconcile_errors_total", map[string]string{"controller": "run"})).To(BeZero())
+	errs := metric("controller_runtime_reconcile_errors_total", map[string]string{"controller": "run"})
+	Expect(errs).NotTo(BeNil(), "no reconcile_errors_total series for controller run")
+	Expect(errs.GetCounter().GetValue()).To(BeZero())
 	cancel()
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
 	}
 })
-
-// countWrites counts every request that is not a read.
-type countWrites struct{ next http.RoundTripper }
-
-func (c countWrites) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		writes.Add(1)
-	}
-	return c.next.RoundTrip(r)
-}
 
 // newNamespace gives each spec its own namespace.
 func newNamespace() string {

@@ -2,10 +2,8 @@ package workspaces_test
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,14 +11,13 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/weir-dev/weir/operator/internal/testenv"
 	"github.com/weir-dev/weir/operator/manager"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/workspaces"
@@ -36,7 +33,7 @@ var (
 	ctx     context.Context
 	cancel  context.CancelFunc
 	testEnv *envtest.Environment
-	writes  atomic.Int64 // API writes made by the manager
+	writes  testenv.Writes // API writes made by the manager
 	urlBase = "https://ide.example.test"
 )
 
@@ -61,8 +58,7 @@ var _ = BeforeSuite(func() {
 	k8s, err = client.New(cfg, client.Options{Scheme: manager.Scheme()})
 	Expect(err).NotTo(HaveOccurred())
 
-	mgrCfg := rest.CopyConfig(cfg)
-	mgrCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countWrites{rt} })
+	mgrCfg := writes.Wrap(cfg)
 	var mgr ctrl.Manager
 	mgr, err = manager.New(ctx, mgrCfg, manager.Config{
 		Runs:                   runs.Options{Image: "ghcr.io/weir-dev/weir:test"},
@@ -90,16 +86,6 @@ var _ = AfterSuite(func() {
 	}
 })
 
-// countWrites counts every request that is not a read.
-type countWrites struct{ next http.RoundTripper }
-
-func (c countWrites) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		writes.Add(1)
-	}
-	return c.next.RoundTrip(r)
-}
-
 // newNamespace gives each spec its own namespace, with labels.
 func newNamespace(labels map[string]string) string {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "ws-test-", Labels: labels}}
@@ -113,22 +99,12 @@ const (
 )
 
 // reconcileErrors is controller-runtime's count of failed reconciles of
-// one controller, from the manager's metrics registry.
+// one controller, from the manager's metrics registry; the series must exist.
 func reconcileErrors(controller string) float64 {
-	families, err := metrics.Registry.Gather()
+	m, err := testenv.Metric("controller_runtime_reconcile_errors_total", map[string]string{"controller": controller})
 	Expect(err).NotTo(HaveOccurred())
-	for _, f := range families {
-		if f.GetName() != "controller_runtime_reconcile_errors_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "controller" && l.GetValue() == controller {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
+	if m == nil {
+		Fail("no controller_runtime_reconcile_errors_total series for controller " + controller)
 	}
-	Fail("no controller_runtime_reconcile_errors_total series for controller " + controller)
-	return 0
+	return m.GetCounter().GetValue()
 }
