@@ -45,6 +45,44 @@ const (
 	// ReasonTemplateNotFound (Valid=False): spec.templateRef names a
 	// WorkspaceTemplate that does not exist (yet).
 	ReasonTemplateNotFound = "TemplateNotFound"
+	// ReasonExecutionProfileNotFound (Valid=False): spec.executionProfileRef
+	// names a WorkspaceExecutionProfile that does not exist (yet).
+	ReasonExecutionProfileNotFound = "ExecutionProfileNotFound"
+)
+
+// Access: routes, login and who may connect.
+const (
+	// LabelManager on a Workspace's route names the WorkspaceManager it
+	// was made from.
+	LabelManager = "workspace.jupyter.org/manager"
+
+	// AnnotationAuthURL on a route is the forward-auth endpoint a proxy
+	// must call before passing a request (http://<access Service>/_weir/auth).
+	AnnotationAuthURL = "workspace.jupyter.org/auth-url"
+
+	// AccessPathPrefix is where the access server's pages live under a
+	// manager's base URL: login, callback, logout, auth.
+	AccessPathPrefix = "/_weir/"
+
+	// SubresourceConnection: RBAC "create" on workspaces/connection in a
+	// namespace lets a user connect to its Workspaces at all (then the
+	// access policy decides).
+	SubresourceConnection = "connection"
+	// VerbShare on workspaces lets a user other than the owner create or
+	// change WorkspaceShares of a Workspace.
+	VerbShare = "share"
+	// VerbUse on workspaceexecutionprofiles lets a user name the profile
+	// in a Workspace.
+	VerbUse = "use"
+
+	// ConditionRoutingReady (WorkspaceManager): the access route exists
+	// and the Gateway or IngressClass it names is there.
+	ConditionRoutingReady = "RoutingReady"
+	// ConditionIdPReachable (WorkspaceManager): the issuer's discovery
+	// document was read and the client secret found.
+	ConditionIdPReachable = "IdPReachable"
+	// ConditionReady (WorkspaceManager): routing and login both work.
+	ConditionReady = "Ready"
 )
 
 // ResourceGPU is the resource a template's resourceBounds.gpu bounds.

@@ -142,6 +142,18 @@ type WorkspaceSpec struct {
 	// idle for a while. Unset: never stopped for idleness.
 	// +optional
 	IdleShutdown *IdleShutdown `json:"idleShutdown,omitempty"`
+
+	// Name of the WorkspaceExecutionProfile, in this namespace, whose
+	// identity (ServiceAccount, token automount, cloud-identity pod
+	// annotations and labels, env) the IDE pod runs with. Whoever creates
+	// or changes the Workspace must be allowed to "use" it (RBAC verb use
+	// on workspaceexecutionprofiles); a template may limit which profiles
+	// are allowed. Unset: no ServiceAccount token and the namespace's
+	// default ServiceAccount.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	ExecutionProfileRef string `json:"executionProfileRef,omitempty"`
 }
 
 // WorkspaceStorage is a Workspace's primary storage.
@@ -271,6 +283,19 @@ type WorkspaceStorageStatus struct {
 	Phase corev1.PersistentVolumeClaimPhase `json:"phase,omitempty"`
 }
 
+// RouteStatus names a Workspace's route and its manager.
+type RouteStatus struct {
+	// HTTPRoute or Ingress.
+	// +optional
+	Kind string `json:"kind,omitempty"`
+	// Name of the route, in the Workspace's namespace.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// The WorkspaceManager it was made from.
+	// +optional
+	Manager string `json:"manager,omitempty"`
+}
+
 // WorkspaceStatus is the observed state of a Workspace.
 type WorkspaceStatus struct {
 	// The generation of the spec this status describes.
@@ -300,6 +325,15 @@ type WorkspaceStatus struct {
 	// Name of the Service in front of the IDE pod.
 	// +optional
 	ServiceName string `json:"serviceName,omitempty"`
+
+	// The route that serves status.url: kind (HTTPRoute or Ingress) and
+	// name, made from the WorkspaceManager that serves the namespace.
+	// +optional
+	Route *RouteStatus `json:"route,omitempty"`
+
+	// ServiceAccount the IDE pod runs as (from the execution profile).
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
 	// Pods wanted: 1 when Running and valid, else 0.
 	// +optional

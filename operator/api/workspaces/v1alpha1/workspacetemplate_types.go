@@ -62,6 +62,15 @@ type WorkspaceTemplateSpec struct {
 	// +kubebuilder:default=Public
 	// +optional
 	DefaultOwnershipType OwnershipType `json:"defaultOwnershipType,omitempty"`
+
+	// WorkspaceExecutionProfiles (by name, in the Workspace's namespace) a
+	// Workspace of this template may run with. Empty: any profile its
+	// creator may use.
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=253
+	// +listType=set
+	// +optional
+	AllowedExecutionProfiles []string `json:"allowedExecutionProfiles,omitempty"`
 }
 
 // ResourceBounds bounds each request and limit of a Workspace's container.
