@@ -40,6 +40,9 @@ var repoRoot = filepath.Join("..", "..", "..", "..")
 var crdFiles = []string{
 	filepath.Join(repoRoot, "config", "crd", "bases", "workspace.jupyter.org_workspaces.yaml"),
 	filepath.Join(repoRoot, "config", "crd", "bases", "workspace.jupyter.org_workspacetemplates.yaml"),
+	filepath.Join(repoRoot, "config", "crd", "bases", "workspace.jupyter.org_workspacemanagers.yaml"),
+	filepath.Join(repoRoot, "config", "crd", "bases", "workspace.jupyter.org_workspaceshares.yaml"),
+	filepath.Join(repoRoot, "config", "crd", "bases", "workspace.jupyter.org_workspaceexecutionprofiles.yaml"),
 }
 
 func TestWorkspaceAPI(t *testing.T) {
