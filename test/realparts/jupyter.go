@@ -67,6 +67,9 @@ func StartJupyter(t testing.TB, baseURL string) *Jupyter {
 			"--NotebookApp.open_browser=False",
 			"--MappingKernelManager.cull_idle_timeout=0",
 		)
+		if os.Geteuid() == 0 {
+			cmd.Args = append(cmd.Args, "--allow-root") // CI containers run as root
+		}
 		cmd.Dir = nbDir
 		cmd.Env = privateEnv(home,
 			"JUPYTER_CONFIG_DIR="+filepath.Join(home, ".jupyter"),
