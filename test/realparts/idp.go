@@ -1,6 +1,7 @@
 package realparts
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // IdPUser is a user the provider accepts on its login form.
@@ -43,6 +46,13 @@ type IdPConfig struct {
 	// GroupsNeedScope puts the groups claim only into answers to requests
 	// that asked for the "groups" scope; by default it is always there.
 	GroupsNeedScope bool
+	// Host is the issuer's host name: "127.0.0.1" (the default) or
+	// "localhost". The provider listens on 127.0.0.1 either way. Browsers
+	// ignore ports when they compare sites, so an IdP on 127.0.0.1 is
+	// same-site with a proxy on 127.0.0.1 and SameSite=Strict cookies
+	// would survive the redirect back from it; "localhost" makes the IdP
+	// cross-site, as a real one is.
+	Host string
 }
 
 // IdP is a running OpenID Connect provider (zitadel/oidc's example provider
@@ -52,7 +62,8 @@ type IdPConfig struct {
 // name and groups. Every authorization request shows the form: the provider
 // keeps no login session of its own.
 type IdP struct {
-	// Issuer is http://127.0.0.1:PORT, without a trailing slash.
+	// Issuer is http://127.0.0.1:PORT (or IdPConfig.Host), without a
+	// trailing slash.
 	Issuer string
 }
 
@@ -64,7 +75,11 @@ func StartIdP(t testing.TB, cfg IdPConfig) *IdP {
 	dir := t.TempDir()
 	for attempt := 1; ; attempt++ {
 		port := freePort(t)
-		issuer := fmt.Sprintf("http://127.0.0.1:%d", port)
+		host := cfg.Host
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		issuer := fmt.Sprintf("http://%s:%d", host, port)
 		conf := map[string]any{
 			"issuer":          issuer,
 			"users":           nonNil(cfg.Users),
@@ -143,6 +158,32 @@ func (p *IdP) Login(t testing.TB, c *http.Client, startURL, username, password s
 		t.Fatalf("the provider rejected %s's credentials (the form came back); body:\n%s", username, snippet(body))
 	}
 	return resp
+}
+
+// BrowserLogin fills and submits this provider's login form in the tab of
+// ctx (a Chromium context), once the tab has been sent there (for example
+// by Weir's /_weir/login). It does not wait for what the submission leads to.
+func (p *IdP) BrowserLogin(t testing.TB, ctx context.Context, username, password string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#username"))); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("the tab never showed the login form (it is at %s): %v", loc, err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(loc, p.Issuer+"/login/username") {
+		t.Fatalf("the tab is at %s, not at the login form %s/login/username", loc, p.Issuer)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#username"), username),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatalf("fill the login form: %v", err)
+	}
 }
 
 func getOK(u string) error {

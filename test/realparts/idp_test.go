@@ -2,15 +2,19 @@ package realparts
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 )
@@ -176,5 +180,42 @@ func browserlessClient(t *testing.T, redirect string) *http.Client {
 			}
 			return nil
 		},
+	}
+}
+
+// TestIdPBrowserLogin fills the provider's form in Chromium: the page
+// renders, the form posts, and the browser lands on the client's callback
+// with a code. The issuer is on "localhost" (cross-site with the
+// callback on 127.0.0.1), which tests may choose.
+func TestIdPBrowserLogin(t *testing.T) {
+	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "<p id=code>%s</p>", html.EscapeString(r.URL.Query().Get("code")))
+	}))
+	defer callback.Close()
+	idp := StartIdP(t, IdPConfig{
+		Users:   []IdPUser{{ID: "u-alice", Username: "alice", Password: "alice-pw", Email: "alice@example.com"}},
+		Clients: []IdPClient{{ID: "weir", Secret: "s", RedirectURIs: []string{callback.URL + "/cb"}}},
+		Host:    "localhost",
+	})
+	if !strings.HasPrefix(idp.Issuer, "http://localhost:") {
+		t.Fatalf("issuer %s, want one on localhost", idp.Issuer)
+	}
+	conf := oauth2.Config{ClientID: "weir", RedirectURL: callback.URL + "/cb", Scopes: []string{"openid"},
+		Endpoint: oauth2.Endpoint{AuthURL: idp.Issuer + "/auth"}}
+
+	ctx, cancel := context.WithTimeout(Chromium(t), time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))); err != nil {
+		t.Fatal(err)
+	}
+	Screenshot(t, ctx, "login-form")
+	idp.BrowserLogin(t, ctx, "alice", "alice-pw")
+	code, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#code")))
+	if err != nil {
+		t.Fatalf("no callback page: %v", err)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	if code == "" || !strings.HasPrefix(loc, callback.URL+"/cb?") || !strings.Contains(loc, "state=st") {
+		t.Fatalf("callback at %s with code %q", loc, code)
 	}
 }
