@@ -45,6 +45,8 @@ type IdPConfig struct {
 	Clients []IdPClient
 	// GroupsNeedScope puts the groups claim only into answers to requests
 	// that asked for the "groups" scope; by default it is always there.
+	// In this mode only the ID token has groups, the userinfo answer never
+	// (the example storage keeps a token's scopes to itself).
 	GroupsNeedScope bool
 	// Host is the issuer's host name: "127.0.0.1" (the default) or
 	// "localhost". The provider listens on 127.0.0.1 either way. Browsers

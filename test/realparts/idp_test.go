@@ -25,12 +25,14 @@ import (
 // Weir reads.
 func TestIdPLogin(t *testing.T) {
 	const redirect = "http://127.0.0.1:9/callback" // never dialled: the client stops there
+	const loggedOut = "http://127.0.0.1:9/logged-out"
 	idp := StartIdP(t, IdPConfig{
 		Users: []IdPUser{
 			{ID: "u-alice", Username: "alice", Password: "alice-pw", Email: "alice@example.com", Name: "Alice Liddell", Groups: []string{"data-science", "ops"}},
 			{ID: "u-bob", Username: "bob", Password: "bob-pw", Email: "bob@example.com"},
 		},
-		Clients: []IdPClient{{ID: "weir", Secret: "weir-secret", RedirectURIs: []string{redirect}}},
+		Clients: []IdPClient{{ID: "weir", Secret: "weir-secret", RedirectURIs: []string{redirect},
+			PostLogoutRedirectURIs: []string{loggedOut}}},
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -107,6 +109,38 @@ func TestIdPLogin(t *testing.T) {
 		}
 		if info.Email != "alice@example.com" || !slices.Equal(ui.Groups, []string{"data-science", "ops"}) {
 			t.Fatalf("userinfo: email %q groups %v", info.Email, ui.Groups)
+		}
+	})
+
+	t.Run("end_session redirects to a registered post-logout URI", func(t *testing.T) {
+		code, pkce := login(t, "alice", "alice-pw")
+		tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(pkce))
+		if err != nil {
+			t.Fatalf("exchange: %v", err)
+		}
+		var disc struct {
+			EndSession string `json:"end_session_endpoint"`
+		}
+		if err := provider.Claims(&disc); err != nil || disc.EndSession == "" {
+			t.Fatalf("no end_session_endpoint in discovery (%v)", err)
+		}
+		endSession := func(postLogout string) *http.Response {
+			q := url.Values{"id_token_hint": {tok.Extra("id_token").(string)}, "client_id": {"weir"},
+				"post_logout_redirect_uri": {postLogout}, "state": {"bye"}}
+			c := browserlessClient(t, "http://127.0.0.1:9/")
+			resp, err := c.Get(disc.EndSession + "?" + q.Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		resp := endSession(loggedOut)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != loggedOut+"?state=bye" {
+			t.Fatalf("end_session: status %d Location %q, want a 302 to %s?state=bye", resp.StatusCode, loc, loggedOut)
+		}
+		if resp := endSession("http://127.0.0.1:9/elsewhere"); strings.HasPrefix(resp.Header.Get("Location"), "http://127.0.0.1:9/elsewhere") {
+			t.Fatal("end_session redirected to an unregistered post-logout URI")
 		}
 	})
 
@@ -217,5 +251,47 @@ func TestIdPBrowserLogin(t *testing.T) {
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	if code == "" || !strings.HasPrefix(loc, callback.URL+"/cb?") || !strings.Contains(loc, "state=st") {
 		t.Fatalf("callback at %s with code %q", loc, code)
+	}
+}
+
+// TestIdPGroupsNeedScope: with GroupsNeedScope the groups claim follows the
+// "groups" scope, as with Dex.
+func TestIdPGroupsNeedScope(t *testing.T) {
+	const redirect = "http://127.0.0.1:9/callback"
+	idp := StartIdP(t, IdPConfig{
+		Users:           []IdPUser{{ID: "u-alice", Username: "alice", Password: "pw", Groups: []string{"ops"}}},
+		Clients:         []IdPClient{{ID: "weir", Secret: "s", RedirectURIs: []string{redirect}}},
+		GroupsNeedScope: true,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	provider, err := oidc.NewProvider(ctx, idp.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		scopes     []string
+		wantGroups bool
+	}{{[]string{"openid", "profile"}, false}, {[]string{"openid", "groups"}, true}} {
+		conf := oauth2.Config{ClientID: "weir", ClientSecret: "s", RedirectURL: redirect, Endpoint: provider.Endpoint(), Scopes: tc.scopes}
+		pkce := oauth2.GenerateVerifier()
+		resp := idp.Login(t, browserlessClient(t, redirect), conf.AuthCodeURL("st", oauth2.S256ChallengeOption(pkce)), "alice", "pw")
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(pkce))
+		if err != nil {
+			t.Fatalf("scopes %v: exchange: %v", tc.scopes, err)
+		}
+		idt, err := provider.Verifier(&oidc.Config{ClientID: "weir"}).Verify(ctx, tok.Extra("id_token").(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var claims map[string]any
+		if err := idt.Claims(&claims); err != nil {
+			t.Fatal(err)
+		}
+		if _, has := claims["groups"]; has != tc.wantGroups {
+			t.Errorf("scopes %v: groups claim present = %v, want %v (claims %v)", tc.scopes, has, tc.wantGroups, claims)
+		}
 	}
 }
