@@ -57,7 +57,11 @@ func StartCaddy(t testing.TB) *Caddy {
 	dir := t.TempDir()
 	for attempt := 1; ; attempt++ {
 		c := &Caddy{port: freePort(t), dir: dir}
-		c.adminAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		admin := freePort(t)
+		for admin == c.port {
+			admin = freePort(t)
+		}
+		c.adminAddr = fmt.Sprintf("127.0.0.1:%d", admin)
 		c.Addr = fmt.Sprintf("127.0.0.1:%d", c.port)
 		c.URL = "http://" + c.Addr
 		conf := filepath.Join(dir, "Caddyfile")

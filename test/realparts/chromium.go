@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -92,9 +93,12 @@ func ArtifactsDir(t testing.TB) string {
 }
 
 // Screenshot saves the tab's viewport as <ArtifactsDir>/<name>.png and logs
-// the path.
+// the path. It works after ctx's deadline has passed (the tab lives until
+// the test's clean-up), so a test can take one when a wait timed out.
 func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)

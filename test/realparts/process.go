@@ -51,7 +51,12 @@ func start(t testing.TB, name string, cmd *exec.Cmd) *process {
 	t.Cleanup(func() {
 		p.stop()
 		if t.Failed() {
-			t.Logf("%s output (last lines of %s):\n%s", name, logPath, p.tail(40))
+			// The temporary directory goes next; keep the whole log.
+			kept := filepath.Join(ArtifactsDir(t), name+".log")
+			if err := os.WriteFile(kept, []byte(p.output()), 0o644); err != nil {
+				kept = logPath + " (removed with the test's temporary directory)"
+			}
+			t.Logf("%s output (last lines of %s):\n%s", name, kept, p.tail(40))
 		}
 	})
 	return p
