@@ -140,6 +140,7 @@ func newStore(data map[string]any) storage.Store {
 type compiledBundle struct {
 	name, mode string
 	queries    map[string]*rego.PreparedEvalQuery // by plural, e.g. runs
+	access     *rego.PreparedEvalQuery            // data.weir.access.decision, if defined
 }
 
 // compileBundle compiles b alone (with the library) and prepares its
@@ -175,6 +176,9 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 			return nil, &Error{Bundle: b.Name, Problems: problems(err)}
 		}
 		cb.queries[plural] = &pq
+	}
+	if cb.access, err = prepareAccess(ctx, mods, b.Name, c, store); err != nil {
+		return nil, err
 	}
 	return cb, nil
 }
