@@ -18,9 +18,11 @@ if [ ! -x "$dir/caddy" ]; then
   mkdir -p "$dir"
   # GOFLAGS=-mod=mod so a caller's -mod=vendor/readonly cannot break the build
   # of this separate module; the .tmp + mv keeps an interrupted build from
-  # leaving a binary that looks complete.
+  # leaving a binary that looks complete. Built through the tool module,
+  # Caddy is its own main module and cannot find its version, hence the -X.
   (cd "$root/test/tools/caddy" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
-    -ldflags="-s -w" -o "$dir/caddy.tmp" github.com/caddyserver/caddy/v2/cmd/caddy)
+    -ldflags="-s -w -X github.com/caddyserver/caddy/v2.CustomVersion=$CADDY_VERSION" \
+    -o "$dir/caddy.tmp" github.com/caddyserver/caddy/v2/cmd/caddy)
   mv "$dir/caddy.tmp" "$dir/caddy"
 fi
 echo "$dir/caddy"
