@@ -45,7 +45,8 @@ type Registry map[schema.GroupKind][]Resolver
 // Default is the registry the webhooks and reconcilers use.
 var Default = Registry{
 	{Group: runsv1.GroupVersion.Group, Kind: "Run"}:              {Namespace},
-	{Group: wsv1.GroupVersion.Group, Kind: "Workspace"}:          {Namespace, Template},
+	{Group: wsv1.GroupVersion.Group, Kind: "Workspace"}:          {Namespace, Template, Profile},
+	{Group: wsv1.GroupVersion.Group, Kind: "WorkspaceShare"}:     {Namespace, Workspace},
 	{Group: wsv1.GroupVersion.Group, Kind: "WorkspaceTemplate"}:  nil,
 	{Group: policiesv1.GroupVersion.Group, Kind: "PolicyBundle"}: nil,
 }

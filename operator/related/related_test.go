@@ -143,3 +143,85 @@ func TestOtherKinds(t *testing.T) {
 		t.Errorf("a WorkspaceTemplate's related = %v, %v, want nothing", got, err)
 	}
 }
+
+// A WorkspaceShare gets the Workspace it names in its own namespace, whole
+// (uid and owner annotation included); none when it does not exist there.
+func TestWorkspaceShareWorkspace(t *testing.T) {
+	ctx := context.Background()
+	ns, other := newNamespace(t, nil), newNamespace(t, nil)
+	ws := &wsv1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "ws", Namespace: ns,
+		Annotations: map[string]string{wsv1.AnnotationCreatedBy: "alice"}},
+		Spec: wsv1.WorkspaceSpec{Image: "jupyter/minimal-notebook:latest"}}
+	if err := k8s.Create(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	share := &wsv1.WorkspaceShare{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: ns},
+		Spec: wsv1.WorkspaceShareSpec{WorkspaceName: "ws"}}
+	got, err := related.For(ctx, k8s, share)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, ok := got["workspace"].(map[string]any)
+	if !ok {
+		t.Fatalf("related = %v, want a workspace", got)
+	}
+	u := unstructured.Unstructured{Object: w}
+	if u.GetAPIVersion() != "workspace.jupyter.org/v1alpha1" || u.GetKind() != "Workspace" || u.GetName() != "ws" ||
+		u.GetUID() != ws.UID || u.GetAnnotations()[wsv1.AnnotationCreatedBy] != "alice" || len(u.GetManagedFields()) != 0 {
+		t.Errorf("related.workspace = %s %s %s uid %s annotations %v (%d managedFields), want the whole Workspace without managedFields",
+			u.GetAPIVersion(), u.GetKind(), u.GetName(), u.GetUID(), u.GetAnnotations(), len(u.GetManagedFields()))
+	}
+	if _, ok := got["namespace"]; !ok {
+		t.Errorf("related = %v, want the namespace too", got)
+	}
+
+	for _, s := range []*wsv1.WorkspaceShare{
+		{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: other}, Spec: wsv1.WorkspaceShareSpec{WorkspaceName: "ws"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: ns}, Spec: wsv1.WorkspaceShareSpec{WorkspaceName: "nope"}},
+	} {
+		got, err := related.For(ctx, k8s, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := got["workspace"]; ok {
+			t.Errorf("share of %s/%s: related.workspace = %v, want it absent", s.Namespace, s.Spec.WorkspaceName, got["workspace"])
+		}
+	}
+}
+
+// A Workspace with executionProfileRef gets the profile of its namespace.
+func TestWorkspaceExecutionProfile(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+	p := &wsv1.WorkspaceExecutionProfile{ObjectMeta: metav1.ObjectMeta{Name: "reader", Namespace: ns},
+		Spec: wsv1.WorkspaceExecutionProfileSpec{ServiceAccountName: "reader-sa"}}
+	if err := k8s.Create(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	ws := &wsv1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "ws", Namespace: ns},
+		Spec: wsv1.WorkspaceSpec{ExecutionProfileRef: "reader"}}
+	got, err := related.For(ctx, k8s, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, ok := got["profile"].(map[string]any)
+	if !ok {
+		t.Fatalf("related = %v, want a profile", got)
+	}
+	u := unstructured.Unstructured{Object: pm}
+	if sa, _, _ := unstructured.NestedString(pm, "spec", "serviceAccountName"); u.GetKind() != "WorkspaceExecutionProfile" ||
+		u.GetAPIVersion() != "workspace.jupyter.org/v1alpha1" || u.GetName() != "reader" || u.GetUID() != p.UID || sa != "reader-sa" {
+		t.Errorf("related.profile = %v", pm)
+	}
+
+	for _, ref := range []string{"missing", ""} {
+		ws.Spec.ExecutionProfileRef = ref
+		got, err := related.For(ctx, k8s, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := got["profile"]; ok {
+			t.Errorf("executionProfileRef %q: related.profile = %v, want it absent", ref, got["profile"])
+		}
+	}
+}

@@ -7,7 +7,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
@@ -35,13 +34,10 @@ func template(ctx context.Context, r client.Reader, obj *unstructured.Unstructur
 		}
 		return fmt.Errorf("WorkspaceTemplate %s: %w", ref, err)
 	}
-	t = t.DeepCopy()
-	t.ManagedFields = nil
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(t)
+	m, err := asRelated(t, "WorkspaceTemplate")
 	if err != nil {
-		return fmt.Errorf("WorkspaceTemplate %s: %w", ref, err)
+		return err
 	}
-	m["apiVersion"], m["kind"] = wsv1.GroupVersion.String(), "WorkspaceTemplate"
 	out["template"] = m
 	return nil
 }
