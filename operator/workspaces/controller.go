@@ -8,11 +8,14 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/policycheck"
@@ -48,7 +51,8 @@ const (
 	ReasonReconcileError = "ReconcileError"
 )
 
-// Reconciler turns a Workspace into its claim, Service and Deployment.
+// Reconciler turns a Workspace into its claim, Service, Deployment and,
+// when a WorkspaceManager serves its namespace, its route.
 type Reconciler struct {
 	client.Client
 	Recorder events.EventRecorder
@@ -58,9 +62,17 @@ type Reconciler struct {
 	Policies *engine.Engine
 	// MaxConcurrentReconciles is how many Workspaces are reconciled at once.
 	MaxConcurrentReconciles int
+	// Prober checks a Workspace's URL through its route before Available
+	// says True; nil (or no WorkspaceManager): Available follows the pod's
+	// readiness. Setup takes Options.Prober when this is nil.
+	Prober RouteProber
 
 	requeueOnce sync.Once
 	requeue     *policycheck.Requeuer
+	// gatewayAPI: the HTTPRoute kind was served when the controller
+	// started (so it is watched and may be read from the cache).
+	gatewayAPI bool
+	probes     probes
 }
 
 // errConflict: a child's name is taken by an object the Workspace does not
@@ -70,9 +82,13 @@ type errConflict struct{ error }
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ws := &wsv1.Workspace{}
 	if err := r.Get(ctx, req.NamespacedName, ws); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forgetProbe(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !ws.DeletionTimestamp.IsZero() {
+		r.forgetProbe(req.NamespacedName)
 		return ctrl.Result{}, r.reconcileDelete(ctx, ws)
 	}
 	if !controllerutil.ContainsFinalizer(ws, FinalizerStorage) {
@@ -94,12 +110,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, err
 	}
+	profile, missing, err := r.profileOf(ctx, eff)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if missing != nil && valid.Status == metav1.ConditionTrue {
+		valid = *missing
+	}
 	r.setValid(ws, orig, valid)
 	ok := valid.Status == metav1.ConditionTrue
+	manager, err := r.managerOf(ctx, ws.Namespace)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 
-	obs := observed{}
+	obs := observed{manager: manager, profile: profile}
 	childErr := r.reconcileChildren(ctx, ws, eff, ok, &obs)
-	r.setStatus(ws, eff, ok, &obs, childErr)
+	url := r.urlOf(ws, eff, ok, &obs)
+	retry := r.probeRoute(ctx, ws, url, &obs)
+	r.setStatus(ws, eff, ok, &obs, url, childErr)
 	r.notify(ws, orig)
 	if _, err := status.Patch(ctx, r.Client, ws, orig); err != nil {
 		return ctrl.Result{}, err
@@ -108,7 +137,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if errors.As(childErr, &conflict) {
 		return ctrl.Result{}, nil // shown in Degraded; a change to the Workspace retries
 	}
-	return ctrl.Result{}, childErr
+	if childErr != nil {
+		return ctrl.Result{}, childErr
+	}
+	return ctrl.Result{RequeueAfter: retry}, nil
 }
 
 // observed is what the children look like after this pass.
@@ -119,6 +151,17 @@ type observed struct {
 	// claimProblem says why the claim is not as the spec wants (cannot
 	// grow, would shrink); empty when it is.
 	claimProblem, claimReason string
+	// manager serves the Workspace's namespace (nil: none); route is the
+	// route made from it; routeProblem says why there is none.
+	manager      *wsv1.WorkspaceManager
+	route        *wsv1.RouteStatus
+	routeProblem string
+	// profile is the execution profile the pod runs with (nil: none).
+	profile *wsv1.WorkspaceExecutionProfile
+	// probed: the route was probed (or served before) this pass;
+	// probeErr is why it did not serve.
+	probed   bool
+	probeErr error
 }
 
 // reconcileChildren makes the children match the effective spec. While the
@@ -126,7 +169,10 @@ type observed struct {
 // scaled to zero, so no pod runs; the claim and Service stay as they are.
 func (r *Reconciler) reconcileChildren(ctx context.Context, ws, eff *wsv1.Workspace, valid bool, obs *observed) error {
 	if !valid {
-		return r.holdBack(ctx, ws, obs)
+		if err := r.holdBack(ctx, ws, obs); err != nil {
+			return err
+		}
+		return r.observeRoute(ctx, ws, obs)
 	}
 	if err := r.ensureClaim(ctx, ws, eff, obs); err != nil {
 		return err
@@ -134,7 +180,10 @@ func (r *Reconciler) reconcileChildren(ctx context.Context, ws, eff *wsv1.Worksp
 	if err := r.ensureService(ctx, ws, eff, obs); err != nil {
 		return err
 	}
-	return r.ensureDeployment(ctx, ws, eff, obs)
+	if err := r.ensureDeployment(ctx, ws, eff, obs); err != nil {
+		return err
+	}
+	return r.reconcileRoute(ctx, ws, eff, obs)
 }
 
 // notify emits an Event for what the user must notice: a Deployment or
@@ -156,6 +205,10 @@ func kindOf(obj client.Object) string {
 		return "Service"
 	case *corev1.PersistentVolumeClaim:
 		return "PersistentVolumeClaim"
+	case *gatewayv1.HTTPRoute:
+		return KindHTTPRoute
+	case *networkingv1.Ingress:
+		return KindIngress
 	}
 	return fmt.Sprintf("%T", obj)
 }

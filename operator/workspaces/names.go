@@ -67,3 +67,10 @@ func ClaimName(name string) string {
 func WorkspaceLabelValue(name string) string {
 	return runs.FitName(name, "", validation.LabelValueMaxLength)
 }
+
+// RouteName is the name of a Workspace's HTTPRoute or Ingress (object
+// names, so the Workspace's own name fits after the prefix, cut only at
+// the limit).
+func RouteName(name string) string {
+	return runs.FitName(childPrefix+name, "", validation.DNS1123SubdomainMaxLength)
+}

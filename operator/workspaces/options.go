@@ -1,5 +1,6 @@
 // Package workspaces reconciles Workspaces into the Deployment, Service and
-// PersistentVolumeClaim of one IDE, and guards WorkspaceTemplates in use with
+// PersistentVolumeClaim of one IDE, and the HTTPRoute or Ingress the
+// WorkspaceManager serving its namespace asks for; it guards WorkspaceTemplates in use with
 // a lazy finalizer. What a Workspace inherits from its template, and whether
 // it stays within the template's bounds, is decided by the policies
 // (package weir.workspaces) with the same query the admission webhooks run;
@@ -15,9 +16,13 @@ type Options struct {
 	// <URLBase>/workspaces/<namespace>/<name>/. Empty: no route is known,
 	// status.url stays empty.
 	URLBase string
+	// Prober checks a Workspace's URL through its route before it is
+	// Available; nil: the pod's readiness is enough.
+	Prober RouteProber
 }
 
-// URL is a Workspace's unique URL, or "" without a base.
+// URL is a Workspace's unique URL under URLBase, or "" without a base;
+// used when no WorkspaceManager serves its namespace.
 func (o Options) URL(namespace, name string) string {
 	if o.URLBase == "" {
 		return ""

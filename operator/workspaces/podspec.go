@@ -70,12 +70,17 @@ func podLabels(ws *wsv1.Workspace) map[string]string {
 	return l
 }
 
-// podTemplate is the IDE pod of an effective Workspace spec. It meets the
-// pod security "restricted" profile whatever the Workspace asks for. The
+// podTemplate is the IDE pod of an effective Workspace spec, run with the
+// identity of its execution profile (nil: none). It meets the pod
+// security "restricted" profile whatever the Workspace asks for. The
 // root filesystem stays writable: Jupyter images install packages with
 // pip and conda into their own prefix and write caches outside the home
 // directory, and the restricted profile does not require it read-only.
-func podTemplate(ws *wsv1.Workspace) corev1.PodTemplateSpec {
+//
+// The container's env is the effective spec's (the Workspace's own
+// entries, then its template's for names it does not set, as admission
+// merged them into the spec), then the profile's for names neither sets.
+func podTemplate(ws *wsv1.Workspace, profile *wsv1.WorkspaceExecutionProfile) corev1.PodTemplateSpec {
 	spec := ws.Spec
 	c := corev1.Container{
 		Name:      ContainerName,
@@ -121,11 +126,11 @@ func podTemplate(ws *wsv1.Workspace) corev1.PodTemplateSpec {
 		})
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: v.Name, MountPath: v.MountPath, ReadOnly: v.ReadOnly})
 	}
-	return corev1.PodTemplateSpec{
+	pod := corev1.PodTemplateSpec{
 		ObjectMeta: metaWith(podLabels(ws), nil),
 		Spec: corev1.PodSpec{
-			// The IDE needs no Kubernetes API; an execution profile will
-			// give a pod an identity when one is wanted.
+			// The IDE needs no Kubernetes API unless its execution
+			// profile says so (withProfile).
 			AutomountServiceAccountToken: ptr.To(false),
 			EnableServiceLinks:           ptr.To(false),
 			SecurityContext: &corev1.PodSecurityContext{
@@ -142,4 +147,6 @@ func podTemplate(ws *wsv1.Workspace) corev1.PodTemplateSpec {
 			Volumes:      volumes,
 		},
 	}
+	withProfile(&pod, profile)
+	return pod
 }

@@ -2,11 +2,14 @@ package workspaces
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -15,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 )
@@ -24,29 +28,57 @@ import (
 const ReconcileTimeout = 30 * time.Second
 
 // SetupWithManager registers the Workspace and WorkspaceTemplate
-// controllers and the index both use.
+// controllers and the indexes they use. HTTPRoutes are watched (and made)
+// only when the Gateway API is installed at start.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder("weir-workspaces")
 	}
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &wsv1.Workspace{}, templateRefIndex, templateRefOf); err != nil {
+	if r.Prober == nil {
+		r.Prober = r.Options.Prober
+	}
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(context.Background(), &wsv1.Workspace{}, templateRefIndex, templateRefOf); err != nil {
 		return err
 	}
-	err := ctrl.NewControllerManagedBy(mgr).
+	if err := idx.IndexField(context.Background(), &wsv1.Workspace{}, executionProfileRefIndex, executionProfileRefOf); err != nil {
+		return err
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("workspace").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		For(&wsv1.Workspace{}, builder.WithPredicates(workspaceChanged)).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.PersistentVolumeClaim{}).
+		Owns(&networkingv1.Ingress{}).
 		// A template appearing or going decides its Workspaces again
 		// (TemplateNotFound until it exists): on change, never in a loop.
 		Watches(&wsv1.WorkspaceTemplate{}, handler.EnqueueRequestsFromMapFunc(r.workspacesOf),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		// A profile's identity is its Workspaces' pod spec.
+		Watches(&wsv1.WorkspaceExecutionProfile{}, handler.EnqueueRequestsFromMapFunc(r.workspacesOfProfile),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A manager's routing, base URL and namespaces are its
+		// Workspaces' routes and URLs.
+		Watches(&wsv1.WorkspaceManager{}, r.managerChanged()).
+		// A namespace's labels choose its manager.
+		WatchesMetadata(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.workspacesInNamespace),
+			builder.WithPredicates(namespaceRelabelled)).
 		// A new policy revision decides every Workspace again.
-		WatchesRawSource(r.requeuer().Source()).
-		Complete(r)
+		WatchesRawSource(r.requeuer().Source())
+	gw, err := gatewayAPIServed(mgr)
 	if err != nil {
+		return err
+	}
+	r.gatewayAPI = gw
+	if gw {
+		b = b.Owns(&gatewayv1.HTTPRoute{})
+	} else {
+		mgr.GetLogger().WithName("workspaces").Info("the Gateway API (HTTPRoute of gateway.networking.k8s.io/v1) is not installed: " +
+			"Workspaces of a WorkspaceManager with spec.routing.gatewayRef get no route until it is and Weir restarts")
+	}
+	if err := b.Complete(r); err != nil {
 		return err
 	}
 	tr := &TemplateReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("weir-workspacetemplates")}
@@ -59,6 +91,35 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&wsv1.Workspace{}, handler.EnqueueRequestsFromMapFunc(templateOf),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
 		Complete(tr)
+}
+
+// gatewayAPIServed says whether the API server serves HTTPRoutes, and
+// makes sure the manager's scheme knows them when it does.
+func gatewayAPIServed(mgr ctrl.Manager) (bool, error) {
+	gvk := gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute")
+	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+		if meta.IsNoMatchError(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("discovering the Gateway API: %w", err)
+	}
+	if !mgr.GetScheme().Recognizes(gvk) {
+		if err := gatewayv1.Install(mgr.GetScheme()); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// namespaceRelabelled passes a namespace's label changes only: its
+// Workspaces are queued by their own events when they are created.
+var namespaceRelabelled = predicate.Funcs{
+	CreateFunc:  func(event.CreateEvent) bool { return false },
+	DeleteFunc:  func(event.DeleteEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		return !equality.Semantic.DeepEqual(e.ObjectOld.GetLabels(), e.ObjectNew.GetLabels())
+	},
 }
 
 // workspaceChanged ignores the Workspace's own status writes: only spec,
@@ -79,9 +140,5 @@ func (r *Reconciler) workspacesOf(ctx context.Context, o client.Object) []reconc
 		mgrLog(ctx).Error(err, "listing the Workspaces of a template", "template", o.GetName())
 		return nil
 	}
-	reqs := make([]reconcile.Request, len(list.Items))
-	for i := range list.Items {
-		reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
-	}
-	return reqs
+	return requestsFor(list.Items)
 }

@@ -31,10 +31,30 @@ func findCondition(conds []metav1.Condition, t string) *metav1.Condition {
 	return meta.FindStatusCondition(conds, t)
 }
 
+// urlOf is the Workspace's status.url. Under a manager: its URL there
+// while it runs (valid, Running) and has a route; "" otherwise, so a
+// stopped Workspace shows no URL while its route stays for the restart.
+// Without a manager: the --workspace-url-base URL, as before managers.
+func (r *Reconciler) urlOf(ws, eff *wsv1.Workspace, valid bool, obs *observed) string {
+	m := obs.manager
+	if m == nil {
+		return r.Options.URL(ws.Namespace, ws.Name)
+	}
+	if !valid || eff.Spec.DesiredStatus == wsv1.DesiredStopped || obs.route == nil {
+		return ""
+	}
+	return WorkspaceURL(m, ws.Namespace, ws.Name)
+}
+
 // setStatus records the effective spec and what the children look like.
-func (r *Reconciler) setStatus(ws, eff *wsv1.Workspace, valid bool, obs *observed, childErr error) {
+func (r *Reconciler) setStatus(ws, eff *wsv1.Workspace, valid bool, obs *observed, url string, childErr error) {
 	st := &ws.Status
-	st.URL = r.Options.URL(ws.Namespace, ws.Name)
+	st.URL = url
+	st.Route = obs.route
+	st.ServiceAccountName = ""
+	if obs.profile != nil {
+		st.ServiceAccountName = obs.profile.Spec.ServiceAccountName
+	}
 	st.Image = eff.Spec.Image
 	st.Resources = eff.Spec.Resources
 	st.Storage = StorageStatus(eff)
@@ -55,7 +75,7 @@ func (r *Reconciler) setStatus(ws, eff *wsv1.Workspace, valid bool, obs *observe
 		st.DeploymentName = d.Name
 		st.CurrentReplicas, st.ReadyReplicas = d.Status.Replicas, d.Status.ReadyReplicas
 	}
-	status.SetCondition(ws, &st.Conditions, available(eff, valid, d, obs.claim, st.URL))
+	status.SetCondition(ws, &st.Conditions, available(eff, valid, obs, st.URL))
 	status.SetCondition(ws, &st.Conditions, progressing(desired, valid, d))
 	status.SetCondition(ws, &st.Conditions, degraded(obs, d, childErr))
 }
@@ -68,22 +88,39 @@ func settled(d *appsv1.Deployment, desired int32) bool {
 		d.Status.AvailableReplicas == desired
 }
 
-// available says whether the IDE serves. A claim that is not bound is the
+// podReady: the Deployment controller has seen the latest spec and the
+// IDE pod is ready.
+func podReady(d *appsv1.Deployment) bool {
+	return d != nil && d.Status.ObservedGeneration >= d.Generation && d.Generation > 0 && d.Status.AvailableReplicas >= 1
+}
+
+// available says whether the IDE serves: its pod is ready and, when the
+// route was probed, the URL answered. A claim that is not bound is the
 // usual reason a pod waits (no default StorageClass, no volume to match),
 // so the message names it rather than only the pod.
-func available(eff *wsv1.Workspace, valid bool, d *appsv1.Deployment, claim *corev1.PersistentVolumeClaim, url string) metav1.Condition {
+func available(eff *wsv1.Workspace, valid bool, obs *observed, url string) metav1.Condition {
+	d, claim := obs.deployment, obs.claim
 	c := metav1.Condition{Type: wsv1.ConditionAvailable, Status: metav1.ConditionFalse}
 	switch {
 	case !valid:
 		c.Reason, c.Message = ReasonNotValid, "no pod runs while the Workspace is not valid; see the Valid condition"
 	case eff.Spec.DesiredStatus == wsv1.DesiredStopped:
-		c.Reason, c.Message = ReasonStoppedState, "desiredStatus is Stopped: no pod runs; the storage and the Service are kept"
+		c.Reason, c.Message = ReasonStoppedState, "desiredStatus is Stopped: no pod runs; the storage, the Service and the route are kept, status.url is empty"
 	case d == nil:
 		c.Reason, c.Message = ReasonStarting, "the Deployment is being created"
-	case d.Status.ObservedGeneration >= d.Generation && d.Generation > 0 && d.Status.AvailableReplicas >= 1:
+	case podReady(d) && obs.probed && obs.probeErr != nil:
+		c.Reason = ReasonRouteNotServing
+		c.Message = fmt.Sprintf("the IDE pod of Deployment %s is ready, but %s does not serve it yet (%s %s): %v",
+			d.Name, url, obs.route.Kind, obs.route.Name, obs.probeErr)
+	case podReady(d):
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonRunning, "the IDE pod of Deployment "+d.Name+" is ready"
-		if url == "" {
-			c.Message += "; status.url is empty: the manager has no --workspace-url-base"
+		switch {
+		case obs.probed:
+			c.Message += " and serves at " + url
+		case url == "" && obs.manager != nil:
+			c.Message += "; status.url is empty: WorkspaceManager " + obs.manager.Name + " cannot route it (see the Degraded condition)"
+		case url == "":
+			c.Message += "; status.url is empty: no WorkspaceManager serves this namespace and the manager has no --workspace-url-base"
 		}
 	default:
 		c.Reason, c.Message = ReasonStarting, "waiting for the IDE pod of Deployment "+d.Name+" to be ready"
@@ -136,6 +173,8 @@ func degraded(obs *observed, d *appsv1.Deployment, childErr error) metav1.Condit
 		}
 	case obs.claimProblem != "":
 		c.Reason, c.Message = obs.claimReason, obs.claimProblem
+	case obs.routeProblem != "":
+		c.Reason, c.Message = ReasonRouteNotPossible, obs.routeProblem
 	case obs.claim != nil && obs.claim.Status.Phase == corev1.ClaimLost:
 		c.Reason = ReasonClaimLost
 		c.Message = "PersistentVolumeClaim " + obs.claim.Name + " lost its volume; the data must be restored by an admin"

@@ -18,14 +18,14 @@ func TestAvailableNamesAnUnboundClaim(t *testing.T) {
 	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "ws-a", Generation: 1}}
 	claim := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: "ws-a-home", Namespace: "team"}}
 
-	c := available(ws, true, d, claim, "")
+	c := available(ws, true, &observed{deployment: d, claim: claim}, "")
 	if c.Status != metav1.ConditionFalse || c.Reason != ReasonStarting ||
 		!strings.Contains(c.Message, "PersistentVolumeClaim ws-a-home is Pending, not bound") ||
 		!strings.Contains(c.Message, "kubectl describe pvc ws-a-home -n team") {
 		t.Errorf("pending claim: %+v", c)
 	}
 	claim.Status.Phase = corev1.ClaimBound
-	if c := available(ws, true, d, claim, ""); strings.Contains(c.Message, "PersistentVolumeClaim") {
+	if c := available(ws, true, &observed{deployment: d, claim: claim}, ""); strings.Contains(c.Message, "PersistentVolumeClaim") {
 		t.Errorf("bound claim: %+v", c)
 	}
 }
