@@ -51,6 +51,8 @@ type Config struct {
 	DefaultPolicies bool
 	Webhooks        WebhookConfig
 	Plugins         PluginConfig
+	// Access is the access server: login pages and forward-auth.
+	Access AccessConfig
 }
 
 // PluginConfig is how SourcePlugin modules are fetched.
@@ -150,6 +152,11 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, fmt.Errorf("run controller: %w", err)
 	}
 	loader.OnChange(func(engine.Revision) { go runsCtrl.PoliciesChanged(ctx) })
+	if prober, err := setupAccess(ctx, mgr, cfg.Access, eng); err != nil {
+		return nil, fmt.Errorf("access server: %w", err)
+	} else if prober != nil && cfg.Workspaces.Prober == nil {
+		cfg.Workspaces.Prober = prober
+	}
 	wsCtrl := &workspaces.Reconciler{Client: mgr.GetClient(), Options: cfg.Workspaces, Policies: eng,
 		MaxConcurrentReconciles: workers}
 	if err := wsCtrl.SetupWithManager(mgr); err != nil {

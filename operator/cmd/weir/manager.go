@@ -25,6 +25,15 @@ func parseWebhookSecret(s string, o *webhooks.CertOptions) error {
 	return nil
 }
 
+func parseAccessSecret(s string, c *manager.AccessConfig) error {
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" {
+		return fmt.Errorf("--access-secret=%q: want <namespace>/<name>", s)
+	}
+	c.SecretNamespace, c.SecretName = ns, name
+	return nil
+}
+
 // version is stamped at build time with -ldflags -X main.version=...
 var version = "dev"
 
@@ -33,6 +42,7 @@ func defaultImage() string { return "ghcr.io/weir-dev/weir:" + version }
 func managerCommand() *cobra.Command {
 	cfg := manager.Config{}
 	var secret string // --webhook-secret, parsed into cfg.Webhooks.Certs
+	var accessSecret string // --access-secret, parsed into cfg.Access
 	metricsSecure := true
 	zapOpts := zap.Options{}
 	cmd := &cobra.Command{
@@ -45,6 +55,9 @@ func managerCommand() *cobra.Command {
 			}
 			cfg.MetricsInsecure = !metricsSecure
 			if err := parseWebhookSecret(secret, &cfg.Webhooks.Certs); err != nil {
+				return err
+			}
+			if err := parseAccessSecret(accessSecret, &cfg.Access); err != nil {
 				return err
 			}
 			// A module is compiled to be described, which takes several times
@@ -101,6 +114,10 @@ func managerCommand() *cobra.Command {
 	f.StringSliceVar(&w.Certs.ExtraDNSNames, "webhook-extra-dns-names", nil, "more names for the serving certificate (e.g. localhost)")
 	f.StringVar(&w.Certs.ValidatingConfig, "validating-webhook-configuration", "weir-validating", "ValidatingWebhookConfiguration whose caBundle Weir fills")
 	f.StringVar(&w.Certs.MutatingConfig, "mutating-webhook-configuration", "weir-mutating", "MutatingWebhookConfiguration whose caBundle Weir fills")
+	f.StringVar(&cfg.Access.BindAddress, "access-bind-address", ":8090",
+		"address of the access server: login pages and the reverse proxy's forward-auth endpoint /_weir/auth (0 disables it)")
+	f.StringVar(&accessSecret, "access-secret", "weir-system/weir-access",
+		"namespace/name of the Secret with the access server's session and probe keys (created when missing); WorkspaceManagers' client secrets are read from its namespace")
 	f.AddGoFlagSet(zapFlags(&zapOpts))
 	return cmd
 }
