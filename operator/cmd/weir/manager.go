@@ -41,7 +41,7 @@ func defaultImage() string { return "ghcr.io/weir-dev/weir:" + version }
 
 func managerCommand() *cobra.Command {
 	cfg := manager.Config{}
-	var secret string // --webhook-secret, parsed into cfg.Webhooks.Certs
+	var secret string       // --webhook-secret, parsed into cfg.Webhooks.Certs
 	var accessSecret string // --access-secret, parsed into cfg.Access
 	metricsSecure := true
 	zapOpts := zap.Options{}
