@@ -95,12 +95,18 @@ func runChange(req admission.Request) (*runsv1.Run, bool) {
 // permission ref needs.
 func mayUse(ctx context.Context, c client.Client, req admission.Request, ref runsv1.Reference) (bool, error) {
 	a := access[ref.Kind]
+	return userMay(ctx, c, req, authorizationv1.ResourceAttributes{
+		Namespace: req.Namespace, Verb: a.verb, Resource: a.resource, Name: ref.Name,
+	})
+}
+
+// userMay asks the API server (a SubjectAccessReview) whether the
+// requesting user, with their groups and extra attributes, may do what
+// attrs describes.
+func userMay(ctx context.Context, c client.Client, req admission.Request, attrs authorizationv1.ResourceAttributes) (bool, error) {
 	u := req.UserInfo
 	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-		User: u.Username, UID: u.UID, Groups: u.Groups,
-		ResourceAttributes: &authorizationv1.ResourceAttributes{
-			Namespace: req.Namespace, Verb: a.verb, Resource: a.resource, Name: ref.Name,
-		},
+		User: u.Username, UID: u.UID, Groups: u.Groups, ResourceAttributes: &attrs,
 	}}
 	if len(u.Extra) > 0 {
 		sar.Spec.Extra = make(map[string]authorizationv1.ExtraValue, len(u.Extra))

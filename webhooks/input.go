@@ -17,8 +17,11 @@ import (
 
 // Related resolves input.related for a request from the manager's cache,
 // with the same resolvers the reconcilers use (operator/related): the
-// request's Namespace, and a Workspace's WorkspaceTemplate. Secrets are
-// deliberately never resolved: Weir never reads their values.
+// request's Namespace, a Workspace's WorkspaceTemplate and execution
+// profile, a WorkspaceShare's Workspace. Secrets are deliberately never
+// resolved: Weir never reads their values. The requester's permissions
+// (input.related.permissions) are the handler's (PolicyHandler.Permissions):
+// the reconcilers have no requester.
 type Related struct {
 	Reader client.Reader
 }

@@ -9,6 +9,8 @@ const (
 	PathMutateWorkspaces           = "/mutate/workspaces"
 	PathValidateWorkspaceTemplates = "/validate/workspacetemplates"
 	PathMutateWorkspaceTemplates   = "/mutate/workspacetemplates"
+	PathValidateWorkspaceShares    = "/validate/workspaceshares"
+	PathMutateWorkspaceShares      = "/mutate/workspaceshares"
 
 	NameValidateRuns               = "validate.runs.marmotdata.io"
 	NameMutateRuns                 = "mutate.runs.marmotdata.io"
@@ -17,4 +19,6 @@ const (
 	NameMutateWorkspaces           = "mutate.workspaces.workspace.jupyter.org"
 	NameValidateWorkspaceTemplates = "validate.workspacetemplates.workspace.jupyter.org"
 	NameMutateWorkspaceTemplates   = "mutate.workspacetemplates.workspace.jupyter.org"
+	NameValidateWorkspaceShares    = "validate.workspaceshares.workspace.jupyter.org"
+	NameMutateWorkspaceShares      = "mutate.workspaceshares.workspace.jupyter.org"
 )

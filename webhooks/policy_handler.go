@@ -37,6 +37,10 @@ type PolicyHandler struct {
 	// Warn, when set on a validating handler, adds warnings of its own to
 	// an admitted request's (Run: Secrets it names that do not exist).
 	Warn func(ctx context.Context, req admission.Request) []engine.Violation
+	// Permissions, when set on a validating handler, returns the
+	// requesting user's RBAC answers the policies decide with, put in
+	// input.related.permissions (nil: the request needs none).
+	Permissions func(ctx context.Context, req admission.Request) (map[string]any, error)
 }
 
 var _ admission.Handler = (*PolicyHandler)(nil)
@@ -69,6 +73,15 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request) (admi
 		// Without its namespace a decision could be wrong either way;
 		// refusing is the safe side, and the message says why.
 		return admission.Errored(http.StatusServiceUnavailable, fmt.Errorf("policy input: %w", err)), resultError
+	}
+	if h.Permissions != nil && !h.Mutating {
+		p, err := h.Permissions(ctx, req)
+		if err != nil {
+			return admission.Errored(http.StatusServiceUnavailable, fmt.Errorf("policy input: %w", err)), resultError
+		}
+		if p != nil {
+			in.Related["permissions"] = p
+		}
 	}
 	t := time.Now()
 	d, err := h.Engine.Decide(ctx, in)

@@ -37,7 +37,8 @@ var (
 // Table lists every webhook: validating ones first, each configuration in
 // this order. Workspaces are validated on DELETE too (an OwnerOnly
 // Workspace may be deleted only by its owner); a mutating webhook cannot
-// change a deletion, so it is not called for one.
+// change a deletion, so it is not called for one. Deleting a
+// WorkspaceShare is RBAC's alone: revoking access never waits on Weir.
 var Table = []Hook{
 	{
 		Name: NameValidateRuns, Path: PathValidateRuns,
@@ -55,10 +56,16 @@ var Table = []Hook{
 	{
 		Name: NameValidateWorkspaces, Path: PathValidateWorkspaces,
 		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaces"}, Scope: admissionv1.NamespacedScope, Operations: createUpdateDelete,
+		extras: permissions,
 	},
 	{
 		Name: NameValidateWorkspaceTemplates, Path: PathValidateWorkspaceTemplates,
 		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspacetemplates"}, Scope: admissionv1.ClusterScope, Operations: createUpdate,
+	},
+	{
+		Name: NameValidateWorkspaceShares, Path: PathValidateWorkspaceShares,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaceshares"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		extras: permissions,
 	},
 	{
 		Name: NameMutateRuns, Path: PathMutateRuns, Mutating: true,
@@ -75,7 +82,16 @@ var Table = []Hook{
 		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspacetemplates"}, Scope: admissionv1.ClusterScope, Operations: createUpdate,
 		extras: malformed,
 	},
+	{
+		// Stamps the share's owner reference to its Workspace.
+		Name: NameMutateWorkspaceShares, Path: PathMutateWorkspaceShares, Mutating: true,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaceshares"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+	},
 }
+
+// permissions gives the policies the requester's RBAC answers they need
+// (workspace_access.go).
+func permissions(h *PolicyHandler, d handlerDeps) { h.Permissions = workspacePermissions(d.client) }
 
 // malformed lets a mutating webhook word the schema's refusal of a
 // malformed quantity as the policies do (see PolicyHandler.Malformed).

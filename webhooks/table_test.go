@@ -51,6 +51,8 @@ func TestTable(t *testing.T) {
 		{"workspaces", true}:          {admissionv1.Create, admissionv1.Update},
 		{"workspacetemplates", false}: {admissionv1.Create, admissionv1.Update},
 		{"workspacetemplates", true}:  {admissionv1.Create, admissionv1.Update},
+		{"workspaceshares", false}:    {admissionv1.Create, admissionv1.Update},
+		{"workspaceshares", true}:     {admissionv1.Create, admissionv1.Update},
 	}
 	names, paths := map[string]bool{}, map[string]bool{}
 	for _, h := range Table {

@@ -106,7 +106,7 @@ var _ = Describe("The webhook table", func() {
 		for _, h := range webhooks.Table {
 			uid := types.UID("uid-" + h.Name)
 			kind := map[string]string{"runs": "Run", "policybundles": "PolicyBundle",
-				"workspaces": "Workspace", "workspacetemplates": "WorkspaceTemplate"}[h.Resources[0]]
+				"workspaces": "Workspace", "workspacetemplates": "WorkspaceTemplate", "workspaceshares": "WorkspaceShare"}[h.Resources[0]]
 			Expect(kind).NotTo(BeEmpty(), "a test kind for %s", h.Resources[0])
 			obj := fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"metadata":{"name":"probe","namespace":"default"}}`, h.GroupVersion.String(), kind)
 			review := admissionv1.AdmissionReview{
