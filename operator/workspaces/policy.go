@@ -22,16 +22,21 @@ var templateViolations = map[string]bool{
 	"workspaces.storage-bounds":  true,
 	"workspaces.image":           true,
 	"workspaces.quantity":        true,
+	// A template limits the execution profiles too.
+	"workspaces.allowed-execution-profiles": true,
 }
 
 // validReason maps the denials to the Valid condition's reason: a missing
-// template first (nothing else can be judged without it), then bounds.
+// template first (nothing else can be judged without it), then a missing
+// execution profile (no pod can run without it), then bounds.
 func validReason(denials []engine.Violation) string {
 	reason := ""
 	for _, v := range denials {
 		switch {
 		case v.Policy == "workspaces.template-not-found":
 			return wsv1.ReasonTemplateNotFound
+		case v.Policy == "workspaces.execution-profile-not-found" || reason == wsv1.ReasonExecutionProfileNotFound:
+			reason = wsv1.ReasonExecutionProfileNotFound
 		case templateViolations[v.Policy] && reason == "":
 			reason = wsv1.ReasonTemplateViolation
 		case !templateViolations[v.Policy]:

@@ -21,6 +21,9 @@ func TestValidReason(t *testing.T) {
 		{[]engine.Violation{v("workspaces.storage-bounds"), v("workspaces.template-not-found")}, "TemplateNotFound"},
 		{[]engine.Violation{v("workspaces.resource-bounds"), v("acme.no-gpu-on-fridays")}, "PolicyDenied"},
 		{[]engine.Violation{v("acme.no-gpu-on-fridays"), v("workspaces.resource-bounds")}, "PolicyDenied"},
+		{[]engine.Violation{v("workspaces.allowed-execution-profiles")}, "TemplateViolation"},
+		{[]engine.Violation{v("acme.no-gpu-on-fridays"), v("workspaces.execution-profile-not-found"), v("workspaces.resource-bounds")}, "ExecutionProfileNotFound"},
+		{[]engine.Violation{v("workspaces.execution-profile-not-found"), v("workspaces.template-not-found")}, "TemplateNotFound"},
 	} {
 		if got := validReason(c.denials); got != c.want {
 			t.Errorf("%v: %s, want %s", c.denials, got, c.want)
