@@ -3,7 +3,9 @@ package workspaces_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/weir-dev/weir/operator/internal/testenv"
 	"github.com/weir-dev/weir/operator/manager"
@@ -35,6 +38,9 @@ var (
 	testEnv *envtest.Environment
 	writes  testenv.Writes // API writes made by the manager
 	urlBase = "https://ide.example.test"
+	// routes plays the proxy in front of every Workspace URL: a test
+	// decides which serve (see access_test.go).
+	routes *fakeProxy
 )
 
 func TestWorkspaces(t *testing.T) {
@@ -48,21 +54,34 @@ var _ = BeforeSuite(func() {
 	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 	ctx, cancel = context.WithCancel(context.Background())
 
+	// The Gateway API's HTTPRoute (and Gateway) CRDs, from the module
+	// Weir builds against, so HTTPRoutes are served as in a cluster that
+	// has them.
+	gw, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
+	Expect(err).NotTo(HaveOccurred(), "locating sigs.k8s.io/gateway-api in the module cache")
+	gwCRDs := filepath.Join(strings.TrimSpace(string(gw)), "config", "crd", "standard")
 	testEnv = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		CRDDirectoryPaths: []string{
+			filepath.Join("..", "..", "config", "crd", "bases"),
+			filepath.Join(gwCRDs, "gateway.networking.k8s.io_httproutes.yaml"),
+			filepath.Join(gwCRDs, "gateway.networking.k8s.io_gateways.yaml"),
+		},
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := testEnv.Start()
 	Expect(err).NotTo(HaveOccurred())
 
-	k8s, err = client.New(cfg, client.Options{Scheme: manager.Scheme()})
+	scheme := manager.Scheme()
+	Expect(gatewayv1.Install(scheme)).To(Succeed())
+	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
+	routes = startRoutes()
 
 	mgrCfg := writes.Wrap(cfg)
 	var mgr ctrl.Manager
 	mgr, err = manager.New(ctx, mgrCfg, manager.Config{
 		Runs:                   runs.Options{Image: "ghcr.io/weir-dev/weir:test"},
-		Workspaces:             workspaces.Options{URLBase: urlBase},
+		Workspaces:             workspaces.Options{URLBase: urlBase, Prober: routes},
 		DefaultPolicies:        true,
 		MetricsBindAddress:     "0",
 		HealthProbeBindAddress: "0",
@@ -81,6 +100,9 @@ var _ = AfterSuite(func() {
 		Expect(reconcileErrors(c)).To(BeZero(), "reconcile errors of controller %s", c)
 	}
 	cancel()
+	if routes != nil {
+		routes.Close()
+	}
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
 	}
