@@ -59,9 +59,11 @@ lint: ## gofmt and go vet.
 	go vet -tags e2e ./test/e2e/...
 
 .PHONY: tools
-tools: ## Build the control plane, kwok and helm (cached under bin/).
+tools: ## Build the control plane, kwok, helm, Caddy and the test OIDC provider (cached under bin/).
 	hack/control-plane.sh >/dev/null
 	hack/helm.sh >/dev/null
+	hack/caddy.sh >/dev/null
+	hack/oidc-provider.sh >/dev/null
 
 .PHONY: helm
 helm: ## Build helm into bin/ (from the Go module proxy) and print its path.
