@@ -79,6 +79,7 @@ fi
 webhook_port=$(port WEBHOOK_PORT 9443)
 metrics_port=$(port METRICS_PORT 8080 "$webhook_port")
 health_port=$(port HEALTH_PORT 8081 "$webhook_port" "$metrics_port")
+access_port=$(port ACCESS_PORT 8090 "$webhook_port" "$metrics_port" "$health_port")
 
 weir_pid=
 webhooks_applied=
@@ -150,6 +151,7 @@ Weir is starting against $(kubectl config current-context) ($KUBECONFIG).
   admission $admission
   metrics   http://127.0.0.1:$metrics_port/metrics
   probes    http://127.0.0.1:$health_port/readyz
+  access    http://127.0.0.1:$access_port/_weir/ (login pages and the proxy's forward-auth endpoint)
 In another shell:
   export KUBECONFIG=$KUBECONFIG PATH=$K8S_BIN:\$PATH
   kubectl apply -f config/samples/
@@ -165,6 +167,7 @@ MSG
   --image="${WEIR_IMAGE:-ghcr.io/weir-dev/weir:dev}" \
   --metrics-bind-address="127.0.0.1:$metrics_port" --metrics-secure=false \
   --health-probe-bind-address="127.0.0.1:$health_port" \
+  --access-bind-address="127.0.0.1:$access_port" --access-secret=weir-system/weir-local-access \
   "${webhook_flags[@]}" \
   --zap-devel &
 weir_pid=$!

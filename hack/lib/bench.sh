@@ -51,6 +51,7 @@ start_operator() {
   "$WEIR" manager \
     --metrics-bind-address="127.0.0.1:$metrics_port" --metrics-secure=false \
     --health-probe-bind-address="127.0.0.1:$health_port" \
+    --access-bind-address=0 \
     --webhook-host=127.0.0.1 --webhook-port="$webhook_port" \
     --webhook-cert-dir="$tmp/certs" --webhook-certs=self-signed \
     --webhook-secret=weir-system/weir-local-webhook-cert --webhook-dns-name=localhost \

@@ -75,6 +75,7 @@ var _ = BeforeSuite(func() {
 		"--image=ghcr.io/weir-dev/weir:e2e", "--marmot-url=http://marmot:8080",
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort),
 		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", healthPort),
+		fmt.Sprintf("--access-bind-address=127.0.0.1:%d", freePort()), "--access-secret=weir-system/weir-local-access",
 		"--webhook-host=127.0.0.1", fmt.Sprintf("--webhook-port=%d", webhookPort), "--webhook-cert-dir="+certDir,
 		"--webhook-certs=self-signed", "--webhook-secret=weir-system/weir-local-webhook-cert", "--webhook-dns-name=localhost",
 		"--validating-webhook-configuration=weir-local-validating", "--mutating-webhook-configuration=weir-local-mutating",
