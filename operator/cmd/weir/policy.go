@@ -121,8 +121,11 @@ func policyEvalCommand() *cobra.Command {
 			"the cluster; a source that is not built in needs its SourcePlugin\n" +
 			"(--sourceplugins, as kubectl get sourceplugins -o yaml prints them).\n\n" +
 			"input.related is resolved from the objects read, as the cluster resolves it\n" +
-			"from its cache: the request's Namespace, the template an object names. Give\n" +
-			"the related objects in the same file, directory or -f list to decide offline.\n" +
+			"from its cache: the request's Namespace, the template and execution profile a\n" +
+			"Workspace names, a WorkspaceShare's Workspace. Give the related objects in the\n" +
+			"same file, directory or -f list to decide offline. The requester's RBAC\n" +
+			"(input.related.permissions: may share, may use a profile) is not known offline\n" +
+			"and not checked.\n" +
 			"Warnings and denials read as kubectl apply shows them.\n\n" +
 			"Exits 1 when an object is denied, 2 when none is but a decision depends on\n" +
 			"what only the cluster knows (a SourcePlugin not given, a related object the\n" +

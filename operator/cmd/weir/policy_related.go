@@ -165,17 +165,26 @@ func relatedUndecided(b engine.Bundle, in engine.Input, lookups []relatedLookup)
 	if len(files) == 0 {
 		return nil
 	}
-	keys := relatedKeys(b, files)
 	// An entry the cluster does not resolve for in is absent there too.
 	var out []string
 	for _, l := range lookups {
-		if !l.found && (keys[l.key] || keys["*"]) {
+		if l.found {
+			continue
+		}
+		// The modules that read this entry, not every reader of related.
+		var readers []string
+		for _, f := range files {
+			if keys := relatedKeys(b, []string{f}); keys[l.key] || keys["*"] {
+				readers = append(readers, f)
+			}
+		}
+		if len(readers) > 0 {
 			what := strings.Join(l.missing, ", ")
 			if what == "" {
 				what = "what it holds"
 			}
 			out = append(out, fmt.Sprintf("%s is not in the files given: bundle %s reads input.related.%s (%v), which the cluster resolves; add it to the files to decide offline",
-				what, b.Name, l.key, files))
+				what, b.Name, l.key, readers))
 		}
 	}
 	return out
