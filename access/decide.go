@@ -23,12 +23,14 @@ type decisionKey struct {
 	policy                   string
 }
 
-// verdict is a cached answer for one decisionKey.
+// verdict is a cached answer for one decisionKey. A refusal keeps its
+// page, rendered once: the key fixes the user and Workspace it names.
 type verdict struct {
 	allow    bool
 	notFound bool
 	code     string
 	reason   string
+	page     *rendered
 }
 
 // mayConnect asks (or remembers) whether RBAC lets the session's user
@@ -65,6 +67,7 @@ func (s *Server) decide(ctx context.Context, st *site, sess *session, namespace,
 	if err != nil {
 		return verdict{}, err
 	}
+	v.page = refusalPage(st, sess, namespace+"/"+name, v).render()
 	s.decision.put(k, v, now.Add(s.o.DecisionTTL))
 	return v, nil
 }

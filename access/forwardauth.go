@@ -105,15 +105,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) string {
 			User:    sess.User, Workspace: workspace}.write(w)
 		return resultError
 	}
-	switch {
-	case v.notFound:
-		page{Status: http.StatusNotFound, Title: "No such Workspace", Message: v.reason,
-			User: sess.User, Workspace: workspace}.write(w)
-		return resultNotFound
-	case !v.allow:
-		page{Status: http.StatusForbidden, Title: "Access denied", Message: "You may not connect to this Workspace.",
-			User: sess.User, Workspace: workspace, Reason: v.reason, Code: v.code,
-			Link: st.pages() + "logout", LinkText: "Log out"}.write(w)
+	if !v.allow {
+		v.page.write(w)
+		if v.notFound {
+			return resultNotFound
+		}
 		return resultDeny
 	}
 	h := w.Header()
@@ -121,6 +117,21 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) string {
 	h.Set(HeaderGroups, strings.Join(sess.Groups, ","))
 	w.WriteHeader(http.StatusOK)
 	return resultAllow
+}
+
+// refusalPage is the page for a verdict that does not allow (nil for one
+// that does).
+func refusalPage(st *site, sess *session, workspace string, v verdict) *page {
+	switch {
+	case v.notFound:
+		return &page{Status: http.StatusNotFound, Title: "No such Workspace", Message: v.reason,
+			User: sess.User, Workspace: workspace}
+	case !v.allow:
+		return &page{Status: http.StatusForbidden, Title: "Access denied", Message: "You may not connect to this Workspace.",
+			User: sess.User, Workspace: workspace, Reason: v.reason, Code: v.code,
+			Link: st.pages() + "logout", LinkText: "Log out"}
+	}
+	return nil
 }
 
 // unauthenticated sends a browser to log in (and back here afterwards);

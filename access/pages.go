@@ -50,17 +50,33 @@ dt { font-weight: bold; }
 </html>
 `))
 
-func (p page) write(w http.ResponseWriter) {
+// rendered is a page ready to send again and again.
+type rendered struct {
+	status int
+	body   []byte
+}
+
+// render is nil for a nil page.
+func (p *page) render() *rendered {
+	if p == nil {
+		return nil
+	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, p); err != nil {
-		http.Error(w, p.Title, p.Status) // the template is constant; cannot happen
-		return
+		buf.Reset()
+		buf.WriteString(template.HTMLEscapeString(p.Title)) // the template is constant; cannot happen
 	}
+	return &rendered{status: p.Status, body: buf.Bytes()}
+}
+
+func (p page) write(w http.ResponseWriter) { p.render().write(w) }
+
+func (r *rendered) write(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.WriteHeader(p.Status)
-	_, _ = w.Write(buf.Bytes())
+	w.WriteHeader(r.status)
+	_, _ = w.Write(r.body)
 }

@@ -47,14 +47,25 @@ const maxCookie = 4000
 // codec signs and encrypts cookies. The value a cookie is encoded under
 // binds it to its use and manager, so neither a login cookie nor another
 // manager's session passes as a session here.
-type codec struct{ sc *securecookie.SecureCookie }
+// Decoded sessions are kept by their cookie's exact value: verifying
+// and decrypting costs more than the rest of a cached decision.
+type codec struct {
+	sc      *securecookie.SecureCookie
+	decoded *ttlCache[sessionKey, *session]
+}
+
+type sessionKey struct{ manager, value string }
+
+// decodedTTL bounds how long a decoded session is kept (its expiry is
+// checked on every request all the same).
+const decodedTTL = time.Minute
 
 func newCodec(k *Keys) codec {
 	sc := securecookie.New(k.SessionHash, k.SessionBlock)
 	sc.SetSerializer(securecookie.JSONEncoder{})
 	sc.MaxAge(7*24*3600 + 3600) // the API's longest session; each one's own end is session.Exp
 	sc.MaxLength(maxCookie)
-	return codec{sc}
+	return codec{sc: sc, decoded: newTTLCache[sessionKey, *session](50_000)}
 }
 
 func sessionName(manager string) string { return "session/" + manager }
@@ -71,9 +82,14 @@ func (c codec) decodeSession(r *http.Request, cookieName, manager, issuer string
 	if err != nil {
 		return nil, errNoCookie
 	}
-	s := &session{}
-	if err := c.sc.Decode(sessionName(manager), ck.Value, s); err != nil {
-		return nil, cookieError(err)
+	k := sessionKey{manager, ck.Value}
+	s, hit := c.decoded.get(k, now)
+	if !hit {
+		s = &session{}
+		if err := c.sc.Decode(sessionName(manager), ck.Value, s); err != nil {
+			return nil, cookieError(err)
+		}
+		c.decoded.put(k, s, now.Add(decodedTTL))
 	}
 	switch {
 	case s.Exp <= now.Unix():
