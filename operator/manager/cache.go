@@ -1,14 +1,23 @@
 package manager
 
 import (
+	"fmt"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 )
 
 // cacheOptions is what the manager's cache holds: namespaced objects of
@@ -36,4 +45,47 @@ func cacheOptions(cfg Config) cache.Options {
 		o.DefaultNamespaces[ns] = cache.Config{}
 	}
 	return o
+}
+
+// routeCache caches the routes Weir makes for Workspaces and for the access
+// server: only those labelled with their WorkspaceManager. HTTPRoutes only
+// when the cluster serves them: the cache cannot start with a kind the API
+// server does not know.
+func routeCache(o *cache.Options, gatewayAPI bool) {
+	routes := labels.NewSelector().Add(mustRequirement(wsv1.LabelManager, selection.Exists, nil))
+	o.ByObject[&networkingv1.Ingress{}] = cache.ByObject{Label: routes}
+	if gatewayAPI {
+		o.ByObject[&gwv1.HTTPRoute{}] = cache.ByObject{Label: routes}
+	}
+}
+
+func mustRequirement(key string, op selection.Operator, vals []string) labels.Requirement {
+	r, err := labels.NewRequirement(key, op, vals)
+	if err != nil {
+		panic(err)
+	}
+	return *r
+}
+
+// gatewayAPIServed says whether the API server serves Gateway API
+// HTTPRoutes (v1), asked once at start: installing the CRDs later takes a
+// restart of Weir.
+func gatewayAPIServed(restCfg *rest.Config) (bool, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(restCfg)
+	if err != nil {
+		return false, fmt.Errorf("discovery client: %w", err)
+	}
+	list, err := dc.ServerResourcesForGroupVersion(gwv1.GroupVersion.String())
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("discovering %s: %w", gwv1.GroupVersion, err)
+	}
+	for _, r := range list.APIResources {
+		if r.Name == "httproutes" {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -9,8 +9,11 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // --namespace a,b limits the cache to a and b; the kinds Weir creates are
@@ -39,6 +42,37 @@ func TestCacheOptions(t *testing.T) {
 		}
 		if !(*by).Matches(ours) || (*by).Matches(theirs) {
 			t.Errorf("%T selector %s: want only Weir's managed-by label", obj, *by)
+		}
+	}
+}
+
+// Routes are cached only when labelled with their WorkspaceManager, and
+// HTTPRoutes only where the cluster serves them (a kind the API server
+// does not know would keep the cache from starting).
+func TestRouteCache(t *testing.T) {
+	has := func(o cache.Options, obj client.Object) *cache.ByObject {
+		for k, v := range o.ByObject {
+			if fmt.Sprintf("%T", k) == fmt.Sprintf("%T", obj) {
+				return &v
+			}
+		}
+		return nil
+	}
+	without := cacheOptions(Config{})
+	routeCache(&without, false)
+	if has(without, &gwv1.HTTPRoute{}) != nil {
+		t.Error("HTTPRoutes cached without the Gateway API")
+	}
+	with := cacheOptions(Config{})
+	routeCache(&with, true)
+	for _, obj := range []client.Object{&networkingv1.Ingress{}, &gwv1.HTTPRoute{}} {
+		by := has(with, obj)
+		if by == nil || by.Label == nil {
+			t.Errorf("%T is not cached by label", obj)
+			continue
+		}
+		if !by.Label.Matches(labels.Set{"workspace.jupyter.org/manager": "main"}) || by.Label.Matches(labels.Set{"app": "other"}) {
+			t.Errorf("%T selector %s: want routes with a manager label only", obj, by.Label)
 		}
 	}
 }

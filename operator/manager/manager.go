@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
@@ -24,6 +25,7 @@ import (
 	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/sourceplugins"
+	"github.com/weir-dev/weir/operator/workspacemanagers"
 	"github.com/weir-dev/weir/operator/workspaces"
 	"github.com/weir-dev/weir/plugins/describe"
 	"github.com/weir-dev/weir/policies/engine"
@@ -88,6 +90,9 @@ func Scheme() *runtime.Scheme {
 	utilruntime.Must(policiesv1.AddToScheme(s))
 	utilruntime.Must(pluginsv1.AddToScheme(s))
 	utilruntime.Must(wsv1.AddToScheme(s))
+	// Known to the scheme even where the cluster lacks the CRDs: nothing
+	// caches or watches HTTPRoutes then (see routeCache).
+	utilruntime.Must(gwv1.Install(s))
 	return s
 }
 
@@ -98,6 +103,11 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, fmt.Errorf("--image is required: the image that runs `weir ingest` in Job pods")
 	}
 	cacheOpts := cacheOptions(cfg)
+	gatewayAPI, err := gatewayAPIServed(restCfg)
+	if err != nil {
+		return nil, err
+	}
+	routeCache(&cacheOpts, gatewayAPI)
 	metrics, err := metricsOptions(cfg)
 	if err != nil {
 		return nil, err
@@ -163,6 +173,11 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, fmt.Errorf("workspace controller: %w", err)
 	}
 	loader.OnChange(func(engine.Revision) { go wsCtrl.PoliciesChanged(ctx) })
+	// WorkspaceManagers: the access route and status of each.
+	wsmCtrl := &workspacemanagers.Reconciler{Options: workspacemanagers.Options{SecretNamespace: accessSecretNamespace(cfg)}}
+	if err := wsmCtrl.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("workspacemanager controller: %w", err)
+	}
 	if cfg.Webhooks.Enabled {
 		if err := webhooks.Setup(ctx, mgr, webhooks.Options{
 			Engine: eng, CheckBundle: loader.Check, CertMode: cfg.Webhooks.CertMode,
@@ -178,6 +193,16 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// accessSecretNamespace is Weir's own namespace, where the client secrets
+// of WorkspaceManagers are read: --access-secret's, else the leader
+// election namespace ($POD_NAMESPACE).
+func accessSecretNamespace(cfg Config) string {
+	if cfg.Access.SecretNamespace != "" {
+		return cfg.Access.SecretNamespace
+	}
+	return cfg.LeaderElectionNS
 }
 
 // withWarningLog logs each distinct API warning once. The webhook judges
