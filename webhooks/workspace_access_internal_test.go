@@ -44,8 +44,8 @@ func wsRequest(t *testing.T, kind string, op admissionv1.Operation, obj, old str
 	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		Kind:      metav1.GroupVersionKind{Group: "workspace.jupyter.org", Version: "v1alpha1", Kind: kind},
 		Operation: op, Namespace: "team-a",
-		UserInfo:  authenticationv1.UserInfo{Username: "bob", Groups: []string{"devs"}, Extra: map[string]authenticationv1.ExtraValue{"k": {"v"}}},
-		Object:    raw(obj), OldObject: raw(old),
+		UserInfo: authenticationv1.UserInfo{Username: "bob", Groups: []string{"devs"}, Extra: map[string]authenticationv1.ExtraValue{"k": {"v"}}},
+		Object:   raw(obj), OldObject: raw(old),
 	}}
 }
 
