@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/operator/workspaces"
 )
 
 // maxListed namespaces are named in a conflict Event; the rest are counted.
@@ -54,12 +55,12 @@ func (r *Reconciler) conflicts(ctx context.Context, m *wsv1.WorkspaceManager) (s
 	var lost []string
 	for i := range nss.Items {
 		ns := &nss.Items[i]
-		w := managerFor(managers.Items, ns.Labels)
+		w := workspaces.ManagerFor(managers.Items, ns.Labels)
 		if w == nil || w.Name == m.Name {
 			continue
 		}
 		// Does m select it? Ask ManagerFor with m alone.
-		if managerFor([]wsv1.WorkspaceManager{*m}, ns.Labels) != nil {
+		if workspaces.ManagerFor([]wsv1.WorkspaceManager{*m}, ns.Labels) != nil {
 			lost = append(lost, fmt.Sprintf("%s (served by %s)", ns.Name, w.Name))
 		}
 	}
