@@ -62,6 +62,15 @@ type errIdP struct{ msg string }
 
 func (e *errIdP) Error() string { return e.msg }
 
+// forget drops a manager's provider, so the next login discovers it and
+// reads the client secret again (after a failed code exchange: the secret
+// may have been rotated in its Secret, which Weir does not watch).
+func (p *providers) forget(manager string) {
+	p.mu.Lock()
+	delete(p.m, manager)
+	p.mu.Unlock()
+}
+
 func (p *providers) get(ctx context.Context, st *site) (*idp, error) {
 	m := st.m
 	oc := m.Spec.Authentication.OIDC
@@ -260,6 +269,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request, st *site) {
 	tok, err := p.oauth.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(l.Verifier))
 	if err != nil {
 		s.o.Log.Info("login: code exchange failed", "manager", st.m.Name, "error", err.Error())
+		s.idps.forget(st.m.Name)
 		fail(http.StatusBadGateway, "The identity provider did not exchange the login code for tokens (is the client secret right?).")
 		return
 	}
