@@ -103,8 +103,8 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("ClusterRoleBinding = %+v, want %s bound to the manager's ServiceAccount", crb, managerRole)
 	}
 	checkBinding(t, docs, "ClusterRoleBinding", clusterRole, "", "ClusterRole", dep)
-	if n := count(docs, "RoleBinding"); n != 2 { // leader election and the certificate rotator
-		t.Errorf("got %d RoleBindings, want 2 (%s)", n, kinds(docs))
+	if n := count(docs, "RoleBinding"); n != 3 { // leader election, the certificate rotator, the access server
+		t.Errorf("got %d RoleBindings, want 3 (%s)", n, kinds(docs))
 	}
 
 	ingest := named[corev1.ServiceAccount](t, docs, "ServiceAccount", "weir-ingest")
@@ -112,8 +112,8 @@ func TestDefaults(t *testing.T) {
 		t.Error("ingest ServiceAccount must mount its token: ingestion pods authenticate with it")
 	}
 	named[corev1.ServiceAccount](t, docs, "ServiceAccount", dep.Spec.Template.Spec.ServiceAccountName)
-	if n := count(docs, "Service"); n != 2 {
-		t.Errorf("got %d Services, want 2: metrics and webhook (%s)", n, kinds(docs))
+	if n := count(docs, "Service"); n != 3 {
+		t.Errorf("got %d Services, want 3: metrics, webhook and access (%s)", n, kinds(docs))
 	}
 	checkMetrics(t, docs, "weir-metrics", "weir-metrics-reader")
 }
@@ -261,7 +261,9 @@ func TestOperatorDisabled(t *testing.T) {
 		got = append(got, d.Name)
 	}
 	slices.Sort(got)
-	want := []string{"policybundles.policies.weir.dev", "runs.runs.marmotdata.io", "sourceplugins.plugins.weir.dev", "workspaces.workspace.jupyter.org", "workspacetemplates.workspace.jupyter.org"}
+	want := []string{"policybundles.policies.weir.dev", "runs.runs.marmotdata.io", "sourceplugins.plugins.weir.dev",
+		"workspaceexecutionprofiles.workspace.jupyter.org", "workspacemanagers.workspace.jupyter.org", "workspaces.workspace.jupyter.org",
+		"workspaceshares.workspace.jupyter.org", "workspacetemplates.workspace.jupyter.org"}
 	if !slices.Equal(got, want) {
 		t.Errorf("rendered CRDs %q, want %q", got, want)
 	}

@@ -22,7 +22,7 @@ const (
 // resources (by name, without subresource) a Role cannot grant.
 var clusterScoped = []string{
 	"policybundles", "namespaces", "validatingwebhookconfigurations", "mutatingwebhookconfigurations", "sourceplugins", "workspacetemplates",
-	"subjectaccessreviews", "tokenreviews",
+	"workspacemanagers", "ingressclasses", "subjectaccessreviews", "tokenreviews",
 }
 
 // chartManaged are the resources whose rules the chart writes itself.

@@ -57,7 +57,7 @@ Matched on the resource name without its subresource ("policybundles/status"
 is cluster-scoped like "policybundles").
 */}}
 {{- define "weir.clusterScopedResources" -}}
-{{- list "policybundles" "namespaces" "validatingwebhookconfigurations" "mutatingwebhookconfigurations" "sourceplugins" "workspacetemplates" "subjectaccessreviews" "tokenreviews" | toJson }}
+{{- list "policybundles" "namespaces" "validatingwebhookconfigurations" "mutatingwebhookconfigurations" "sourceplugins" "workspacetemplates" "workspacemanagers" "ingressclasses" "subjectaccessreviews" "tokenreviews" | toJson }}
 {{- end }}
 
 {{/*
@@ -210,6 +210,21 @@ namespaceSelector:
 {{- if .Values.certManager.enabled -}}
 cert-manager.io/inject-ca-from: {{ printf "%s/%s" .Release.Namespace (include "weir.webhookCertificateName" .) }}
 {{- end }}
+{{- end }}
+
+{{/* The access server's Service (WorkspaceManagers' spec.routing.accessService). */}}
+{{- define "weir.accessServiceName" -}}
+{{- printf "%s-access" (include "weir.fullname" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
+{{/* The access server's session and probe keys; Weir creates the Secret. */}}
+{{- define "weir.accessSecretName" -}}
+{{- printf "%s-access-keys" (include "weir.fullname" .) }}
+{{- end }}
+
+{{/* The access server runs only in a running operator. */}}
+{{- define "weir.accessEnabled" -}}
+{{- if and .Values.operator.enabled .Values.access.enabled }}true{{ end }}
 {{- end }}
 
 {{/* Where the manager keeps fetched SourcePlugin modules and compiled code. */}}
