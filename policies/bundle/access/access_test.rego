@@ -123,3 +123,10 @@ test_no_user_denied if {
 	not d.allow
 	d.code == "Invalid"
 }
+
+test_without_access_settings if {
+	inp := req("alice", ["platform"], "OwnerOnly", [])
+	d := decision with input as inp with data.settings as {}
+	d.code == "Owner"
+	not allowed(req("root", ["platform"], "OwnerOnly", [])) with data.settings as {}
+}
