@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -17,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/yaml"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/workspacemanagers"
@@ -343,3 +346,16 @@ func newManagerSelecting(name string, sel *metav1.LabelSelector) *wsv1.Workspace
 	return m
 }
 
+
+var _ = It("accepts the sample WorkspaceManager (config/samples) and names the unknown issuer", func() {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", "workspacemanager.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	m := &wsv1.WorkspaceManager{}
+	Expect(yaml.UnmarshalStrict(raw, m)).To(Succeed())
+	m.Name = "sample"
+	Expect(k8s.Create(ctx, m)).To(Succeed())
+	DeferCleanup(func() { Expect(client.IgnoreNotFound(k8s.Delete(ctx, m))).To(Succeed()) })
+	Eventually(condition(m.Name, wsv1.ConditionIdPReachable), timeout, interval).Should(And(
+		HaveField("Status", metav1.ConditionFalse), HaveField("Message", ContainSubstring("https://login.example.com"))))
+	Expect(condition(m.Name, wsv1.ConditionRoutingReady)(Default)).To(haveStatus(metav1.ConditionFalse, workspacemanagers.ReasonGatewayNotFound))
+})

@@ -371,4 +371,13 @@ func checkKustomizedMetrics(t *testing.T, docs []doc, dep appsv1.Deployment) {
 	if !slices.ContainsFunc(ports, func(p corev1.ContainerPort) bool { return p.Name == "metrics" && p.ContainerPort == 8080 }) {
 		t.Errorf("manager ports %+v have no metrics port 8080", ports)
 	}
+	// The access server, on the manager's default --access-bind-address.
+	access := named[corev1.Service](t, docs, "Service", "weir-access")
+	if access.Namespace != "weir-system" || !reflect.DeepEqual(access.Spec.Selector, dep.Spec.Selector.MatchLabels) ||
+		len(access.Spec.Ports) != 1 || access.Spec.Ports[0].Port != 8090 || access.Spec.Ports[0].TargetPort.String() != "access" {
+		t.Errorf("Service weir-access = %+v, want weir-system, 8090 -> access of the manager", access)
+	}
+	if !slices.ContainsFunc(ports, func(p corev1.ContainerPort) bool { return p.Name == "access" && p.ContainerPort == 8090 }) {
+		t.Errorf("manager ports %+v have no access port 8090", ports)
+	}
 }
