@@ -27,12 +27,12 @@ func (r *Reconciler) reportConflicts(ctx context.Context, m *wsv1.WorkspaceManag
 	}
 	r.mu.Lock()
 	if r.conflictsSeen == nil {
-		r.conflictsSeen = map[string]string{}
+		r.conflictsSeen = map[string]conflictSeen{}
 	}
-	was := r.conflictsSeen[string(m.UID)]
-	r.conflictsSeen[string(m.UID)] = msg
+	was := r.conflictsSeen[m.Name]
+	r.conflictsSeen[m.Name] = conflictSeen{uid: m.UID, msg: msg}
 	r.mu.Unlock()
-	if msg != "" && msg != was {
+	if msg != "" && (msg != was.msg || was.uid != m.UID) {
 		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, ReasonNamespaceConflict, "Reconcile", "%s", msg)
 	}
 }

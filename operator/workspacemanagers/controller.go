@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -48,16 +49,24 @@ type Reconciler struct {
 	Recorder  events.EventRecorder
 	Options   Options
 
-	mu        sync.Mutex
-	idp map[types.UID]idpResult
-	// conflictsSeen is the last conflict message of each manager, by UID.
-	conflictsSeen map[string]string
+	// mu guards what is remembered of each manager, by name (a manager of
+	// the same name made again has another UID and starts afresh).
+	mu  sync.Mutex
+	idp map[string]idpResult
+	// conflictsSeen is the last conflict message of each manager.
+	conflictsSeen map[string]conflictSeen
+}
+
+type conflictSeen struct {
+	uid types.UID
+	msg string
 }
 
 // idpResult is the last identity-provider check of a manager, so that
 // reconciles for other causes (a namespace's labels, a route's change) do
 // not read the issuer again.
 type idpResult struct {
+	uid  types.UID
 	key  string // what was checked: issuer, client and secret reference
 	at   time.Time
 	cond metav1.Condition
@@ -66,11 +75,14 @@ type idpResult struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	m := &wsv1.WorkspaceManager{}
 	if err := r.Get(ctx, req.NamespacedName, m); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(req.Name) // its routes go with it (owner references)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !m.DeletionTimestamp.IsZero() {
-		r.forget(m.UID)
-		return ctrl.Result{}, nil // the routes go with it (owner references)
+		r.forget(m.Name)
+		return ctrl.Result{}, nil
 	}
 	orig := m.DeepCopy()
 
@@ -106,10 +118,10 @@ func (r *Reconciler) idpCondition(ctx context.Context, m *wsv1.WorkspaceManager)
 		key += "\x00" + ref.Name + "\x00" + ref.Key
 	}
 	r.mu.Lock()
-	last, ok := r.idp[m.UID]
+	last, ok := r.idp[m.Name]
 	r.mu.Unlock()
 	now := time.Now()
-	if ok && last.key == key {
+	if ok && last.uid == m.UID && last.key == key {
 		due := last.at.Add(r.Options.recheck(last.cond.Status == metav1.ConditionTrue))
 		if now.Before(due) {
 			return last.cond, due.Sub(now)
@@ -118,18 +130,18 @@ func (r *Reconciler) idpCondition(ctx context.Context, m *wsv1.WorkspaceManager)
 	c := r.checkIdP(ctx, m)
 	r.mu.Lock()
 	if r.idp == nil {
-		r.idp = map[types.UID]idpResult{}
+		r.idp = map[string]idpResult{}
 	}
-	r.idp[m.UID] = idpResult{key: key, at: now, cond: c}
+	r.idp[m.Name] = idpResult{uid: m.UID, key: key, at: now, cond: c}
 	r.mu.Unlock()
 	return c, r.Options.recheck(c.Status == metav1.ConditionTrue)
 }
 
-func (r *Reconciler) forget(uid types.UID) {
+func (r *Reconciler) forget(name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.idp, uid)
-	delete(r.conflictsSeen, string(uid))
+	delete(r.idp, name)
+	delete(r.conflictsSeen, name)
 }
 
 // setStatus writes baseURL and the three conditions; Ready is False with

@@ -346,7 +346,6 @@ func newManagerSelecting(name string, sel *metav1.LabelSelector) *wsv1.Workspace
 	return m
 }
 
-
 var _ = It("accepts the sample WorkspaceManager (config/samples) and names the unknown issuer", func() {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", "workspacemanager.yaml"))
 	Expect(err).NotTo(HaveOccurred())
