@@ -100,6 +100,13 @@ func targetOf(m *wsv1.WorkspaceManager, namespace, name string) (routeTarget, er
 	}
 	if m.Spec.URLScheme == wsv1.URLSchemeSubdomain {
 		label := SubdomainLabel(namespace, name)
+		if strings.Contains(namespace, "--") {
+			// The label is read back by its last "--": a namespace with
+			// one would be another Workspace's host ("a--x" in y and "a"
+			// in x--y).
+			return routeTarget{}, fmt.Errorf("WorkspaceManager %s uses urlScheme Subdomain, which cannot serve namespace %s: "+
+				"a namespace name with \"--\" makes host names of two Workspaces the same; use urlScheme Path, or another namespace", m.Name, namespace)
+		}
 		if errs := validation.IsDNS1123Label(label); len(errs) > 0 {
 			return routeTarget{}, fmt.Errorf("WorkspaceManager %s uses urlScheme Subdomain, and %q cannot be a host name label (%s); "+
 				"use a Workspace name without dots, with name and namespace together at most %d characters, or urlScheme Path",

@@ -156,6 +156,14 @@ func TestSubdomainNeedsAHostLabel(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "urlScheme Path") || !strings.Contains(err.Error(), `"my.lab--team-a"`) {
 		t.Errorf("dotted name: %v", err)
 	}
+	ws.Name, ws.Namespace = "a", "x--team-a"
+	if _, err := workspaces.BuildHTTPRoute(ws, m); err == nil || !strings.Contains(err.Error(), "cannot serve namespace x--team-a") {
+		t.Errorf("namespace with --: %v", err)
+	}
+	ws.Name, ws.Namespace = "a--x", "team-a"
+	if _, err := workspaces.BuildHTTPRoute(ws, m); err != nil {
+		t.Errorf("name with --: %v", err)
+	}
 	ws.Name = strings.Repeat("a", 60)
 	if _, err := workspaces.BuildIngress(ws, ingressManager("https://ide.example.com")); err != nil {
 		t.Errorf("Path scheme takes any name: %v", err)
