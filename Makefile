@@ -54,7 +54,7 @@ verify-generated: generate manifests ## Fail when generated files are out of dat
 
 .PHONY: lint
 lint: ## gofmt and go vet.
-	@out=$$(gofmt -l $$(ls -d operator plugins webhooks policies test 2>/dev/null)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $$(ls -d access operator plugins webhooks policies test 2>/dev/null)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go vet -tags e2e ./test/e2e/...
 
@@ -110,7 +110,7 @@ fuzz: plugins ## Run every Go fuzz target for FUZZTIME each (default 20s); faili
 .PHONY: bench
 bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, 1,000 Workspaces across 10 templates on kwok, then the PostgreSQL source as wasm vs native.
 	mkdir -p bin
-	go test -run '^$$' -bench . -benchmem -count 5 ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ | tee bin/bench-go.txt
+	go test -run '^$$' -bench . -benchmem -count 5 ./access/ ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ | tee bin/bench-go.txt
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-workspaces.sh
 	$(MAKE) bench-plugins
