@@ -202,7 +202,7 @@ func (e *env) workspace(t *testing.T, c client.Client, name string, ownership ws
 	ctx := context.Background()
 	ws := &wsv1.Workspace{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: team},
-		Spec: wsv1.WorkspaceSpec{DisplayName: name, Image: "quay.io/jupyter/base-notebook:2025-01-06", OwnershipType: ownership},
+		Spec:       wsv1.WorkspaceSpec{DisplayName: name, Image: "quay.io/jupyter/base-notebook:2025-01-06", OwnershipType: ownership},
 	}
 	must(t, c.Create(ctx, ws))
 	base := "/workspaces/" + team + "/" + name + "/"
