@@ -174,7 +174,8 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	}
 	loader.OnChange(func(engine.Revision) { go wsCtrl.PoliciesChanged(ctx) })
 	// WorkspaceManagers: the access route and status of each.
-	wsmCtrl := &workspacemanagers.Reconciler{Options: workspacemanagers.Options{SecretNamespace: accessSecretNamespace(cfg)}}
+	wsmCtrl := &workspacemanagers.Reconciler{Options: workspacemanagers.Options{SecretNamespace: accessSecretNamespace(cfg)},
+		MaxConcurrentReconciles: workers}
 	if err := wsmCtrl.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("workspacemanager controller: %w", err)
 	}

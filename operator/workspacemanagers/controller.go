@@ -48,6 +48,9 @@ type Reconciler struct {
 	Mapper    meta.RESTMapper
 	Recorder  events.EventRecorder
 	Options   Options
+	// MaxConcurrentReconciles: a discovery read may take IdPTimeout, so a
+	// few managers with unreachable issuers do not hold up the others.
+	MaxConcurrentReconciles int
 
 	// mu guards what is remembered of each manager, by name (a manager of
 	// the same name made again has another UID and starts afresh).

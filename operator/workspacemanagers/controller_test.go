@@ -275,6 +275,16 @@ var _ = Describe("WorkspaceManager", func() {
 		Expect(k8s.Delete(ctx, r)).To(Succeed())
 		Eventually(func(g Gomega) bool { return accessRoute(m.Name)(g).UID != r.UID }, timeout, interval).Should(BeTrue())
 
+		// The access Service moves: so does the route.
+		Expect(k8s.Create(ctx, namespace("weir-moved"))).To(Succeed())
+		update(m.Name, func(m *wsv1.WorkspaceManager) { m.Spec.Routing.AccessService.Namespace = "weir-moved" })
+		Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "weir-moved", Name: workspacemanagers.AccessRouteName(m.Name)}, &gwv1.HTTPRoute{})).To(Succeed())
+			err := k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: workspacemanagers.AccessRouteName(m.Name)}, &gwv1.HTTPRoute{})
+			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the route in %s: %v", weirNS, err)
+		}, timeout, interval).Should(Succeed())
+		update(m.Name, func(m *wsv1.WorkspaceManager) { m.Spec.Routing.AccessService.Namespace = weirNS })
+
 		// Ingress routing: the HTTPRoute goes, an Ingress of the class
 		// serves the same paths; the class is missing until created.
 		update(m.Name, func(m *wsv1.WorkspaceManager) { m.Spec.Routing = withIngress("weir-test") })
@@ -296,6 +306,19 @@ var _ = Describe("WorkspaceManager", func() {
 		class := &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "weir-test"}, Spec: networkingv1.IngressClassSpec{Controller: "example.com/test"}}
 		Expect(k8s.Create(ctx, class)).To(Succeed())
 		DeferCleanup(func() { Expect(client.IgnoreNotFound(k8s.Delete(ctx, class))).To(Succeed()) })
+		Eventually(condition(m.Name, wsv1.ConditionReady), timeout, interval).Should(haveStatus(metav1.ConditionTrue, workspacemanagers.ReasonReady))
+	})
+
+	It("says AccessRouteFailed while the access Service's namespace does not exist", func() {
+		gateway("gw-nons", "public")
+		routing := withGateway("gw-nons", "public")
+		routing.AccessService.Namespace = "weir-elsewhere"
+		m := newManager("nonamespace", "https://ide.example.test", issuer(), routing, nil)
+		Eventually(condition(m.Name, wsv1.ConditionRoutingReady), timeout, interval).Should(And(
+			haveStatus(metav1.ConditionFalse, workspacemanagers.ReasonAccessRouteFailed),
+			HaveField("Message", ContainSubstring("weir-elsewhere"))))
+
+		Expect(k8s.Create(ctx, namespace("weir-elsewhere"))).To(Succeed())
 		Eventually(condition(m.Name, wsv1.ConditionReady), timeout, interval).Should(haveStatus(metav1.ConditionTrue, workspacemanagers.ReasonReady))
 	})
 

@@ -126,8 +126,10 @@ func (r *Reconciler) ensure(ctx context.Context, m *wsv1.WorkspaceManager, desir
 			return fail(err)
 		}
 		if err := r.Create(ctx, desired); err != nil {
-			if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) {
-				// Only a change to the manager (or RBAC) helps.
+			if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
+				// Only a change to the manager, RBAC or the access
+				// Service's namespace (NotFound: it does not exist)
+				// helps; checked again with the other failures.
 				c, _, _ := fail(err)
 				return c, true, nil
 			}

@@ -51,7 +51,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("workspacemanager").
-		WithOptions(controller.Options{ReconciliationTimeout: ReconcileTimeout}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		For(&wsv1.WorkspaceManager{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A route edited or deleted by hand is put back.
 		Owns(&networkingv1.Ingress{}).
