@@ -40,7 +40,7 @@ generate: ## Generate deepcopy code.
 
 .PHONY: manifests
 manifests: ## Generate CRDs, RBAC and webhook configurations (webhooks/table.go), and copy them into the Helm chart.
-	$(CONTROLLER_GEN) crd rbac:roleName=weir-manager paths=./operator/... paths=./webhooks/... \
+	$(CONTROLLER_GEN) crd rbac:roleName=weir-manager paths=./operator/... paths=./webhooks/... paths=./access/... \
 	  output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	rm -f charts/weir/crds/*.yaml && cp config/crd/bases/*.yaml charts/weir/crds/
 	cp config/rbac/role.yaml charts/weir/files/role.yaml

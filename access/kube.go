@@ -17,6 +17,11 @@ import (
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 )
 
+// The access server reads Workspaces, their shares and managers from the
+// cache, and asks the API server whether a user may connect.
+// +kubebuilder:rbac:groups=workspace.jupyter.org,resources=workspaces;workspaceshares;workspacemanagers;workspacetemplates,verbs=get;list;watch
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
+
 // ShareWorkspaceIndex indexes WorkspaceShares by "<namespace>/<spec.workspaceName>".
 const ShareWorkspaceIndex = "access.workspaceShare.workspace"
 
