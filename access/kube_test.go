@@ -74,7 +74,7 @@ func TestAgainstAPIServer(t *testing.T) {
 	// RBAC: alice and the group oidc:ops may connect in team; mallory may not.
 	must(c.Create(ctx, &rbacv1.Role{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "connect"},
-		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"workspace.jupyter.org"}, Resources: []string{"workspaces/connection"}, Verbs: []string{"create"}}},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{"workspace.jupyter.org"}, Resources: []string{"workspaces/connection"}, Verbs: []string{"create"}}},
 	}))
 	must(c.Create(ctx, &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "connect"},
