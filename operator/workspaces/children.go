@@ -74,15 +74,16 @@ func Replicas(ws *wsv1.Workspace, valid bool) int32 {
 }
 
 // BuildDeployment runs the IDE of an effective Workspace spec with its
-// execution profile (nil: none). Recreate, because the primary claim is
-// ReadWriteOnce: a new pod cannot mount it until the old one is gone.
-func BuildDeployment(ws *wsv1.Workspace, profile *wsv1.WorkspaceExecutionProfile, replicas int32) *appsv1.Deployment {
+// execution profile (nil: none), told basePath, the path its route serves
+// it under (BasePath; "": no route). Recreate, because the primary claim
+// is ReadWriteOnce: a new pod cannot mount it until the old one is gone.
+func BuildDeployment(ws *wsv1.Workspace, profile *wsv1.WorkspaceExecutionProfile, basePath string, replicas int32) *appsv1.Deployment {
 	spec := appsv1.DeploymentSpec{
 		Replicas:             ptr.To(replicas),
 		Selector:             &metav1.LabelSelector{MatchLabels: selectorLabels(ws)},
 		Strategy:             appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
 		RevisionHistoryLimit: ptr.To[int32](revisionHistory),
-		Template:             podTemplate(ws, profile),
+		Template:             podTemplate(ws, profile, basePath),
 	}
 	meta := childMeta(ws, DeploymentName(ws.Name))
 	meta.Annotations[annotationSpecHash] = hashOf(spec)

@@ -25,6 +25,17 @@ const (
 	// by them.
 	jovyanUID = 1000
 	usersGID  = 100
+
+	// EnvBaseURL tells the IDE the path it is served under behind its
+	// route (the path of status.url; "/" under the Subdomain scheme), for
+	// IDEs other than Jupyter and for a command of the user's own, which
+	// may say $(WORKSPACE_BASE_URL) in its args.
+	EnvBaseURL = "WORKSPACE_BASE_URL"
+	// EnvNotebookArgs is what the Jupyter docker-stacks start scripts
+	// append to the server's command line (start-notebook.py); the
+	// jupyter-k8s images build on them, so this is how Jupyter learns its
+	// base_url without a change to the image.
+	EnvNotebookArgs = "NOTEBOOK_ARGS"
 )
 
 // Effective values of what neither the Workspace nor the policies set (the
@@ -70,8 +81,24 @@ func podLabels(ws *wsv1.Workspace) map[string]string {
 	return l
 }
 
+// BasePath is the path a Workspace is served under by manager m: the path
+// of its URL there (<baseURL path>/workspaces/<namespace>/<name>/, or "/"
+// under the Subdomain scheme). "" without a manager, or when m cannot
+// route it (no route, so nothing to tell the IDE).
+func BasePath(m *wsv1.WorkspaceManager, namespace, name string) string {
+	if m == nil {
+		return ""
+	}
+	t, err := targetOf(m, namespace, name)
+	if err != nil {
+		return ""
+	}
+	return t.path
+}
+
 // podTemplate is the IDE pod of an effective Workspace spec, run with the
-// identity of its execution profile (nil: none). It meets the pod
+// identity of its execution profile (nil: none) and told basePath, the
+// path its route serves it under ("": no route, nothing told). It meets the pod
 // security "restricted" profile whatever the Workspace asks for. The
 // root filesystem stays writable: Jupyter images install packages with
 // pip and conda into their own prefix and write caches outside the home
@@ -79,8 +106,11 @@ func podLabels(ws *wsv1.Workspace) map[string]string {
 //
 // The container's env is the effective spec's (the Workspace's own
 // entries, then its template's for names it does not set, as admission
-// merged them into the spec), then the profile's for names neither sets.
-func podTemplate(ws *wsv1.Workspace, profile *wsv1.WorkspaceExecutionProfile) corev1.PodTemplateSpec {
+// merged them into the spec), then the profile's for names neither sets,
+// then Weir's (withBasePath): WORKSPACE_BASE_URL, which replaces an entry
+// of that name, and NOTEBOOK_ARGS, only when none of them sets it (one
+// who does must pass --ServerApp.base_url themselves).
+func podTemplate(ws *wsv1.Workspace, profile *wsv1.WorkspaceExecutionProfile, basePath string) corev1.PodTemplateSpec {
 	spec := ws.Spec
 	c := corev1.Container{
 		Name:      ContainerName,
@@ -148,5 +178,34 @@ func podTemplate(ws *wsv1.Workspace, profile *wsv1.WorkspaceExecutionProfile) co
 		},
 	}
 	withProfile(&pod, profile)
+	withBasePath(&pod, basePath)
 	return pod
+}
+
+// withBasePath tells the IDE container the path its route serves it under
+// (see podTemplate); nothing when basePath is "". The route passes the
+// whole path on, so the IDE must serve under it: Jupyter from
+// NOTEBOOK_ARGS, other IDEs from WORKSPACE_BASE_URL. A change of the path
+// (the manager's baseURL or urlScheme) changes the pod, which restarts.
+func withBasePath(pod *corev1.PodTemplateSpec, basePath string) {
+	if basePath == "" {
+		return
+	}
+	c := &pod.Spec.Containers[0]
+	env := make([]corev1.EnvVar, 0, len(c.Env)+2)
+	userArgs := false
+	for _, e := range c.Env {
+		switch e.Name {
+		case EnvBaseURL:
+			continue // Weir's, so it matches the route
+		case EnvNotebookArgs:
+			userArgs = true
+		}
+		env = append(env, e)
+	}
+	env = append(env, corev1.EnvVar{Name: EnvBaseURL, Value: basePath})
+	if !userArgs {
+		env = append(env, corev1.EnvVar{Name: EnvNotebookArgs, Value: "--ServerApp.base_url=" + basePath})
+	}
+	c.Env = env
 }
