@@ -7,9 +7,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -81,6 +83,15 @@ func (p *fakeProxy) serve(u string) {
 	p.serving[parsed.Host+parsed.Path] = true
 }
 
+// refuse makes a Workspace URL answer 503 again (the route broke).
+func (p *fakeProxy) refuse(u string) {
+	parsed, err := url.Parse(u)
+	Expect(err).NotTo(HaveOccurred())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.serving, parsed.Host+parsed.Path)
+}
+
 func (p *fakeProxy) probeCount(u string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -135,17 +146,50 @@ func ingressOf(g Gomega, ns, name string) *networkingv1.Ingress {
 }
 
 // runningWorkspace creates a Workspace and plays the Deployment
-// controller until its pod is ready.
+// controller for it until the spec ends: every new generation of its
+// Deployment gets its pods ready, as the base path in the pod spec
+// follows the manager (which may also reach the controller's cache only
+// after the Workspace).
 func runningWorkspace(ns, name string) *wsv1.Workspace {
 	ws := workspaceFromYAML(ns, name, `
 spec:
   image: jupyter/minimal-notebook:latest
 `)
 	Expect(k8s.Create(ctx, ws)).To(Succeed())
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			list := &appsv1.DeploymentList{}
+			if err := k8s.List(ctx, list, client.InNamespace(ns), client.MatchingLabels(workspaces.ChildSelector(name))); err != nil || len(list.Items) != 1 {
+				continue
+			}
+			if d := &list.Items[0]; !played(d) {
+				n := *d.Spec.Replicas
+				d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n}
+				_ = k8s.Status().Update(ctx, d) // a conflict: the next tick
+			}
+		}
+	}()
+	DeferCleanup(func() { close(stop); <-done })
 	Eventually(func(g Gomega) {
-		playDeploymentController(g, deploymentOf(g, ns, name))
+		g.Expect(played(deploymentOf(g, ns, name))).To(BeTrue())
 	}, timeout, interval).Should(Succeed())
 	return ws
+}
+
+// played: the Deployment's status is what playDeploymentController writes
+// for its current generation.
+func played(d *appsv1.Deployment) bool {
+	n := *d.Spec.Replicas
+	return d.Status.ObservedGeneration == d.Generation && d.Status.Replicas == n && d.Status.AvailableReplicas == n
 }
 
 var _ = Describe("A Workspace under a WorkspaceManager", func() {
@@ -186,12 +230,76 @@ var _ = Describe("A Workspace under a WorkspaceManager", func() {
 			g.Expect(av.Message).To(ContainSubstring("serves at " + want))
 		}, "70s", interval).Should(Succeed())
 
-		By("once Available, the route is not probed again and the Workspace is not written")
+		By("once Available, the route is probed again every interval, and an unchanged answer writes nothing")
 		probes, rv := routes.probeCount(want), getWorkspace(Default, ns, ws.Name).ResourceVersion
 		Consistently(func(g Gomega) {
-			g.Expect(routes.probeCount(want)).To(Equal(probes))
 			g.Expect(getWorkspace(g, ns, ws.Name).ResourceVersion).To(Equal(rv))
-		}, "6s", interval).Should(Succeed())
+		}, 3*reprobeInterval, interval).Should(Succeed())
+		Expect(routes.probeCount(want)).To(BeNumerically(">=", probes+2))
+	})
+
+	It("turns Available False when its route breaks later, and True again once it serves", func() {
+		team := rand.String(8)
+		ns := newNamespace(map[string]string{"team": team})
+		newManager(team, gatewaySpec("https://ide-"+team+".example.test"))
+		want := "https://ide-" + team + ".example.test/workspaces/" + ns + "/lab/"
+		routes.serve(want)
+		ws := runningWorkspace(ns, "lab")
+		Eventually(func(g Gomega) {
+			g.Expect(condition(g, getWorkspace(g, ns, ws.Name), wsv1.ConditionAvailable).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, interval).Should(Succeed())
+
+		By("the proxy stops serving the route")
+		routes.refuse(want)
+		var broken metav1.Condition
+		Eventually(func(g Gomega) {
+			broken = condition(g, getWorkspace(g, ns, ws.Name), wsv1.ConditionAvailable)
+			g.Expect(broken.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(broken.Reason).To(Equal(workspaces.ReasonRouteNotServing))
+			g.Expect(broken.Message).To(ContainSubstring("503"))
+			g.Expect(broken.Message).To(ContainSubstring(want))
+		}, 3*reprobeInterval+timeout, interval).Should(Succeed())
+
+		By("it serves again: probing resumed with the backoff")
+		routes.serve(want)
+		Eventually(func(g Gomega) {
+			av := condition(g, getWorkspace(g, ns, ws.Name), wsv1.ConditionAvailable)
+			g.Expect(av.Status).To(Equal(metav1.ConditionTrue), "%+v", av)
+			g.Expect(av.Message).To(ContainSubstring("serves at " + want))
+			g.Expect(av.LastTransitionTime.Time).NotTo(BeTemporally("<", broken.LastTransitionTime.Time))
+		}, "20s", interval).Should(Succeed())
+	})
+
+	It("tells the IDE its base path, and a new base path restarts it with the new one", func() {
+		team := rand.String(8)
+		ns := newNamespace(map[string]string{"team": team})
+		m := newManager(team, gatewaySpec("https://ide-"+team+".example.test/base"))
+		ws := runningWorkspace(ns, "lab")
+		path := "/base/workspaces/" + ns + "/lab/"
+		Eventually(func(g Gomega) {
+			env := envOf(deploymentOf(g, ns, ws.Name).Spec.Template.Spec.Containers[0])
+			g.Expect(env).To(HaveKeyWithValue("WORKSPACE_BASE_URL", path))
+			g.Expect(env).To(HaveKeyWithValue("NOTEBOOK_ARGS", "--ServerApp.base_url="+path))
+		}, timeout, interval).Should(Succeed())
+
+		updateManager(m, func(m *wsv1.WorkspaceManager) { m.Spec.URLScheme = wsv1.URLSchemeSubdomain })
+		Eventually(func(g Gomega) {
+			env := envOf(deploymentOf(g, ns, ws.Name).Spec.Template.Spec.Containers[0])
+			g.Expect(env).To(HaveKeyWithValue("WORKSPACE_BASE_URL", "/"))
+			g.Expect(env).To(HaveKeyWithValue("NOTEBOOK_ARGS", "--ServerApp.base_url=/"))
+		}, timeout, interval).Should(Succeed())
+
+		By("the user's NOTEBOOK_ARGS is kept")
+		Eventually(func(g Gomega) {
+			got := getWorkspace(g, ns, ws.Name)
+			got.Spec.Env = []corev1.EnvVar{{Name: "NOTEBOOK_ARGS", Value: "--ServerApp.base_url=/ --debug"}}
+			g.Expect(k8s.Update(ctx, got)).To(Succeed())
+		}, timeout, interval).Should(Succeed())
+		Eventually(func(g Gomega) {
+			env := envOf(deploymentOf(g, ns, ws.Name).Spec.Template.Spec.Containers[0])
+			g.Expect(env).To(HaveKeyWithValue("WORKSPACE_BASE_URL", "/"))
+			g.Expect(env).To(HaveKeyWithValue("NOTEBOOK_ARGS", "--ServerApp.base_url=/ --debug"))
+		}, timeout, interval).Should(Succeed())
 	})
 
 	It("follows the manager: Ingress instead of HTTPRoute, a new base URL, the Subdomain scheme", func() {
@@ -307,6 +415,10 @@ var _ = Describe("A Workspace under a WorkspaceManager", func() {
 			g.Expect(got.Status.Route).To(BeNil())
 			g.Expect(got.Status.URL).To(Equal(urlBase + "/workspaces/" + ns + "/lab/"))
 			g.Expect(condition(g, got, wsv1.ConditionAvailable).Status).To(Equal(metav1.ConditionTrue))
+			// No route of Weir's: the IDE is told no base path.
+			env := envOf(deploymentOf(g, ns, ws.Name).Spec.Template.Spec.Containers[0])
+			g.Expect(env).NotTo(HaveKey("WORKSPACE_BASE_URL"))
+			g.Expect(env).NotTo(HaveKey("NOTEBOOK_ARGS"))
 		}, timeout, interval).Should(Succeed())
 	})
 

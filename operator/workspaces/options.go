@@ -7,7 +7,10 @@
 // the builders here only turn that effective spec into objects.
 package workspaces
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Options are the operator-wide settings of every Workspace.
 type Options struct {
@@ -19,6 +22,9 @@ type Options struct {
 	// Prober checks a Workspace's URL through its route before it is
 	// Available; nil: the pod's readiness is enough.
 	Prober RouteProber
+	// ReprobeInterval is how often a route that served is probed again
+	// (only Workspaces with a manager and a Prober are); 0: 60 s.
+	ReprobeInterval time.Duration
 }
 
 // URL is a Workspace's unique URL under URLBase, or "" without a base;

@@ -19,8 +19,9 @@ type RouteProber interface {
 }
 
 // ReasonRouteNotServing (Available=False): the pod is ready, but its URL
-// does not serve the IDE yet (the proxy has not loaded the route, the
-// Gateway refuses it); the message has the probe's error.
+// does not serve the IDE (the proxy has not loaded the route yet, the
+// Gateway refuses it, the route broke later); the message has the
+// probe's error.
 const ReasonRouteNotServing = "RouteNotServing"
 
 const (
@@ -31,27 +32,35 @@ const (
 	// when a failed probe is tried again.
 	probeFirstRetry = 5 * time.Second
 	probeMaxRetry   = 60 * time.Second
+	// DefaultReprobeInterval is how often a route that served is probed
+	// again, so one that breaks later turns Available False.
+	DefaultReprobeInterval = 60 * time.Second
 )
 
 // probes remembers, per Workspace, the last probe since its pod became
-// ready: a success at a URL is not probed again (no periodic writes
-// once Available); failures count for the backoff. A pod that stops
-// being ready, or a new URL, forgets it.
+// ready: a success at a URL is not probed again before the re-probe
+// interval (other reconciles reuse it; an unchanged answer writes
+// nothing); failures count for the backoff. A pod that stops being
+// ready, or a new URL, forgets it.
 type probes struct {
 	mu sync.Mutex
 	m  map[types.NamespacedName]probeRecord
+	// now is the clock (nil: time.Now), set by tests.
+	now func() time.Time
 }
 
 type probeRecord struct {
 	uid      types.UID
 	url      string
 	ok       bool
+	at       time.Time // of the last probe
 	failures int
 }
 
-// routeServes probes the Workspace's URL unless it already served there
-// since the pod became ready. It returns, on failure, when to try again
-// and the probe's error.
+// routeServes probes the Workspace's URL unless it served there less than
+// the re-probe interval ago. It returns when to probe again (after a
+// success, the interval; after a failure, the backoff) and the probe's
+// error.
 func (r *Reconciler) routeServes(ctx context.Context, ws *wsv1.Workspace, url string) (time.Duration, error) {
 	key := types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
 	p := &r.probes
@@ -61,21 +70,36 @@ func (r *Reconciler) routeServes(ctx context.Context, ws *wsv1.Workspace, url st
 	if rec.uid != ws.UID || rec.url != url {
 		rec = probeRecord{}
 	}
-	if rec.ok {
-		return 0, nil
+	every := r.reprobeInterval()
+	if since := p.clock().Sub(rec.at); rec.ok && since >= 0 && since < every {
+		return every - since, nil
 	}
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	err := r.Prober.Probe(pctx, ws, url)
 	cancel()
 	failures := rec.failures
-	rec = probeRecord{uid: ws.UID, url: url, ok: err == nil}
-	var retry time.Duration
+	rec = probeRecord{uid: ws.UID, url: url, ok: err == nil, at: p.clock()}
+	retry := every
 	if err != nil {
 		rec.failures = failures + 1
 		retry = backoff(rec.failures)
 	}
 	p.set(key, rec)
 	return retry, err
+}
+
+func (r *Reconciler) reprobeInterval() time.Duration {
+	if d := r.Options.ReprobeInterval; d > 0 {
+		return d
+	}
+	return DefaultReprobeInterval
+}
+
+func (p *probes) clock() time.Time {
+	if p.now != nil {
+		return p.now()
+	}
+	return time.Now()
 }
 
 // forgetProbe drops what is known of a Workspace's route: its pod is not
@@ -106,8 +130,10 @@ func backoff(n int) time.Duration {
 }
 
 // probeRoute probes a running Workspace's URL through its route once its
-// pod is ready, when there is a Prober and a manager made the route. It
-// returns when to probe again after a failure (0: no need).
+// pod is ready, when there is a Prober and a manager made the route, and
+// again every re-probe interval while it serves. It returns when to probe
+// again (0: never; so Workspaces without a manager or a Prober are not
+// requeued).
 func (r *Reconciler) probeRoute(ctx context.Context, ws *wsv1.Workspace, url string, obs *observed) time.Duration {
 	key := types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
 	if r.Prober == nil || obs.manager == nil || obs.route == nil || url == "" || !podReady(obs.deployment) {

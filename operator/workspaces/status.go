@@ -110,7 +110,7 @@ func available(eff *wsv1.Workspace, valid bool, obs *observed, url string) metav
 		c.Reason, c.Message = ReasonStarting, "the Deployment is being created"
 	case podReady(d) && obs.probed && obs.probeErr != nil:
 		c.Reason = ReasonRouteNotServing
-		c.Message = fmt.Sprintf("the IDE pod of Deployment %s is ready, but %s does not serve it yet (%s %s): %v",
+		c.Message = fmt.Sprintf("the IDE pod of Deployment %s is ready, but %s does not serve it (%s %s): %v",
 			d.Name, url, obs.route.Kind, obs.route.Name, obs.probeErr)
 	case podReady(d):
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonRunning, "the IDE pod of Deployment "+d.Name+" is ready"

@@ -41,6 +41,9 @@ var (
 	// routes plays the proxy in front of every Workspace URL: a test
 	// decides which serve (see access_test.go).
 	routes *fakeProxy
+	// reprobeInterval: routes that served are probed again this often
+	// (60 s in production), so a route that breaks is seen in a test.
+	reprobeInterval = 2 * time.Second
 )
 
 func TestWorkspaces(t *testing.T) {
@@ -81,7 +84,7 @@ var _ = BeforeSuite(func() {
 	var mgr ctrl.Manager
 	mgr, err = manager.New(ctx, mgrCfg, manager.Config{
 		Runs:                   runs.Options{Image: "ghcr.io/weir-dev/weir:test"},
-		Workspaces:             workspaces.Options{URLBase: urlBase, Prober: routes},
+		Workspaces:             workspaces.Options{URLBase: urlBase, Prober: routes, ReprobeInterval: reprobeInterval},
 		DefaultPolicies:        true,
 		MetricsBindAddress:     "0",
 		HealthProbeBindAddress: "0",
