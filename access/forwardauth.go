@@ -34,6 +34,16 @@ func parseForwarded(r *http.Request) (forwarded, error) {
 		host:   anyDefaultPort(r.Header.Get("X-Forwarded-Host")),
 		uri:    r.Header.Get("X-Forwarded-Uri"),
 	}
+	nginx := false
+	if orig := r.Header.Get("X-Original-URL"); f.uri == "" && orig != "" {
+		// ingress-nginx's auth-url subrequest names the request by its
+		// whole URL and method instead.
+		u, err := url.Parse(orig)
+		if err != nil || !u.IsAbs() {
+			return f, fmt.Errorf("X-Original-URL is not an absolute URL: %q", orig)
+		}
+		f.method, f.host, f.uri, nginx = r.Header.Get("X-Original-Method"), anyDefaultPort(u.Host), u.RequestURI(), true
+	}
 	if f.method == "" {
 		f.method = http.MethodGet
 	}
@@ -45,7 +55,9 @@ func parseForwarded(r *http.Request) (forwarded, error) {
 		return f, fmt.Errorf("X-Forwarded-Uri is not a request URI: %v", err)
 	}
 	f.path = u.Path
-	f.html = (f.method == http.MethodGet || f.method == http.MethodHead) &&
+	// ingress-nginx turns any answer but 2xx, 401 and 403 into a 500: it
+	// gets 401, and its auth-signin annotation sends browsers to the login.
+	f.html = !nginx && (f.method == http.MethodGet || f.method == http.MethodHead) &&
 		strings.Contains(r.Header.Get("Accept"), "text/html")
 	return f, nil
 }

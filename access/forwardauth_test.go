@@ -2,6 +2,7 @@ package access
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -221,5 +222,38 @@ func TestParseWorkspacePath(t *testing.T) {
 		if ns != tc.ns || name != tc.name || ok != tc.ok {
 			t.Errorf("%s %s%s = %q, %q, %v; want %q, %q, %v", tc.m.Name, tc.host, tc.path, ns, name, ok, tc.ns, tc.name, tc.ok)
 		}
+	}
+}
+
+// ingress-nginx's auth-url subrequest names the request with X-Original-URL
+// and X-Original-Method, and turns a 302 into a 500: without a session it
+// gets 401 (its auth-signin annotation sends browsers to the login).
+func TestForwardAuthIngressNginx(t *testing.T) {
+	ts := newTestServer(t)
+	ts.reader.putWorkspace(workspace("team", "private", "alice@example.com", wsv1.OwnershipOwnerOnly))
+	alice := ts.sessionCookie(t, "alice@example.com")
+	bob := ts.sessionCookie(t, "bob@example.com")
+	nginx := func(cookie *http.Cookie, original string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "http://weir-access:8090"+AuthPath, nil)
+		r.Header.Set("X-Original-URL", original)
+		r.Header.Set("X-Original-Method", http.MethodGet)
+		r.Header.Set("Accept", "text/html")
+		if cookie != nil {
+			r.AddCookie(cookie)
+		}
+		return r
+	}
+	u := "https://" + host + nbURI("team", "private") + "?x=1"
+	if rec := ts.do(nginx(alice, u)); rec.Code != http.StatusOK || rec.Header().Get(HeaderUser) != "alice@example.com" {
+		t.Fatalf("owner: status %d, user %q; body:\n%s", rec.Code, rec.Header().Get(HeaderUser), rec.Body)
+	}
+	if rec := ts.do(nginx(bob, u)); rec.Code != http.StatusForbidden {
+		t.Fatalf("stranger: status %d, want 403", rec.Code)
+	}
+	if rec := ts.do(nginx(nil, u)); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("no session: status %d, want 401 (ingress-nginx makes a 302 a 500)", rec.Code)
+	}
+	if rec := ts.do(nginx(alice, "/not/absolute")); rec.Code != http.StatusBadRequest {
+		t.Fatalf("relative X-Original-URL: status %d, want 400", rec.Code)
 	}
 }

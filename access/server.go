@@ -120,7 +120,7 @@ func New(o Options) (*Server, error) {
 // ServeHTTP routes /_weir/auth, and <basePath>/_weir/{login,callback,logout}
 // of each manager.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == AuthPath && r.Header.Get("X-Forwarded-Uri") != "" {
+	if r.URL.Path == AuthPath && (r.Header.Get("X-Forwarded-Uri") != "" || r.Header.Get("X-Original-URL") != "") {
 		s.auth(w, r)
 		return
 	}
@@ -129,7 +129,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == AuthPath {
 			// Reached through the public access route, not from the proxy.
 			page{Status: http.StatusBadRequest, Title: "Not for browsers",
-				Message: "This endpoint answers the reverse proxy's forward-auth requests (with X-Forwarded-Uri) only."}.write(w)
+				Message: "This endpoint answers the reverse proxy's forward-auth requests (with X-Forwarded-Uri, or ingress-nginx's X-Original-URL) only."}.write(w)
 			return
 		}
 		page{Status: http.StatusNotFound, Title: "Not found",
