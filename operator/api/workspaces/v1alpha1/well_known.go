@@ -85,6 +85,25 @@ const (
 	ConditionReady = "Ready"
 )
 
+// Lifecycle: idle shutdown and the desktop tunnel.
+const (
+	// ConditionIdleShutdown (Workspace) is True while Weir has stopped the
+	// Workspace for idleness (reason IdleTimeout; the message says since
+	// when and what was last seen), False when it watches an enabled
+	// timeout (reason Active) and absent when idle shutdown is off.
+	ConditionIdleShutdown = "IdleShutdown"
+	// ReasonIdleTimeout (IdleShutdown=True): no activity for the timeout.
+	ReasonIdleTimeout = "IdleTimeout"
+	// ReasonActive (IdleShutdown=False): activity within the timeout.
+	ReasonActive = "Active"
+
+	// TunnelPath is the tunnel's WebSocket under a Workspace's URL.
+	TunnelPath = "_weir/tunnel"
+	// TunnelPortName is the Service and container port of the tunnel
+	// sidecar.
+	TunnelPortName = "weir-tunnel"
+)
+
 // ResourceGPU is the resource a template's resourceBounds.gpu bounds.
 const ResourceGPU corev1.ResourceName = "nvidia.com/gpu"
 

@@ -154,6 +154,23 @@ type WorkspaceSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	ExecutionProfileRef string `json:"executionProfileRef,omitempty"`
+
+	// A tunnel for desktop IDEs (VS Code Remote, SSH): a sidecar in the
+	// pod that `weir workspace connect` reaches over the Workspace's
+	// authenticated URL (<url>_weir/tunnel, a WebSocket) and that forwards
+	// to port inside the pod. No Service of type LoadBalancer or NodePort,
+	// no SSH ingress. Unset: the template's defaultTunnel, else none.
+	// +optional
+	Tunnel *WorkspaceTunnel `json:"tunnel,omitempty"`
+}
+
+// WorkspaceTunnel is where a desktop IDE's tunnel ends inside the pod.
+type WorkspaceTunnel struct {
+	// Port, inside the pod, the tunnel forwards to: an SSH server (22)
+	// or a VS Code server's port.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
 }
 
 // WorkspaceStorage is a Workspace's primary storage.

@@ -71,6 +71,38 @@ type WorkspaceTemplateSpec struct {
 	// +listType=set
 	// +optional
 	AllowedExecutionProfiles []string `json:"allowedExecutionProfiles,omitempty"`
+
+	// Idle shutdown of the template's Workspaces: the default, and the
+	// longest timeout a Workspace may choose.
+	// +optional
+	IdleShutdown *TemplateIdleShutdown `json:"idleShutdown,omitempty"`
+
+	// Tunnel of Workspaces that set none (e.g. port 22 for an image with
+	// an SSH server, for VS Code Remote-SSH).
+	// +optional
+	DefaultTunnel *WorkspaceTunnel `json:"defaultTunnel,omitempty"`
+}
+
+// TemplateIdleShutdown bounds and defaults Workspaces' idle shutdown.
+type TemplateIdleShutdown struct {
+	// Turn idle shutdown on for Workspaces that do not say. Defaults to
+	// false.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+
+	// Minutes without activity before a Workspace that does not say is
+	// stopped, from 1 to 10080. Defaults to 60.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10080
+	// +optional
+	DefaultIdleTimeoutInMinutes int32 `json:"defaultIdleTimeoutInMinutes,omitempty"`
+
+	// The longest idle timeout a Workspace may set; with it set, idle
+	// shutdown cannot be turned off. Unset: no bound.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10080
+	// +optional
+	MaxIdleTimeoutInMinutes int32 `json:"maxIdleTimeoutInMinutes,omitempty"`
 }
 
 // ResourceBounds bounds each request and limit of a Workspace's container.
