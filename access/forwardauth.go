@@ -85,6 +85,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) string {
 		return s.probe(ctx, w, st, f, tok, namespace, name)
 	}
 	sess, err := s.codec.decodeSession(r, st.cookieName(), st.m.Name, st.m.Spec.Authentication.OIDC.IssuerURL, s.o.Now())
+	if tok := bearerToken(r); tok != "" && errors.Is(err, errNoCookie) {
+		// A desktop client's ID token (bearer.go).
+		if sess, err = s.bearerSession(ctx, st, tok); err != nil {
+			return s.bearerRefused(w, st, err)
+		}
+	}
 	if err != nil {
 		if !errors.Is(err, errNoCookie) {
 			// The reason only: the cookie's value is a credential.
