@@ -130,6 +130,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) string {
 		}
 		return resultDeny
 	}
+	s.seen(namespace, name) // activity, for idle shutdown
 	h := w.Header()
 	h.Set(HeaderUser, sess.User)
 	h.Set(HeaderGroups, strings.Join(sess.Groups, ","))

@@ -85,18 +85,9 @@ func (p *Prober) SetKeys(k *Keys) { p.keys.Store(k) }
 
 // Probe GETs url as ws's probe; nil when the upstream answered 2xx or 3xx.
 func (p *Prober) Probe(ctx context.Context, ws *wsv1.Workspace, url string) error {
-	k := p.keys.Load()
-	if k == nil {
-		return errors.New("the access server has not loaded its keys yet")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := p.get(ctx, ws, url)
 	if err != nil {
-		return fmt.Errorf("probe %s: %w", url, err)
-	}
-	req.Header.Set(ProbeHeader, probeToken(k.Probe, ws, p.now().Add(probeTTL)))
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("probe %s: %w", url, err)
+		return err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -104,4 +95,47 @@ func (p *Prober) Probe(ctx context.Context, ws *wsv1.Workspace, url string) erro
 		return fmt.Errorf("probe %s: HTTP %d", url, resp.StatusCode)
 	}
 	return nil
+}
+
+// maxReadBody bounds what Read returns: Jupyter's status and kernel list
+// are small.
+const maxReadBody = 1 << 20
+
+// Read GETs url (a path under ws's URL, e.g. its api/status) as ws's probe
+// and returns the body of a 2xx answer; a redirect or any other status is
+// an error. It implements workspaces.RouteReader.
+func (p *Prober) Read(ctx context.Context, ws *wsv1.Workspace, url string) ([]byte, error) {
+	resp, err := p.get(ctx, ws, url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReadBody+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", url, err)
+	case resp.StatusCode < 200 || resp.StatusCode >= 300:
+		return nil, fmt.Errorf("read %s: HTTP %d", url, resp.StatusCode)
+	case len(body) > maxReadBody:
+		return nil, fmt.Errorf("read %s: the answer is larger than %d bytes", url, maxReadBody)
+	}
+	return body, nil
+}
+
+// get sends the probe's GET; the caller closes the body.
+func (p *Prober) get(ctx context.Context, ws *wsv1.Workspace, url string) (*http.Response, error) {
+	k := p.keys.Load()
+	if k == nil {
+		return nil, errors.New("the access server has not loaded its keys yet")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("probe %s: %w", url, err)
+	}
+	req.Header.Set(ProbeHeader, probeToken(k.Probe, ws, p.now().Add(probeTTL)))
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("probe %s: %w", url, err)
+	}
+	return resp, nil
 }

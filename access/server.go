@@ -60,6 +60,9 @@ type Options struct {
 	MaxCacheEntries int
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
+	// Activity records the requests let through, for idle shutdown; nil:
+	// a log of the server's own.
+	Activity *ActivityLog
 }
 
 // Server serves login, callback, logout and forward-auth.
@@ -69,6 +72,7 @@ type Server struct {
 	rbac     *ttlCache[rbacKey, bool]
 	decision *ttlCache[decisionKey, verdict]
 	idps     *providers
+	activity *ActivityLog
 
 	mu    sync.Mutex // serialises parsing the managers
 	sites atomic.Pointer[siteSet]
@@ -107,11 +111,15 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Activity == nil {
+		o.Activity = &ActivityLog{}
+	}
 	s := &Server{
 		o:        o,
 		codec:    newCodec(o.Keys),
 		rbac:     newTTLCache[rbacKey, bool](o.MaxCacheEntries),
 		decision: newTTLCache[decisionKey, verdict](o.MaxCacheEntries),
+		activity: o.Activity,
 	}
 	s.idps = newProviders(s)
 	return s, nil

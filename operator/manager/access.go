@@ -33,24 +33,25 @@ func (c AccessConfig) Enabled() bool { return c.BindAddress != "" && c.BindAddre
 
 // setupAccess adds the access server to mgr, on every replica (it answers
 // requests; it does not reconcile). It returns the prober Workspaces'
-// routes are checked with, which works once the server has its keys; nil
-// when the server is disabled.
-func setupAccess(ctx context.Context, mgr ctrl.Manager, cfg AccessConfig, eng *engine.Engine) (*access.Prober, error) {
+// routes are checked with, which works once the server has its keys, and
+// the log of the requests it lets through (idle shutdown); nil when the
+// server is disabled.
+func setupAccess(ctx context.Context, mgr ctrl.Manager, cfg AccessConfig, eng *engine.Engine) (*access.Prober, *access.ActivityLog, error) {
 	if !cfg.Enabled() {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if cfg.SecretNamespace == "" || cfg.SecretName == "" {
-		return nil, errors.New("--access-secret: want <namespace>/<name> of the Secret with the access server's keys")
+		return nil, nil, errors.New("--access-secret: want <namespace>/<name> of the Secret with the access server's keys")
 	}
 	reader, err := access.NewKubeReader(ctx, mgr.GetCache())
 	if err != nil {
-		return nil, fmt.Errorf("access server: %w", err)
+		return nil, nil, fmt.Errorf("access server: %w", err)
 	}
-	r := &accessRunnable{mgr: mgr, cfg: cfg, eng: eng, reader: reader, prober: access.NewProber(nil)}
+	r := &accessRunnable{mgr: mgr, cfg: cfg, eng: eng, reader: reader, prober: access.NewProber(nil), activity: &access.ActivityLog{}}
 	if err := mgr.Add(r); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r.prober, nil
+	return r.prober, r.activity, nil
 }
 
 type accessRunnable struct {
@@ -59,6 +60,8 @@ type accessRunnable struct {
 	eng    *engine.Engine
 	reader *access.KubeReader
 	prober *access.Prober
+	// activity is filled by the server, read by the Workspace controller.
+	activity *access.ActivityLog
 }
 
 // NeedLeaderElection: every replica serves logins and forward-auth.
@@ -99,7 +102,8 @@ func (r *accessRunnable) Start(ctx context.Context) error {
 			}
 			return v, nil
 		},
-		Log: log,
+		Log:      log,
+		Activity: r.activity,
 	})
 	if err != nil {
 		return err

@@ -162,10 +162,15 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, fmt.Errorf("run controller: %w", err)
 	}
 	loader.OnChange(func(engine.Revision) { go runsCtrl.PoliciesChanged(ctx) })
-	if prober, err := setupAccess(ctx, mgr, cfg.Access, eng); err != nil {
+	prober, activity, err := setupAccess(ctx, mgr, cfg.Access, eng)
+	if err != nil {
 		return nil, fmt.Errorf("access server: %w", err)
-	} else if prober != nil && cfg.Workspaces.Prober == nil {
+	}
+	if prober != nil && cfg.Workspaces.Prober == nil {
 		cfg.Workspaces.Prober = prober
+	}
+	if activity != nil && cfg.Workspaces.Activity == nil {
+		cfg.Workspaces.Activity = activity
 	}
 	wsCtrl := &workspaces.Reconciler{Client: mgr.GetClient(), Options: cfg.Workspaces, Policies: eng,
 		MaxConcurrentReconciles: workers}

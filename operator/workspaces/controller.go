@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -73,6 +74,7 @@ type Reconciler struct {
 	// started (so it is watched and may be read from the cache).
 	gatewayAPI bool
 	probes     probes
+	idle       idleWatch
 }
 
 // errConflict: a child's name is taken by an object the Workspace does not
@@ -129,10 +131,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	url := r.urlOf(ws, eff, ok, &obs)
 	retry := r.probeRoute(ctx, ws, url, &obs)
 	r.setStatus(ws, eff, ok, &obs, url, childErr)
+	check, idleErr := r.reconcileIdle(ctx, ws, eff, ok, url, &obs)
 	r.notify(ws, orig)
 	if _, err := status.Patch(ctx, r.Client, ws, orig); err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, errors.Join(err, idleErr)
 	}
+	if idleErr != nil {
+		return ctrl.Result{}, idleErr
+	}
+	retry = sooner(retry, check)
 	var conflict errConflict
 	if errors.As(childErr, &conflict) {
 		return ctrl.Result{}, nil // shown in Degraded; a change to the Workspace retries
@@ -221,4 +228,12 @@ func mustOwn(ws *wsv1.Workspace, obj client.Object) error {
 	}
 	return errConflict{fmt.Errorf("%s %s already exists and is not owned by Workspace %s; delete or rename that object, or rename the Workspace",
 		kindOf(obj), obj.GetName(), ws.Name)}
+}
+
+// sooner is the earlier of two requeues (0: none).
+func sooner(a, b time.Duration) time.Duration {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
 }

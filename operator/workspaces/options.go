@@ -8,6 +8,7 @@
 package workspaces
 
 import (
+	"net/http"
 	"strings"
 	"time"
 )
@@ -25,6 +26,20 @@ type Options struct {
 	// ReprobeInterval is how often a route that served is probed again
 	// (only Workspaces with a manager and a Prober are); 0: 60 s.
 	ReprobeInterval time.Duration
+	// Activity is when Weir's access server last let a user's request
+	// through to a Workspace, one source of idle shutdown's last activity;
+	// nil: none (Jupyter's own is read in any case).
+	Activity Activity
+	// IdleCheckInterval is how often a running Workspace's activity is
+	// read when idle shutdown is on; 0: a quarter of its timeout, at most
+	// a minute. Tests make it short.
+	IdleCheckInterval time.Duration
+	// HTTPClient reads a Workspace's activity from its Service (no
+	// manager) or spec.idleShutdown.detection.httpGet; nil: a client with
+	// a 5 s timeout.
+	HTTPClient *http.Client
+	// Now is idle shutdown's clock; nil: time.Now. Tests move it forward.
+	Now func() time.Time
 }
 
 // URL is a Workspace's unique URL under URLBase, or "" without a base;

@@ -24,6 +24,8 @@ var templateViolations = map[string]bool{
 	"workspaces.quantity":        true,
 	// A template limits the execution profiles too.
 	"workspaces.allowed-execution-profiles": true,
+	// ... and the idle timeout.
+	"workspaces.idle-bounds": true,
 }
 
 // validReason maps the denials to the Valid condition's reason: a missing
