@@ -22,6 +22,9 @@ operator with its access server: the WorkspaceManager names that Service.
 weir-caddy
 {{- end }}
 
+{{/* Caddy's port in its pod: the one every site of Weir's Caddyfile listens on (plain HTTP, unprivileged). */}}
+{{- define "weir.caddyPort" -}}8080{{- end }}
+
 {{- define "weir.caddyName" -}}
 {{- printf "%s-caddy" (include "weir.fullname" . | trunc 57 | trimSuffix "-") }}
 {{- end }}
