@@ -172,6 +172,9 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	if activity != nil && cfg.Workspaces.Activity == nil {
 		cfg.Workspaces.Activity = activity
 	}
+	if cfg.Workspaces.TunnelImage == "" {
+		cfg.Workspaces.TunnelImage = cfg.Runs.Image // the tunnel's sidecar runs weir too
+	}
 	wsCtrl := &workspaces.Reconciler{Client: mgr.GetClient(), Options: cfg.Workspaces, Policies: eng,
 		MaxConcurrentReconciles: workers}
 	if err := wsCtrl.SetupWithManager(mgr); err != nil {

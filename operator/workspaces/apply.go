@@ -152,7 +152,7 @@ func (r *Reconciler) ensureService(ctx context.Context, ws, eff *wsv1.Workspace,
 // ensureDeployment creates the Deployment, or updates it when the
 // effective spec or the replicas changed.
 func (r *Reconciler) ensureDeployment(ctx context.Context, ws, eff *wsv1.Workspace, obs *observed) error {
-	want := BuildDeployment(eff, obs.profile, BasePath(obs.manager, ws.Namespace, ws.Name), Replicas(eff, true))
+	want := BuildDeployment(eff, obs.profile, BasePath(obs.manager, ws.Namespace, ws.Name), Replicas(eff, true), r.Options.TunnelImage)
 	have := &appsv1.Deployment{}
 	found, err := r.get(ctx, ws, want.Name, have)
 	if err != nil {

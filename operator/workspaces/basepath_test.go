@@ -44,7 +44,7 @@ func TestBuildDeploymentTellsTheBasePath(t *testing.T) {
 	orig := append([]corev1.EnvVar(nil), ws.Spec.Env...)
 	base := workspaces.BasePath(gatewayManager("https://ide.example.com/ide"), ws.Namespace, ws.Name)
 
-	c := workspaces.BuildDeployment(ws, nil, base, 1).Spec.Template.Spec.Containers[0]
+	c := workspaces.BuildDeployment(ws, nil, base, 1, "").Spec.Template.Spec.Containers[0]
 	env := envOf(c)
 	if env[workspaces.EnvBaseURL] != "/ide/workspaces/team-a/lab/" || env["NOTEBOOK_ARGS"] != "--ServerApp.base_url=/ide/workspaces/team-a/lab/" ||
 		env["STAGE"] != "dev" || len(c.Env) != 3 {
@@ -57,7 +57,7 @@ func TestBuildDeploymentTellsTheBasePath(t *testing.T) {
 	// The user's NOTEBOOK_ARGS, from the Workspace or from the profile, is
 	// left as it is.
 	ws.Spec.Env = []corev1.EnvVar{{Name: "NOTEBOOK_ARGS", Value: "--ServerApp.base_url=/mine/ --debug"}}
-	c = workspaces.BuildDeployment(ws, nil, base, 1).Spec.Template.Spec.Containers[0]
+	c = workspaces.BuildDeployment(ws, nil, base, 1, "").Spec.Template.Spec.Containers[0]
 	if env := envOf(c); env["NOTEBOOK_ARGS"] != "--ServerApp.base_url=/mine/ --debug" || env[workspaces.EnvBaseURL] != base || len(c.Env) != 2 {
 		t.Errorf("user's NOTEBOOK_ARGS: %v", c.Env)
 	}
@@ -65,7 +65,7 @@ func TestBuildDeploymentTellsTheBasePath(t *testing.T) {
 	p := &wsv1.WorkspaceExecutionProfile{Spec: wsv1.WorkspaceExecutionProfileSpec{
 		Env: []corev1.EnvVar{{Name: "NOTEBOOK_ARGS", Value: "--LabApp.collaborative=True"}},
 	}}
-	c = workspaces.BuildDeployment(ws, p, base, 1).Spec.Template.Spec.Containers[0]
+	c = workspaces.BuildDeployment(ws, p, base, 1, "").Spec.Template.Spec.Containers[0]
 	if env := envOf(c); env["NOTEBOOK_ARGS"] != "--LabApp.collaborative=True" || len(c.Env) != 2 {
 		t.Errorf("profile's NOTEBOOK_ARGS: %v", c.Env)
 	}
@@ -73,19 +73,19 @@ func TestBuildDeploymentTellsTheBasePath(t *testing.T) {
 	// Subdomain: the root.
 	m := gatewayManager("https://ide.example.com")
 	m.Spec.URLScheme = wsv1.URLSchemeSubdomain
-	c = workspaces.BuildDeployment(ws, nil, workspaces.BasePath(m, ws.Namespace, ws.Name), 1).Spec.Template.Spec.Containers[0]
+	c = workspaces.BuildDeployment(ws, nil, workspaces.BasePath(m, ws.Namespace, ws.Name), 1, "").Spec.Template.Spec.Containers[0]
 	if env := envOf(c); env[workspaces.EnvBaseURL] != "/" || env["NOTEBOOK_ARGS"] != "--ServerApp.base_url=/" {
 		t.Errorf("Subdomain: %v", c.Env)
 	}
 
 	// No manager: neither, and the pod is what it was before managers.
-	none := workspaces.BuildDeployment(ws, nil, "", 1)
+	none := workspaces.BuildDeployment(ws, nil, "", 1, "")
 	if c := none.Spec.Template.Spec.Containers[0]; len(c.Env) != 0 {
 		t.Errorf("no manager: %v", c.Env)
 	}
 	// A new base path is a new pod spec, so the pod restarts with it.
-	other := workspaces.BuildDeployment(ws, nil, "/other/workspaces/team-a/lab/", 1)
-	if a, b := workspaces.BuildDeployment(ws, nil, base, 1), other; a.Annotations["workspace.jupyter.org/spec-hash"] == b.Annotations["workspace.jupyter.org/spec-hash"] ||
+	other := workspaces.BuildDeployment(ws, nil, "/other/workspaces/team-a/lab/", 1, "")
+	if a, b := workspaces.BuildDeployment(ws, nil, base, 1, ""), other; a.Annotations["workspace.jupyter.org/spec-hash"] == b.Annotations["workspace.jupyter.org/spec-hash"] ||
 		a.Annotations["workspace.jupyter.org/spec-hash"] == none.Annotations["workspace.jupyter.org/spec-hash"] {
 		t.Errorf("the spec hash does not follow the base path")
 	}

@@ -75,29 +75,33 @@ func Replicas(ws *wsv1.Workspace, valid bool) int32 {
 
 // BuildDeployment runs the IDE of an effective Workspace spec with its
 // execution profile (nil: none), told basePath, the path its route serves
-// it under (BasePath; "": no route). Recreate, because the primary claim
+// it under (BasePath; "": no route), and its tunnel's sidecar from
+// tunnelImage (Weir's image; "": none). Recreate, because the primary claim
 // is ReadWriteOnce: a new pod cannot mount it until the old one is gone.
-func BuildDeployment(ws *wsv1.Workspace, profile *wsv1.WorkspaceExecutionProfile, basePath string, replicas int32) *appsv1.Deployment {
+func BuildDeployment(ws *wsv1.Workspace, profile *wsv1.WorkspaceExecutionProfile, basePath string, replicas int32, tunnelImage string) *appsv1.Deployment {
+	pod := podTemplate(ws, profile, basePath)
+	withTunnel(&pod, ws, tunnelImage)
 	spec := appsv1.DeploymentSpec{
 		Replicas:             ptr.To(replicas),
 		Selector:             &metav1.LabelSelector{MatchLabels: selectorLabels(ws)},
 		Strategy:             appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
 		RevisionHistoryLimit: ptr.To[int32](revisionHistory),
-		Template:             podTemplate(ws, profile, basePath),
+		Template:             pod,
 	}
 	meta := childMeta(ws, DeploymentName(ws.Name))
 	meta.Annotations[annotationSpecHash] = hashOf(spec)
 	return &appsv1.Deployment{ObjectMeta: meta, Spec: spec}
 }
 
-// BuildService exposes the IDE inside the cluster on port 8888.
+// BuildService exposes the IDE inside the cluster on port 8888 (and the
+// tunnel's sidecar on 8765, when there is one); never outside it.
 func BuildService(ws *wsv1.Workspace) *corev1.Service {
 	spec := corev1.ServiceSpec{
 		Type:     corev1.ServiceTypeClusterIP,
 		Selector: selectorLabels(ws),
-		Ports: []corev1.ServicePort{{
+		Ports: append([]corev1.ServicePort{{
 			Name: PortName, Port: Port, TargetPort: intstr.FromInt32(Port), Protocol: corev1.ProtocolTCP,
-		}},
+		}}, tunnelServicePorts(ws)...),
 	}
 	meta := childMeta(ws, ServiceName(ws.Name))
 	meta.Annotations[annotationSpecHash] = hashOf(spec)

@@ -85,7 +85,7 @@ func expectOwned(t *testing.T, m metav1.ObjectMeta, ws *wsv1.Workspace) {
 
 func TestBuildDeploymentRunsTheEffectiveSpec(t *testing.T) {
 	ws := effective()
-	d := workspaces.BuildDeployment(ws, nil, "", 1)
+	d := workspaces.BuildDeployment(ws, nil, "", 1, "")
 	expectOwned(t, d.ObjectMeta, ws)
 	if d.Name != "ws-lab" {
 		t.Errorf("name %q", d.Name)
@@ -156,7 +156,7 @@ func TestBuildDeploymentRunsTheEffectiveSpec(t *testing.T) {
 func TestBuildDeploymentPodIsRestricted(t *testing.T) {
 	// Whatever the Workspace says; the envtest suite also has the API
 	// server admit the pod into a namespace enforcing "restricted".
-	pod := workspaces.BuildDeployment(effective(), nil, "", 1).Spec.Template.Spec
+	pod := workspaces.BuildDeployment(effective(), nil, "", 1, "").Spec.Template.Spec
 	psc, sc := pod.SecurityContext, pod.Containers[0].SecurityContext
 	if !ptr.Deref(psc.RunAsNonRoot, false) || ptr.Deref(psc.RunAsUser, 0) != 1000 || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("pod security context %+v", psc)
@@ -180,11 +180,11 @@ func TestReplicasAndStoppedDeployment(t *testing.T) {
 	if workspaces.Replicas(ws, true) != 0 {
 		t.Errorf("Stopped: %d, want 0", workspaces.Replicas(ws, true))
 	}
-	if d := workspaces.BuildDeployment(ws, nil, "", workspaces.Replicas(ws, true)); *d.Spec.Replicas != 0 {
+	if d := workspaces.BuildDeployment(ws, nil, "", workspaces.Replicas(ws, true), ""); *d.Spec.Replicas != 0 {
 		t.Errorf("Stopped Deployment has %d replicas", *d.Spec.Replicas)
 	}
-	running := workspaces.BuildDeployment(effective(), nil, "", 1)
-	stopped := workspaces.BuildDeployment(effective(), nil, "", 0)
+	running := workspaces.BuildDeployment(effective(), nil, "", 1, "")
+	stopped := workspaces.BuildDeployment(effective(), nil, "", 0, "")
 	if running.Annotations["workspace.jupyter.org/spec-hash"] == stopped.Annotations["workspace.jupyter.org/spec-hash"] {
 		t.Error("the spec hash does not change with the replicas, so a stop would not be written")
 	}
@@ -201,7 +201,7 @@ func TestBuildServiceForwardsTheIDEPort(t *testing.T) {
 	if !equality.Semantic.DeepEqual(s.Spec.Selector, workspaces.ChildSelector(ws.Name)) {
 		t.Errorf("selector %v", s.Spec.Selector)
 	}
-	d := workspaces.BuildDeployment(ws, nil, "", 1)
+	d := workspaces.BuildDeployment(ws, nil, "", 1, "")
 	if !labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
 		t.Errorf("the Service selects %v, not the IDE pod %v", s.Spec.Selector, d.Spec.Template.Labels)
 	}

@@ -20,6 +20,10 @@ type Options struct {
 	// <URLBase>/workspaces/<namespace>/<name>/. Empty: no route is known,
 	// status.url stays empty.
 	URLBase string
+	// TunnelImage runs the tunnel's sidecar (`weir tunnel serve`) in the
+	// pods of Workspaces with spec.tunnel: Weir's own image, the
+	// manager's --image. Empty: no sidecar.
+	TunnelImage string
 	// Prober checks a Workspace's URL through its route before it is
 	// Available; nil: the pod's readiness is enough.
 	Prober RouteProber

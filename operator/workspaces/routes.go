@@ -80,6 +80,7 @@ func BuildHTTPRoute(ws *wsv1.Workspace, m *wsv1.WorkspaceManager) (*gatewayv1.HT
 			}}}},
 		}},
 	}
+	spec.Rules = append(spec.Rules, tunnelHTTPRouteRules(ws, t.path)...)
 	if t.host != "" {
 		spec.Hostnames = []gatewayv1.Hostname{gatewayv1.Hostname(t.host)}
 	}
@@ -120,6 +121,8 @@ func BuildIngress(ws *wsv1.Workspace, m *wsv1.WorkspaceManager) (*networkingv1.I
 			}},
 		}},
 	}
+	paths := spec.Rules[0].HTTP
+	paths.Paths = append(paths.Paths, tunnelIngressPaths(ws, t.path)...)
 	if in.TLSSecretName != "" {
 		tls := networkingv1.IngressTLS{SecretName: in.TLSSecretName}
 		if t.tlsHost != "" {

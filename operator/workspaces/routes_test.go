@@ -223,7 +223,7 @@ func TestBuildDeploymentWithProfile(t *testing.T) {
 		PodLabels:          map[string]string{"azure.workload.identity/use": "true", wsv1.LabelWorkspace: "other", "app.kubernetes.io/managed-by": "me"},
 		Env:                []corev1.EnvVar{{Name: "STAGE", Value: "prod"}, {Name: "AWS_REGION", Value: "eu-west-1"}},
 	}}
-	pod := workspaces.BuildDeployment(ws, p, "", 1).Spec.Template
+	pod := workspaces.BuildDeployment(ws, p, "", 1, "").Spec.Template
 	if pod.Spec.ServiceAccountName != "data-reader" || *pod.Spec.AutomountServiceAccountToken {
 		t.Errorf("identity: %q automount %v", pod.Spec.ServiceAccountName, *pod.Spec.AutomountServiceAccountToken)
 	}
@@ -237,17 +237,17 @@ func TestBuildDeploymentWithProfile(t *testing.T) {
 		t.Errorf("env %v", pod.Spec.Containers[0].Env)
 	}
 	p.Spec.AutomountServiceAccountToken = ptr.To(true)
-	if pod := workspaces.BuildDeployment(ws, p, "", 1).Spec.Template; !*pod.Spec.AutomountServiceAccountToken {
+	if pod := workspaces.BuildDeployment(ws, p, "", 1, "").Spec.Template; !*pod.Spec.AutomountServiceAccountToken {
 		t.Errorf("automount asked for, not given")
 	}
 	// The selector never moves with a profile, so a profile change rolls
 	// the pod rather than orphaning it.
-	if a, b := workspaces.BuildDeployment(ws, nil, "", 1), workspaces.BuildDeployment(ws, p, "", 1); a.Spec.Selector.String() != b.Spec.Selector.String() ||
+	if a, b := workspaces.BuildDeployment(ws, nil, "", 1, ""), workspaces.BuildDeployment(ws, p, "", 1, ""); a.Spec.Selector.String() != b.Spec.Selector.String() ||
 		a.Annotations["workspace.jupyter.org/spec-hash"] == b.Annotations["workspace.jupyter.org/spec-hash"] {
 		t.Errorf("selector or hash: %v %v", a.Spec.Selector, b.Spec.Selector)
 	}
 	// No profile: no ServiceAccount named, no token.
-	if pod := workspaces.BuildDeployment(ws, nil, "", 1).Spec.Template; pod.Spec.ServiceAccountName != "" || *pod.Spec.AutomountServiceAccountToken {
+	if pod := workspaces.BuildDeployment(ws, nil, "", 1, "").Spec.Template; pod.Spec.ServiceAccountName != "" || *pod.Spec.AutomountServiceAccountToken {
 		t.Errorf("no profile: %q %v", pod.Spec.ServiceAccountName, *pod.Spec.AutomountServiceAccountToken)
 	}
 }
