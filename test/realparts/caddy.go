@@ -106,7 +106,22 @@ func (c *Caddy) Load(t testing.TB, routes []Route) {
 			t.Fatalf("Caddy.Load: routes[%d] has ForwardAuth but AuthURI %q is not a path (e.g. /_weir/auth)", i, r.AuthURI)
 		}
 	}
-	cf := c.caddyfile(routes)
+	c.LoadCaddyfile(t, c.caddyfile(routes))
+}
+
+// AdminAddr is the admin API's host:port. A whole Caddyfile given to
+// LoadCaddyfile keeps the admin API reachable only if its global options
+// say `admin <AdminAddr>`.
+func (c *Caddy) AdminAddr() string { return c.adminAddr }
+
+// Port is the public port, the one a loaded Caddyfile's site must listen on.
+func (c *Caddy) Port() int { return c.port }
+
+// LoadCaddyfile replaces Caddy's whole configuration with cf, a Caddyfile
+// (POST /load, Content-Type text/caddyfile); when it returns, new requests
+// take it. See AdminAddr and Port.
+func (c *Caddy) LoadCaddyfile(t testing.TB, cf string) {
+	t.Helper()
 	// Kept beside the log so a failing test's config can be read.
 	_ = os.WriteFile(filepath.Join(c.dir, "Caddyfile.loaded"), []byte(cf), 0o600)
 	req, err := http.NewRequest(http.MethodPost, "http://"+c.adminAddr+"/load", strings.NewReader(cf))
@@ -116,12 +131,12 @@ func (c *Caddy) Load(t testing.TB, routes []Route) {
 	req.Header.Set("Content-Type", "text/caddyfile")
 	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
 	if err != nil {
-		t.Fatalf("Caddy.Load: %v", err)
+		t.Fatalf("Caddy.LoadCaddyfile: %v", err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("Caddy.Load: status %d: %s\nCaddyfile:\n%s", resp.StatusCode, body, cf)
+		t.Fatalf("Caddy.LoadCaddyfile: status %d: %s\nCaddyfile:\n%s", resp.StatusCode, body, cf)
 	}
 }
 
