@@ -29,5 +29,7 @@ func rootCommand() *cobra.Command {
 	}
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	root.AddCommand(managerCommand(), ingestCommand(), versionCommand(), policyCommand(), pluginCommand())
+	root.AddCommand(workspaceCommand())
+	root.AddCommand(tunnelCommand())
 	return root
 }
