@@ -23,6 +23,7 @@ import (
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/catalog"
 	"github.com/weir-dev/weir/operator/policybundles"
+	"github.com/weir-dev/weir/operator/proxyconfig"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/sourceplugins"
 	"github.com/weir-dev/weir/operator/workspacemanagers"
@@ -55,6 +56,9 @@ type Config struct {
 	Plugins         PluginConfig
 	// Access is the access server: login pages and forward-auth.
 	Access AccessConfig
+	// ProxyConfig is the ConfigMap (namespace/name) Weir renders the
+	// guided proxy's Caddyfile into; "" renders none.
+	ProxyConfig string
 }
 
 // PluginConfig is how SourcePlugin modules are fetched.
@@ -186,6 +190,10 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		MaxConcurrentReconciles: workers}
 	if err := wsmCtrl.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("workspacemanager controller: %w", err)
+	}
+	// The guided proxy's Caddyfile: the Ingresses of weir.dev/caddy classes.
+	if err := proxyconfig.Setup(mgr, cfg.ProxyConfig); err != nil {
+		return nil, fmt.Errorf("proxy config: %w", err)
 	}
 	if cfg.Webhooks.Enabled {
 		if err := webhooks.Setup(ctx, mgr, webhooks.Options{

@@ -118,6 +118,8 @@ func managerCommand() *cobra.Command {
 		"address of the access server: login pages and the reverse proxy's forward-auth endpoint /_weir/auth (0 disables it)")
 	f.StringVar(&accessSecret, "access-secret", "weir-system/weir-access",
 		"namespace/name of the Secret with the access server's session and probe keys (created when missing); WorkspaceManagers' client secrets are read from its namespace")
+	f.StringVar(&cfg.ProxyConfig, "proxy-config", "weir-system/weir-proxy",
+		"namespace/name of the ConfigMap Weir renders the Caddyfile of IngressClasses with controller weir.dev/caddy into (empty: none)")
 	f.AddGoFlagSet(zapFlags(&zapOpts))
 	return cmd
 }
