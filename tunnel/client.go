@@ -79,7 +79,9 @@ func (e *HandshakeError) Error() string {
 	case http.StatusUnauthorized:
 		hint = " — Weir did not accept the ID token (none, expired, or for another client): pass a fresh one with --id-token-file or $WEIR_ID_TOKEN"
 	case http.StatusForbidden:
-		hint = " — you are not allowed to connect to this Workspace (its owner may share it with a WorkspaceShare)"
+		if e.Reason == "" {
+			hint = " — you may not connect to this Workspace"
+		}
 	case http.StatusNotFound:
 		hint = " — no tunnel at this address: does the Workspace's effective spec have spec.tunnel, and is its pod running?"
 	case http.StatusBadGateway, http.StatusServiceUnavailable:
