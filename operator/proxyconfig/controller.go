@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -55,13 +56,21 @@ type Reconciler struct {
 	// APIReader reads what the cache does not hold: the ConfigMap (Weir's
 	// namespace may be outside the watched ones) and Services by name.
 	APIReader client.Reader
-	Recorder  events.EventRecorder
+	// Local reads the Ingresses of Target's namespace, all of them;
+	// SetupWithManager makes a cache of them when nil.
+	Local    cache.Cache
+	Recorder events.EventRecorder
 	// Target is the ConfigMap (--proxy-config).
 	Target types.NamespacedName
 	// Render shapes the file (port, admin); its NamedPort is set here.
 	Render RenderOptions
 	// Resync and Retry; 0: the defaults.
 	Resync, Retry time.Duration
+
+	// reported are the problems of the last render: each is logged and
+	// evented once, not at every render while it lasts. The one request
+	// is never reconciled twice at once.
+	reported map[string]bool
 }
 
 func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
@@ -85,8 +94,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 	}
 	text, problems := Render(ings, opts)
 	retry := false
+	reported := make(map[string]bool, len(problems))
 	for _, p := range problems {
 		retry = retry || p.Retry
+		reported[p.String()] = true
+		if r.reported[p.String()] {
+			continue // said at an earlier render
+		}
 		log.Info("Ingress not fully routed by the proxy", "ingress", p.Namespace+"/"+p.Name, "reason", p.Message)
 		if r.Recorder != nil {
 			ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name}}
@@ -98,6 +112,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 			r.Recorder.Eventf(ing, nil, corev1.EventTypeWarning, ReasonNotRouted, "Render", "%s", p.Message)
 		}
 	}
+	r.reported = reported
 	if err := r.write(ctx, text); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -148,17 +163,16 @@ func (r *Reconciler) write(ctx context.Context, text string) error {
 }
 
 // ingresses are those of Weir's classes: the cached ones (Weir's routes,
-// labelled with their WorkspaceManager) and, read uncached, those in the
-// ConfigMap's namespace (Weir's own, where an install puts routes of its
-// own, such as its login provider's; a change to them is seen at the next
-// reconcile or resync).
+// labelled with their WorkspaceManager) and all of the ConfigMap's
+// namespace (Weir's own, where an install puts routes of its own, such as
+// its login provider's).
 func (r *Reconciler) ingresses(ctx context.Context, ours map[string]bool, deflt string) ([]networkingv1.Ingress, error) {
 	cached := &networkingv1.IngressList{}
 	if err := r.List(ctx, cached); err != nil {
 		return nil, err
 	}
 	local := &networkingv1.IngressList{}
-	if err := r.APIReader.List(ctx, local, client.InNamespace(r.Target.Namespace)); err != nil {
+	if err := r.Local.List(ctx, local, client.InNamespace(r.Target.Namespace)); err != nil {
 		return nil, fmt.Errorf("listing Ingresses in %s: %w", r.Target.Namespace, err)
 	}
 	seen := map[types.NamespacedName]bool{}

@@ -3,11 +3,13 @@ package proxyconfig_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,7 +51,7 @@ func TestParseTarget(t *testing.T) {
 // own ConfigMaps): nothing is written while no class is Weir's; then the
 // ConfigMap holds the routes of Weir's class only, follows Ingress changes
 // and deletions, includes Weir's namespace's own Ingresses, comes back
-// after an edit by hand, and is not written at rest.
+// after an edit by hand, and is not written at rest; all through watches.
 func TestControllerEnvtest(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Fatal("KUBEBUILDER_ASSETS is not set: KUBEBUILDER_ASSETS=$(hack/control-plane.sh) go test ./operator/proxyconfig/")
@@ -87,7 +89,8 @@ func TestControllerEnvtest(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := types.NamespacedName{Namespace: "weir-system", Name: "weir-proxy"}
-	r := &proxyconfig.Reconciler{Target: target, Resync: 200 * time.Millisecond}
+	// No resync within the test: what it sees, the watches brought.
+	r := &proxyconfig.Reconciler{Target: target, Resync: time.Hour}
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}
@@ -161,10 +164,21 @@ func TestControllerEnvtest(t *testing.T) {
 		t.Errorf("ConfigMap %v: labels %v, owners %v; want Weir's label and no owner", err, cm.Labels, cm.OwnerReferences)
 	}
 
-	// At rest (resync every 200 ms): read, never written.
+	// At rest: reconciles (an unrelated change to the class, each time)
+	// read, and never write.
 	_, rv, _ := caddyfile()
 	before := writes.Load()
-	time.Sleep(1500 * time.Millisecond)
+	for i := 0; i < 5; i++ {
+		class := &networkingv1.IngressClass{}
+		if err := k8s.Get(ctx, types.NamespacedName{Name: caddyClass}, class); err != nil {
+			t.Fatal(err)
+		}
+		class.Annotations = map[string]string{"touched": strconv.Itoa(i)}
+		if err := k8s.Update(ctx, class); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 	if n := writes.Load() - before; n != 0 {
 		t.Errorf("%d writes at rest", n)
 	}
@@ -172,10 +186,14 @@ func TestControllerEnvtest(t *testing.T) {
 		t.Errorf("the ConfigMap changed at rest: resourceVersion %s, then %s", rv, rv2)
 	}
 
-	// An Ingress of Weir's namespace without the manager label (an
-	// install's own route) is read uncached; a change to a Workspace's
-	// route is seen at once.
+	// An Ingress of Weir's namespace without the manager label: an
+	// install's own route.
 	create(plainIngressPtr("weir-system", "dex", "", "/dex", "dex", 5556))
+	eventually("Weir's namespace's own Ingress", func(s string) bool {
+		return strings.Contains(s, "dex.weir-system.svc.cluster.local:5556")
+	})
+	// Elsewhere, only Weir's routes are seen.
+	create(plainIngressPtr("team", "unlabelled", "", "/unlabelled", "x", 80))
 	lab := &networkingv1.Ingress{}
 	if err := k8s.Get(ctx, types.NamespacedName{Namespace: "team", Name: "ws-lab"}, lab); err != nil {
 		t.Fatal(err)
@@ -184,10 +202,12 @@ func TestControllerEnvtest(t *testing.T) {
 	if err := k8s.Update(ctx, lab); err != nil {
 		t.Fatal(err)
 	}
-	eventually("a changed route and Weir's namespace's own Ingress", func(s string) bool {
-		return strings.Contains(s, "/workspaces/team/lab-moved/*") && !strings.Contains(s, "/workspaces/team/lab/*") &&
-			strings.Contains(s, "dex.weir-system.svc.cluster.local:5556")
+	text = eventually("a changed route", func(s string) bool {
+		return strings.Contains(s, "/workspaces/team/lab-moved/*") && !strings.Contains(s, "/workspaces/team/lab/*")
 	})
+	if strings.Contains(text, "unlabelled") {
+		t.Errorf("an Ingress outside Weir's namespace and not Weir's is in the file:\n%s", text)
+	}
 
 	// An edit by hand is put back.
 	cm = &corev1.ConfigMap{}
@@ -206,6 +226,29 @@ func TestControllerEnvtest(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually("a deleted route", func(s string) bool { return !strings.Contains(s, "lab-moved") && strings.Contains(s, "/_weir/login") })
+
+	// An Ingress left out is said in an Event on it.
+	create(plainIngressPtr("weir-system", "dex-again", "", "/dex/", "evil", 80))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		evs := &eventsv1.EventList{}
+		if err := k8s.List(ctx, evs, client.InNamespace("weir-system")); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range evs.Items {
+			found = found || (e.Regarding.Name == "dex-again" && e.Reason == proxyconfig.ReasonNotRouted &&
+				strings.Contains(e.Note, "already routed by the older Ingress weir-system/dex"))
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s Event on the conflicting Ingress: %+v", proxyconfig.ReasonNotRouted, evs.Items)
+		}
+	}
+	if text, _, _ := caddyfile(); strings.Contains(text, "evil") {
+		t.Errorf("the younger Ingress took the path:\n%s", text)
+	}
 }
 
 func plainIngressPtr(namespace, name, host, path, service string, port int32) *networkingv1.Ingress {
