@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -151,18 +152,76 @@ func handshakeError(resp *http.Response) error {
 	return e
 }
 
+// HeartbeatInterval: while bytes pass through its tunnels, Forward asks
+// the Workspace's URL this often (a HEAD of the tunnel path, which passes
+// forward-auth), so Weir's access server sees the Workspace in use and
+// idle shutdown leaves it running: a tunnel is authorized, and so seen,
+// only when it opens.
+var HeartbeatInterval = time.Minute
+
+// Heartbeat is one such request; the sidecar answers it with 204.
+func (d *Dialer) Heartbeat(ctx context.Context) error {
+	u, err := TunnelURL(d.URL)
+	if err != nil {
+		return err
+	}
+	u = "http" + strings.TrimPrefix(u, "ws") // ws -> http, wss -> https
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
+	if err != nil {
+		return err
+	}
+	if d.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+d.Token)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = d.TLS
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("heartbeat: %w", &HandshakeError{Status: resp.StatusCode})
+	}
+	return nil
+}
+
 // Forward accepts connections on ln until ctx ends (or ln fails), each
-// piped through a new tunnel. onError hears of each tunnel that could not
-// be opened or ended badly (nil: ignored); the accepted connection is
-// closed then.
+// piped through a new tunnel, and sends heartbeats while they carry bytes.
+// onError hears of each tunnel that could not be opened or ended badly
+// (nil: ignored); the accepted connection is closed then.
 func Forward(ctx context.Context, ln net.Listener, d *Dialer, onError func(error)) error {
 	if onError == nil {
 		onError = func(error) {}
 	}
+	var last atomic.Int64 // unix nanoseconds bytes last passed
 	go func() {
 		<-ctx.Done()
 		ln.Close()
 	}()
+	interval := HeartbeatInterval
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		sent := int64(0)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if l := last.Load(); l > sent {
+					sent = l
+					if err := d.Heartbeat(ctx); err != nil && ctx.Err() == nil {
+						onError(err)
+					}
+				}
+			}
+		}
+	}()
+	active := func() { last.Store(time.Now().UnixNano()) }
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -178,7 +237,7 @@ func Forward(ctx context.Context, ln net.Listener, d *Dialer, onError func(error
 				onError(err)
 				return
 			}
-			if err := Pipe(ws, c); err != nil && ctx.Err() == nil {
+			if err := pipeWith(ws, c, active); err != nil && ctx.Err() == nil {
 				onError(fmt.Errorf("tunnel ended: %w", err))
 			}
 		}()

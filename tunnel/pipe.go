@@ -47,14 +47,21 @@ type halfCloser interface{ CloseWrite() error }
 
 // Pipe copies between ws and conn until both directions end, then closes
 // both. It returns the first error other than a clean close.
-func Pipe(ws *websocket.Conn, conn net.Conn) error {
-	p := &pipe{ws: ws, conn: conn, done: make(chan struct{})}
+func Pipe(ws *websocket.Conn, conn net.Conn) error { return pipeWith(ws, conn, nil) }
+
+// pipeWith is Pipe calling active (nil: nothing) whenever bytes pass.
+func pipeWith(ws *websocket.Conn, conn net.Conn, active func()) error {
+	if active == nil {
+		active = func() {}
+	}
+	p := &pipe{ws: ws, conn: conn, active: active, done: make(chan struct{})}
 	return p.run()
 }
 
 type pipe struct {
-	ws   *websocket.Conn
-	conn net.Conn
+	ws     *websocket.Conn
+	conn   net.Conn
+	active func()
 
 	wmu       sync.Mutex // serialises data and close frames (pings go through WriteControl)
 	closeSent bool
@@ -112,6 +119,7 @@ func (p *pipe) wsToConn() error {
 			p.abort()
 			return err
 		}
+		p.active()
 	}
 }
 
@@ -122,6 +130,7 @@ func (p *pipe) connToWS() error {
 	for {
 		n, err := p.conn.Read(buf)
 		if n > 0 {
+			p.active()
 			if werr := p.write(websocket.BinaryMessage, buf[:n]); werr != nil {
 				return werr
 			}

@@ -36,6 +36,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the tunnel is at <workspace URL>"+strings.TrimPrefix(Path, "/")+"; this sidecar serves nothing else", http.StatusNotFound)
 		return
 	}
+	if r.Method == http.MethodHead {
+		// Forward's heartbeat: the proxy let it through, which is its point.
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if !websocket.IsWebSocketUpgrade(r) {
 		http.Error(w, "the tunnel is a WebSocket: connect with `weir workspace connect`", http.StatusBadRequest)
 		return

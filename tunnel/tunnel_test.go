@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,5 +252,52 @@ func TestTunnelURL(t *testing.T) {
 	}
 	if _, err := TunnelURL("ftp://x/"); err == nil {
 		t.Error("ftp:// accepted")
+	}
+}
+
+// While bytes pass, Forward sends heartbeats through the proxy with the
+// token (so the access server sees the Workspace in use); an idle
+// tunnel sends none.
+func TestHeartbeat(t *testing.T) {
+	old := HeartbeatInterval
+	HeartbeatInterval = 100 * time.Millisecond
+	t.Cleanup(func() { HeartbeatInterval = old })
+	var beats atomic.Int64
+	addr, errs := forward(t, echoServer(t), func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodHead && r.Header.Get("Authorization") == "Bearer tok" {
+				beats.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 1)
+	deadline := time.Now().Add(5 * time.Second)
+	for beats.Load() == 0 && time.Now().Before(deadline) {
+		_, _ = c.Write([]byte{'x'})
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if beats.Load() == 0 {
+		t.Fatal("no heartbeat while bytes passed")
+	}
+	time.Sleep(300 * time.Millisecond) // a beat may have been in flight
+	n := beats.Load()
+	time.Sleep(500 * time.Millisecond)
+	if got := beats.Load(); got != n {
+		t.Errorf("%d heartbeats while idle, want none", got-n)
+	}
+	select {
+	case err := <-errs:
+		t.Errorf("error: %v", err)
+	default:
 	}
 }
