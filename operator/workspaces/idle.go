@@ -125,7 +125,12 @@ func (r *Reconciler) reconcileIdle(ctx context.Context, ws, eff *wsv1.Workspace,
 		return 0, nil
 	}
 	if !valid || eff.Spec.DesiredStatus == wsv1.DesiredStopped {
-		return 0, nil // the condition says what it said when the Workspace stopped
+		// The condition says what it said when the Workspace stopped, of
+		// this generation.
+		if c := findCondition(ws.Status.Conditions, wsv1.ConditionIdleShutdown); c != nil {
+			status.SetCondition(ws, &ws.Status.Conditions, *c)
+		}
+		return 0, nil
 	}
 	minutes := int(timeout / time.Minute)
 	status.SetCondition(ws, &ws.Status.Conditions, metav1.Condition{

@@ -44,6 +44,12 @@ var (
 	// reprobeInterval: routes that served are probed again this often
 	// (60 s in production), so a route that breaks is seen in a test.
 	reprobeInterval = 2 * time.Second
+	// clock is idle shutdown's clock, moved forward past a timeout by a
+	// test; activity plays the access server's log of requests; the
+	// activity is read this often (a quarter of the timeout in production).
+	clock             = &testClock{}
+	activity          = &fakeActivity{}
+	idleCheckInterval = 250 * time.Millisecond
 )
 
 func TestWorkspaces(t *testing.T) {
@@ -83,8 +89,9 @@ var _ = BeforeSuite(func() {
 	mgrCfg := writes.Wrap(cfg)
 	var mgr ctrl.Manager
 	mgr, err = manager.New(ctx, mgrCfg, manager.Config{
-		Runs:                   runs.Options{Image: "ghcr.io/weir-dev/weir:test"},
-		Workspaces:             workspaces.Options{URLBase: urlBase, Prober: routes, ReprobeInterval: reprobeInterval},
+		Runs: runs.Options{Image: "ghcr.io/weir-dev/weir:test"},
+		Workspaces: workspaces.Options{URLBase: urlBase, Prober: routes, ReprobeInterval: reprobeInterval,
+			Activity: activity, Now: clock.Now, IdleCheckInterval: idleCheckInterval},
 		DefaultPolicies:        true,
 		MetricsBindAddress:     "0",
 		HealthProbeBindAddress: "0",
