@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -29,6 +30,7 @@ import (
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/workspaces"
 	"github.com/weir-dev/weir/test/realparts"
+	"github.com/weir-dev/weir/tunnel"
 )
 
 // TestConnectThroughTheRealProxy is the desktop tunnel end to end, with
@@ -183,6 +185,18 @@ func TestConnectThroughTheRealProxy(t *testing.T) {
 		}
 		return nil
 	})
+	// The manager's wiring: the sidecar runs its --image, the Service has
+	// the tunnel's port.
+	dep := &appsv1.Deployment{}
+	must(t, admin.Get(ctx, client.ObjectKey{Namespace: "team", Name: workspaces.DeploymentName("alice-echo")}, dep))
+	if cs := dep.Spec.Template.Spec.Containers; len(cs) != 2 || cs[1].Name != "tunnel" || cs[1].Image != "ghcr.io/weir-dev/weir:e2e" {
+		t.Errorf("alice-echo's pod: containers %+v, want the IDE and the tunnel sidecar of Weir's image", cs)
+	}
+	svc := &corev1.Service{}
+	must(t, admin.Get(ctx, client.ObjectKey{Namespace: "team", Name: workspaces.ServiceName("alice-echo")}, svc))
+	if len(svc.Spec.Ports) != 2 || svc.Spec.Ports[1].Name != wsv1.TunnelPortName {
+		t.Errorf("alice-echo's Service ports %+v, want http and %s", svc.Spec.Ports, wsv1.TunnelPortName)
+	}
 	// Nothing is exposed outside the cluster but through the route.
 	svcs := &corev1.ServiceList{}
 	must(t, admin.List(ctx, svcs))
@@ -236,6 +250,15 @@ func TestConnectThroughTheRealProxy(t *testing.T) {
 				t.Fatalf("connection %d: no EOF after the echo\nconnect:\n%s", i, c.output())
 			}
 			conn.Close()
+		}
+	})
+	t.Run("heartbeats pass the proxy with alice's token only", func(t *testing.T) {
+		url := caddy.URL + "/workspaces/team/alice-echo/"
+		if err := (&tunnel.Dialer{URL: url, Token: alice}).Heartbeat(ctx); err != nil {
+			t.Errorf("alice's heartbeat: %v", err)
+		}
+		if err := (&tunnel.Dialer{URL: url, Token: bob}).Heartbeat(ctx); err == nil || !strings.Contains(err.Error(), "HTTP 403") {
+			t.Errorf("bob's heartbeat: %v, want HTTP 403", err)
 		}
 	})
 	t.Run("bob is refused, and connect says why", func(t *testing.T) {
