@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -41,9 +40,11 @@ const (
 
 // Defaults of Reconciler.
 const (
-	// DefaultResync reads the ConfigMap again without any change, so one
-	// deleted or edited by hand comes back (a read, no write, at rest).
-	DefaultResync = 10 * time.Minute
+	// DefaultResync renders again without any change: Ingresses of Weir's
+	// namespace that are not its own routes are seen then, and a
+	// ConfigMap deleted or edited by hand comes back. At rest it costs a
+	// list of one namespace's Ingresses and one read, no write.
+	DefaultResync = time.Minute
 	// DefaultRetry is how soon a path waiting for its Service is retried.
 	DefaultRetry = 15 * time.Second
 )
@@ -54,12 +55,10 @@ const (
 type Reconciler struct {
 	client.Client
 	// APIReader reads what the cache does not hold: the ConfigMap (Weir's
-	// namespace may be outside the watched ones) and Services by name.
+	// namespace may be outside the watched ones), the Ingresses of that
+	// namespace and Services by name.
 	APIReader client.Reader
-	// Local reads the Ingresses of Target's namespace, all of them;
-	// SetupWithManager makes a cache of them when nil.
-	Local    cache.Cache
-	Recorder events.EventRecorder
+	Recorder  events.EventRecorder
 	// Target is the ConfigMap (--proxy-config).
 	Target types.NamespacedName
 	// Render shapes the file (port, admin); its NamedPort is set here.
@@ -163,16 +162,16 @@ func (r *Reconciler) write(ctx context.Context, text string) error {
 }
 
 // ingresses are those of Weir's classes: the cached ones (Weir's routes,
-// labelled with their WorkspaceManager) and all of the ConfigMap's
-// namespace (Weir's own, where an install puts routes of its own, such as
-// its login provider's).
+// labelled with their WorkspaceManager) and, read uncached, all of the
+// ConfigMap's namespace (Weir's own, where an install puts routes of its
+// own, such as its login provider's: seen at the next render or resync).
 func (r *Reconciler) ingresses(ctx context.Context, ours map[string]bool, deflt string) ([]networkingv1.Ingress, error) {
 	cached := &networkingv1.IngressList{}
 	if err := r.List(ctx, cached); err != nil {
 		return nil, err
 	}
 	local := &networkingv1.IngressList{}
-	if err := r.Local.List(ctx, local, client.InNamespace(r.Target.Namespace)); err != nil {
+	if err := r.APIReader.List(ctx, local, client.InNamespace(r.Target.Namespace)); err != nil {
 		return nil, fmt.Errorf("listing Ingresses in %s: %w", r.Target.Namespace, err)
 	}
 	seen := map[types.NamespacedName]bool{}

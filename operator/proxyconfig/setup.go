@@ -10,12 +10,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 )
 
 // ParseTarget reads --proxy-config: "<namespace>/<name>", or "" (disabled:
@@ -33,9 +31,11 @@ func ParseTarget(s string) (target types.NamespacedName, ok bool, err error) {
 
 // SetupWithManager registers the controller. It watches every
 // IngressClass, the Ingresses the manager's cache holds (Weir's own
-// routes), those of the ConfigMap's namespace (Weir's), and the ConfigMap
-// when the cache holds that namespace (an edit by hand is put back at
-// once; otherwise at the next resync).
+// routes) and the ConfigMap when the cache holds its namespace (an edit
+// by hand is put back at once; otherwise at the next resync). The other
+// Ingresses of Weir's namespace are not watched: a watch that may be
+// forbidden (a namespaced install without guided mode) would keep the
+// manager from starting; they are read at each render and resync.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Target.Name == "" || r.Target.Namespace == "" {
 		return fmt.Errorf("proxy config: no ConfigMap named (--proxy-config)")
@@ -49,34 +49,15 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder("weir-proxyconfig")
 	}
-	// The manager's cache holds Weir's routes only; an install's own
-	// Ingresses (its login provider's) are in Weir's namespace: a cache of
-	// that one namespace's Ingresses sees them.
-	if r.Local == nil {
-		local, err := cache.New(mgr.GetConfig(), cache.Options{
-			Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(), HTTPClient: mgr.GetHTTPClient(),
-			DefaultNamespaces: map[string]cache.Config{r.Target.Namespace: {}},
-		})
-		if err != nil {
-			return fmt.Errorf("proxy config: cache of %s's Ingresses: %w", r.Target.Namespace, err)
-		}
-		if err := mgr.Add(local); err != nil {
-			return err
-		}
-		r.Local = local
-	}
-	target := func() []reconcile.Request { return []reconcile.Request{{NamespacedName: r.Target}} }
-	all := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request { return target() })
+	all := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
+		return []reconcile.Request{{NamespacedName: r.Target}}
+	})
 	changed := predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("proxyconfig").
 		// One file: a single worker, and every event is the same request.
 		Watches(&networkingv1.IngressClass{}, all).
 		Watches(&networkingv1.Ingress{}, all, builder.WithPredicates(changed)).
-		WatchesRawSource(source.Kind(r.Local, &networkingv1.Ingress{},
-			handler.TypedEnqueueRequestsFromMapFunc(func(context.Context, *networkingv1.Ingress) []reconcile.Request { return target() }),
-			predicate.Or[*networkingv1.Ingress](predicate.TypedGenerationChangedPredicate[*networkingv1.Ingress]{},
-				predicate.TypedAnnotationChangedPredicate[*networkingv1.Ingress]{}))).
 		Watches(&corev1.ConfigMap{}, all, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetNamespace() == r.Target.Namespace && o.GetName() == r.Target.Name
 		}))).
