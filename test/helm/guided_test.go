@@ -360,8 +360,12 @@ func TestGuidedTeams(t *testing.T) {
 			{APIGroups: g, Resources: []string{"workspaceexecutionprofiles"}, Verbs: []string{"use"}, ResourceNames: profiles},
 		}
 	}
-	user := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: n} }
-	group := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: n} }
+	user := func(n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: n}
+	}
+	group := func(n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: n}
+	}
 	for _, tc := range []struct {
 		ns       string
 		subjects []rbacv1.Subject
