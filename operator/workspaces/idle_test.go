@@ -370,6 +370,39 @@ var _ = Describe("Idle shutdown", func() {
 	})
 })
 
+var _ = Describe("Idle shutdown from a template", func() {
+	It("is inherited by a Workspace that sets none, and a timeout above the template's maximum holds a Workspace back", func() {
+		ns := newNamespace(nil)
+		t := templateFromYAML("idle-"+rand.String(6), `
+spec:
+  defaultImage: jupyter/minimal-notebook:latest
+  idleShutdown: {defaultIdleTimeoutInMinutes: 30, maxIdleTimeoutInMinutes: 45}
+`)
+		Expect(k8s.Create(ctx, t)).To(Succeed())
+		inherits := workspaceFromYAML(ns, "inherits", "spec: {templateRef: "+t.Name+"}")
+		Expect(k8s.Create(ctx, inherits)).To(Succeed())
+		tooLong := workspaceFromYAML(ns, "too-long", "spec: {templateRef: "+t.Name+", idleShutdown: {enabled: true, idleTimeoutInMinutes: 120}}")
+		Expect(k8s.Create(ctx, tooLong)).To(Succeed())
+		Eventually(func(g Gomega) {
+			got := getWorkspace(g, ns, inherits.Name)
+			g.Expect(condition(g, got, wsv1.ConditionValid).Status).To(Equal(metav1.ConditionTrue))
+			idle := condition(g, got, wsv1.ConditionIdleShutdown)
+			g.Expect(idle.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(idle.Message).To(Equal("the Workspace is stopped after 30 minutes without activity"))
+			// The stored spec stays the user's: the default is applied at reconcile.
+			g.Expect(got.Spec.IdleShutdown).To(BeNil())
+		}, timeout, interval).Should(Succeed())
+		Eventually(func(g Gomega) {
+			got := getWorkspace(g, ns, tooLong.Name)
+			v := condition(g, got, wsv1.ConditionValid)
+			g.Expect(v.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(v.Reason).To(Equal(wsv1.ReasonTemplateViolation))
+			g.Expect(v.Message).To(ContainSubstring("spec.idleShutdown.idleTimeoutInMinutes"))
+			g.Expect(v.Message).To(ContainSubstring("set at most 45 minutes"))
+		}, timeout, interval).Should(Succeed())
+	})
+})
+
 var _ = Describe("Stopping and starting a Workspace", func() {
 	It("keeps its claim, data, route and URL, and it is Available again after the probe", func() {
 		team := rand.String(8)
