@@ -24,7 +24,12 @@ type cluster struct {
 
 func startCluster(t *testing.T, name string) *cluster {
 	t.Helper()
+	// make test-helm sets K8S_BIN, make test-unit KUBEBUILDER_ASSETS: the
+	// same directory (hack/control-plane.sh), which also holds kwok.
 	bin := os.Getenv("K8S_BIN")
+	if bin == "" {
+		bin = os.Getenv("KUBEBUILDER_ASSETS")
+	}
 	if bin == "" {
 		t.Fatal("K8S_BIN is not set: K8S_BIN=$(hack/control-plane.sh) HELM=$(hack/helm.sh) go test ./test/helm/...")
 	}
