@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -51,7 +50,7 @@ type Caddy struct {
 
 // StartCaddy starts Caddy (hack/caddy.sh, or WEIR_CADDY) with no routes:
 // every path answers 404 "no route" until Load.
-func StartCaddy(t testing.TB) *Caddy {
+func StartCaddy(t TB) *Caddy {
 	t.Helper()
 	bin := tool(t, "WEIR_CADDY", "hack/caddy.sh")
 	dir := t.TempDir()
@@ -96,7 +95,7 @@ func StartCaddy(t testing.TB) *Caddy {
 
 // Load replaces Caddy's routes with routes (POST /load on the admin API);
 // when it returns, new requests take the new routes.
-func (c *Caddy) Load(t testing.TB, routes []Route) {
+func (c *Caddy) Load(t TB, routes []Route) {
 	t.Helper()
 	for i, r := range routes {
 		if !strings.HasPrefix(r.PathPrefix, "/") || r.Upstream == "" {
@@ -120,7 +119,7 @@ func (c *Caddy) Port() int { return c.port }
 // LoadCaddyfile replaces Caddy's whole configuration with cf, a Caddyfile
 // (POST /load, Content-Type text/caddyfile); when it returns, new requests
 // take it. See AdminAddr and Port.
-func (c *Caddy) LoadCaddyfile(t testing.TB, cf string) {
+func (c *Caddy) LoadCaddyfile(t TB, cf string) {
 	t.Helper()
 	// Kept beside the log so a failing test's config can be read.
 	_ = os.WriteFile(filepath.Join(c.dir, "Caddyfile.loaded"), []byte(cf), 0o600)

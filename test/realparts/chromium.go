@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -19,7 +18,7 @@ const ChromiumPath = "/usr/bin/chromium"
 // chromedp context for one tab; it is closed in t.Cleanup. The page's
 // console messages and uncaught exceptions are logged with t.Logf. Bound
 // the test's waits with context.WithTimeout on the returned context.
-func Chromium(t testing.TB) context.Context {
+func Chromium(t TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(ChromiumPath); err != nil {
 		t.Fatalf("%s is missing: install Debian's chromium (apt-get install chromium; .ci/run does): %v", ChromiumPath, err)
@@ -79,7 +78,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // ArtifactsDir is where a test's screenshots go: $WEIR_ARTIFACTS/<test>
 // or bin/artifacts/<test> at the repository root.
-func ArtifactsDir(t testing.TB) string {
+func ArtifactsDir(t TB) string {
 	t.Helper()
 	base := os.Getenv("WEIR_ARTIFACTS")
 	if base == "" {
@@ -95,7 +94,7 @@ func ArtifactsDir(t testing.TB) string {
 // Screenshot saves the tab's viewport as <ArtifactsDir>/<name>.png and logs
 // the path. It works after ctx's deadline has passed (the tab lives until
 // the test's clean-up), so a test can take one when a wait timed out.
-func Screenshot(t testing.TB, ctx context.Context, name string) string {
+func Screenshot(t TB, ctx context.Context, name string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -71,7 +70,7 @@ type IdP struct {
 
 // StartIdP starts the provider (hack/oidc-provider.sh, or WEIR_OIDC_PROVIDER)
 // and waits for its discovery document.
-func StartIdP(t testing.TB, cfg IdPConfig) *IdP {
+func StartIdP(t TB, cfg IdPConfig) *IdP {
 	t.Helper()
 	bin := tool(t, "WEIR_OIDC_PROVIDER", "hack/oidc-provider.sh")
 	dir := t.TempDir()
@@ -129,7 +128,7 @@ var loginIDInput = regexp.MustCompile(`name="id" value="([^"]*)"`)
 // c's CheckRedirect policy left it (e.g. a 302 to a redirect URI the policy
 // stopped at). It fails the test if the form was not reached, or rejects
 // the credentials.
-func (p *IdP) Login(t testing.TB, c *http.Client, startURL, username, password string) *http.Response {
+func (p *IdP) Login(t TB, c *http.Client, startURL, username, password string) *http.Response {
 	t.Helper()
 	if c.Jar == nil {
 		t.Fatal("IdP.Login: the http.Client needs a cookie jar (net/http/cookiejar)")
@@ -165,7 +164,7 @@ func (p *IdP) Login(t testing.TB, c *http.Client, startURL, username, password s
 // BrowserLogin fills and submits this provider's login form in the tab of
 // ctx (a Chromium context), once the tab has been sent there (for example
 // by Weir's /_weir/login). It does not wait for what the submission leads to.
-func (p *IdP) BrowserLogin(t testing.TB, ctx context.Context, username, password string) {
+func (p *IdP) BrowserLogin(t TB, ctx context.Context, username, password string) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#username"))); err != nil {
 		loc, _ := chromedp.Run(ctx, chromedp.Location())

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
-	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -16,7 +15,7 @@ import (
 // returns the ID token. The client must list redirectURI among its
 // RedirectURIs; nothing needs to listen there (the redirect to it is where
 // the login stops).
-func (p *IdP) IDToken(t testing.TB, client IdPClient, redirectURI, username, password string) string {
+func (p *IdP) IDToken(t TB, client IdPClient, redirectURI, username, password string) string {
 	t.Helper()
 	ctx := context.Background()
 	prov, err := oidc.NewProvider(ctx, p.Issuer)
@@ -25,7 +24,7 @@ func (p *IdP) IDToken(t testing.TB, client IdPClient, redirectURI, username, pas
 	}
 	conf := oauth2.Config{
 		ClientID: client.ID, ClientSecret: client.Secret, RedirectURL: redirectURI, Endpoint: prov.Endpoint(),
-		Scopes:   []string{"openid", "email", "profile", "groups"},
+		Scopes: []string{"openid", "email", "profile", "groups"},
 	}
 	verifier := oauth2.GenerateVerifier()
 	jar, _ := cookiejar.New(nil)

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -32,7 +31,7 @@ type Jupyter struct {
 // The origin check is Notebook's own (a WebSocket's Origin must match the
 // Host it was sent to), so a proxy in front must keep the client's Host, as
 // Caddy's reverse_proxy does.
-func StartJupyter(t testing.TB, baseURL string) *Jupyter {
+func StartJupyter(t TB, baseURL string) *Jupyter {
 	t.Helper()
 	if !strings.HasPrefix(baseURL, "/") || !strings.HasSuffix(baseURL, "/") {
 		t.Fatalf("StartJupyter: baseURL %q must start and end with /", baseURL)

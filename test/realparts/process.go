@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -29,7 +28,7 @@ type process struct {
 
 // start runs cmd, stops it (SIGTERM to its group, SIGKILL after 5 s) in
 // t.Cleanup, and logs the tail of its output when the test has failed.
-func start(t testing.TB, name string, cmd *exec.Cmd) *process {
+func start(t TB, name string, cmd *exec.Cmd) *process {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)
@@ -114,7 +113,7 @@ func (p *process) waitFor(timeout time.Duration, ready func() error) error {
 // freePort asks the kernel for a free loopback port. The port is released
 // before the child binds it, so a start that loses the race is retried by
 // the callers that need a port number up front.
-func freePort(t testing.TB) int {
+func freePort(t TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -137,7 +136,7 @@ var (
 
 // RepoRoot is the root of the Weir checkout (the directory of the go.mod
 // that declares github.com/weir-dev/weir), found from the working directory.
-func RepoRoot(t testing.TB) string {
+func RepoRoot(t TB) string {
 	t.Helper()
 	rootOnce.Do(func() {
 		dir, err := os.Getwd()
@@ -180,7 +179,7 @@ func modulePath(goMod string) string {
 // tool finds a binary built by a hack/ script: the path in env if set,
 // otherwise the script's cached build (the script is run with
 // WEIR_TOOLS_NO_BUILD=1, so it only prints the path or says it is missing).
-func tool(t testing.TB, env, script string) string {
+func tool(t TB, env, script string) string {
 	t.Helper()
 	if p := os.Getenv(env); p != "" {
 		if _, err := os.Stat(p); err != nil {
