@@ -204,7 +204,7 @@ type jupyterKernel struct {
 // operator, to the pod's Service unless it names a host), else Jupyter's
 // api/status and, with kernels, api/kernels (no_track_activity, so the
 // reading is no activity) through the route when a RouteReader probes
-// it, else through the Workspace's Service.
+// it, else from the operator through the Workspace's Service.
 func (r *Reconciler) readIDE(ctx context.Context, ws, eff *wsv1.Workspace, url string, obs *observed) (ideActivity, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
@@ -221,11 +221,14 @@ func (r *Reconciler) readIDE(ctx context.Context, ws, eff *wsv1.Workspace, url s
 	switch {
 	case ok && obs.probed && obs.probeErr == nil:
 		read = func(ctx context.Context, path string) ([]byte, error) { return reader.Read(ctx, ws, url+path) }
-	case obs.manager == nil:
-		base := fmt.Sprintf("http://%s.%s.svc:%d/", ServiceName(ws.Name), ws.Namespace, Port)
-		read = func(ctx context.Context, path string) ([]byte, error) { return r.httpRead(ctx, base+path, nil) }
+	case ok && obs.probed:
+		return ideActivity{}, "", fmt.Errorf("the route does not serve %s: %w", url, obs.probeErr)
 	default:
-		return ideActivity{}, "", fmt.Errorf("the route does not serve %s yet", url)
+		// No access server to probe through: the Service, under the
+		// base path the IDE was told.
+		base := strings.TrimSuffix(BasePath(obs.manager, ws.Namespace, ws.Name), "/")
+		base = fmt.Sprintf("http://%s.%s.svc:%d%s/", ServiceName(ws.Name), ws.Namespace, Port, base)
+		read = func(ctx context.Context, path string) ([]byte, error) { return r.httpRead(ctx, base+path, nil) }
 	}
 	st, err := readStatus(ctx, func(ctx context.Context) ([]byte, error) { return read(ctx, "api/status") })
 	if err != nil {

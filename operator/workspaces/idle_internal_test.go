@@ -52,9 +52,11 @@ func availableSince(at time.Time, detection *wsv1.IdleDetection) *wsv1.Workspace
 	}
 }
 
-type failingTransport struct{}
+// failingTransport refuses every request, and remembers their URLs.
+type failingTransport struct{ urls []string }
 
-func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+func (f *failingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.urls = append(f.urls, r.URL.String())
 	return nil, errors.New("connection refused")
 }
 
@@ -63,9 +65,10 @@ func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
 func TestIdleNeverStopsOnAFailedReadAlone(t *testing.T) {
 	start := time.Now()
 	ws := availableSince(start, nil)
+	tr := &failingTransport{}
 	r := &Reconciler{Options: Options{
 		Now:        func() time.Time { return start.Add(time.Hour) },
-		HTTPClient: &http.Client{Transport: failingTransport{}},
+		HTTPClient: &http.Client{Transport: tr},
 		Activity:   emptyActivity{},
 	}} // no Client: a stop would panic
 	every, err := r.reconcileIdle(context.Background(), ws, ws, true, "", &observed{})
@@ -74,6 +77,10 @@ func TestIdleNeverStopsOnAFailedReadAlone(t *testing.T) {
 	}
 	if c := findCondition(ws.Status.Conditions, wsv1.ConditionIdleShutdown); c == nil || c.Reason != wsv1.ReasonActive {
 		t.Fatalf("IdleShutdown = %+v, want False/Active", c)
+	}
+	// Without a manager, Jupyter is read through the Workspace's Service.
+	if want := []string{"http://ws-nb.team.svc:8888/api/status"}; fmt.Sprint(tr.urls) != fmt.Sprint(want) {
+		t.Fatalf("read %v, want %v", tr.urls, want)
 	}
 }
 
