@@ -25,6 +25,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -251,28 +252,35 @@ func (e *env) startManager(t *testing.T) {
 // quotaCountsWorkspaces waits until the controller-manager's quota
 // controller counts Workspaces: it finds a new CRD at its next discovery
 // (every 30 s), and a quota it first saw before then stays unknown, which
-// refuses every Workspace, until its next full resync (5 min). An admin
-// installs Weir's CRDs long before the teams' quotas; a fresh kwok cluster
-// does not.
+// refuses every Workspace, until its next full resync (5 min). So a fresh
+// probe quota is made until one is counted. An admin installs Weir's CRDs
+// long before the teams' quotas; a fresh kwok cluster does not.
 func (e *env) quotaCountsWorkspaces(t *testing.T) {
 	const key = `count/workspaces.workspace.jupyter.org`
+	ctx := context.Background()
 	e.kubectl(t, "create", "namespace", "quota-probe")
-	e.kubectlStdin(t, `apiVersion: v1
-kind: ResourceQuota
-metadata: {name: probe, namespace: quota-probe}
-spec:
-  hard: {`+key+`: "1"}
-`, "apply", "-f", "-")
-	waitFor(t, 120*time.Second, "the quota controller to count Workspaces", func() error {
-		q := &corev1.ResourceQuota{}
-		if err := e.admin.Get(context.Background(), client.ObjectKey{Namespace: "quota-probe", Name: "probe"}, q); err != nil {
-			return err
+	deadline := time.Now().Add(150 * time.Second)
+	for i := 0; ; i++ {
+		q := &corev1.ResourceQuota{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("probe-%d", i), Namespace: "quota-probe"},
+			Spec:       corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{key: resource.MustParse("1")}},
 		}
-		if _, ok := q.Status.Used[key]; !ok {
-			return fmt.Errorf("status.used = %v", q.Status.Used)
+		if err := e.admin.Create(ctx, q); err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+			if err := e.admin.Get(ctx, client.ObjectKeyFromObject(q), q); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := q.Status.Used[key]; ok {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the quota controller does not count Workspaces: ResourceQuota %s status %+v", q.Name, q.Status)
+		}
+		_ = e.admin.Delete(ctx, q)
+	}
 }
 
 // storage: what a cloud cluster has and kwok lacks, a default StorageClass
