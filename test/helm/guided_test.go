@@ -470,6 +470,9 @@ func TestGuidedTemplates(t *testing.T) {
 	if vs.Spec.DefaultTunnel == nil || vs.Spec.DefaultTunnel.Port != 22 {
 		t.Errorf("vscode defaultTunnel = %+v, want port 22", vs.Spec.DefaultTunnel)
 	}
+	if cc := vs.Spec.DefaultContainerConfig; cc == nil || !slices.Contains(cc.Args, "--bind-addr=0.0.0.0:8888") || !slices.Contains(cc.Args, "--auth=none") {
+		t.Errorf("vscode defaultContainerConfig = %+v, want code-server on Weir's IDE port without its own login", cc)
+	}
 	for _, tpl := range []wsv1.WorkspaceTemplate{jl, vs} {
 		s := tpl.Spec
 		if s.IdleShutdown == nil || !s.IdleShutdown.Enabled || s.IdleShutdown.DefaultIdleTimeoutInMinutes != 60 || s.IdleShutdown.MaxIdleTimeoutInMinutes != 480 {

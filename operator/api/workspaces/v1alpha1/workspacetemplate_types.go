@@ -77,6 +77,12 @@ type WorkspaceTemplateSpec struct {
 	// +optional
 	IdleShutdown *TemplateIdleShutdown `json:"idleShutdown,omitempty"`
 
+	// Command and arguments of the IDE container of Workspaces that set no
+	// containerConfig (e.g. code-server's --bind-addr 0.0.0.0:8888 --auth
+	// none, so it serves on Weir's IDE port behind the access server).
+	// +optional
+	DefaultContainerConfig *ContainerConfig `json:"defaultContainerConfig,omitempty"`
+
 	// Tunnel of Workspaces that set none (e.g. port 22 for an image with
 	// an SSH server, for VS Code Remote-SSH).
 	// +optional

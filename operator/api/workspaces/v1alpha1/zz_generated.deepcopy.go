@@ -946,6 +946,11 @@ func (in *WorkspaceTemplateSpec) DeepCopyInto(out *WorkspaceTemplateSpec) {
 		*out = new(TemplateIdleShutdown)
 		**out = **in
 	}
+	if in.DefaultContainerConfig != nil {
+		in, out := &in.DefaultContainerConfig, &out.DefaultContainerConfig
+		*out = new(ContainerConfig)
+		(*in).DeepCopyInto(*out)
+	}
 	if in.DefaultTunnel != nil {
 		in, out := &in.DefaultTunnel, &out.DefaultTunnel
 		*out = new(WorkspaceTunnel)
