@@ -507,3 +507,62 @@ func decode(t *testing.T, d doc, v any) {
 		t.Fatalf("decode %s %s/%s: %v", d.Kind, d.Namespace, d.Name, err)
 	}
 }
+
+// guided.oidc.issuerURL: the admin's own provider instead of Dex. No Dex
+// objects, the WorkspaceManager uses that issuer and client, and the
+// client secret is the value given (never generated), or none at all for
+// a public client.
+func TestGuidedOwnIdP(t *testing.T) {
+	own := []string{"--set", "guided.oidc.issuerURL=https://login.example.com/realms/ide", "--set", "guided.oidc.clientID=ide",
+		"--set", "guided.oidc.clientSecret=s3cret", "--set", "guided.dex.staticUsers=null"}
+	docs := renderGuided(t, own...)
+	for _, o := range []string{"Secret/weir-dex", "Deployment/weir-dex", "Service/weir-dex", "Ingress/weir-dex"} {
+		if has(docs, o) {
+			t.Errorf("with guided.oidc.issuerURL, the chart still renders %s", o)
+		}
+	}
+	if n := count(docs, "Deployment"); n != 2 {
+		t.Errorf("got %d Deployments, want 2: manager, caddy", n)
+	}
+	wsm := named[wsv1.WorkspaceManager](t, docs, "WorkspaceManager", "weir")
+	want := wsv1.OIDCAuthentication{
+		IssuerURL: "https://login.example.com/realms/ide", ClientID: "ide",
+		ClientSecretRef: &wsv1.SecretKeySelector{Name: "weir-oidc", Key: "client-secret"},
+		Scopes:          []string{"openid", "email", "profile", "groups"},
+		UsernameClaim:   "email", GroupsClaim: "groups",
+	}
+	if got := wsm.Spec.Authentication.OIDC; !reflect.DeepEqual(got, want) {
+		t.Errorf("WorkspaceManager oidc:\n got %s\nwant %s", dump(t, got), dump(t, want))
+	}
+	// The value given, the same at every render (not generated, so no
+	// lookup or upgrade replaces it).
+	for i := 0; i < 2; i++ {
+		if sec := named[corev1.Secret](t, renderGuided(t, own...), "Secret", "weir-oidc"); string(sec.Data["client-secret"]) != "s3cret" {
+			t.Errorf("render %d: client-secret = %q, want guided.oidc.clientSecret", i, sec.Data["client-secret"])
+		}
+	}
+	// No secret: a public client (PKCE alone), no Secret to read.
+	public := renderGuided(t, "--set", "guided.oidc.issuerURL=https://login.example.com", "--set", "guided.oidc.scopes={openid,email}")
+	if has(public, "Secret/weir-oidc") || has(public, "Deployment/weir-dex") {
+		t.Errorf("a public client of your own provider renders %s", kinds(public))
+	}
+	o := named[wsv1.WorkspaceManager](t, public, "WorkspaceManager", "weir").Spec.Authentication.OIDC
+	if o.ClientSecretRef != nil || o.ClientID != "weir" || !slices.Equal(o.Scopes, []string{"openid", "email"}) {
+		t.Errorf("public client oidc = %s, want client weir, no secret, scopes openid email", dump(t, o))
+	}
+	// Dex (the default) registers the clientID it is given.
+	dex := named[corev1.Secret](t, renderGuided(t, "--set", "guided.oidc.clientID=ide"), "Secret", "weir-dex")
+	if !strings.Contains(dex.StringData["config.yaml"], `- id: "ide"`) {
+		t.Errorf("Dex's client with guided.oidc.clientID=ide:\n%s", dex.StringData["config.yaml"])
+	}
+	for _, tc := range []struct{ set, want string }{
+		{"guided.oidc.issuerURL=login.example.com", "issuerURL"},
+		{"guided.oidc.clientID=", "clientID"},
+		{"guided.oidc.extra=1", "extra"},
+	} {
+		out, err := helm(t, "template", "weir", chartDir, "-f", guidedValues, "--set", tc.set)
+		if err == nil || !strings.Contains(out, tc.want) {
+			t.Errorf("--set %s: err %v, want a schema error naming %s:\n%s", tc.set, err, tc.want, out)
+		}
+	}
+}

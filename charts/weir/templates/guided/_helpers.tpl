@@ -38,7 +38,7 @@ weir-caddy
 {{- printf "%s-dex" (include "weir.fullname" . | trunc 59 | trimSuffix "-") }}
 {{- end }}
 
-{{/* Dex's client secret for Weir: generated once, read by Dex and the WorkspaceManager. */}}
+{{/* Weir's client secret: generated once for Dex (read by Dex and the WorkspaceManager), or guided.oidc.clientSecret for your own provider. */}}
 {{- define "weir.oidcSecretName" -}}
 {{- printf "%s-oidc" (include "weir.fullname" .) }}
 {{- end }}
