@@ -134,3 +134,9 @@ cluster-down: ## Delete the local kwok cluster.
 .PHONY: run
 run: build ## Run the operator on a local kwok cluster; with $$KUBECONFIG set, only with ALLOW_CLUSTER=1.
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir ALLOW_CLUSTER=$(ALLOW_CLUSTER) WEBHOOKS=$(WEBHOOKS) hack/run.sh $(CLUSTER)
+
+.PHONY: demo
+demo: build ## Guided mode locally: kwok, Caddy, an OIDC provider, Jupyter stand-ins, the operator; open the printed URL
+	hack/caddy.sh >/dev/null
+	hack/oidc-provider.sh >/dev/null
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir HELM=$$(hack/helm.sh) go run ./test/demo
