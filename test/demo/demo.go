@@ -83,6 +83,7 @@ func (d *demo) start() error {
 		Users: []realparts.IdPUser{
 			{ID: "alice", Username: "alice", Password: "alice-pw", Email: "alice@example.com", Name: "Alice", Groups: []string{"data-science"}},
 			{ID: "bob", Username: "bob", Password: "bob-pw", Email: "bob@example.com", Name: "Bob"},
+			{ID: "carol", Username: "carol", Password: "carol-pw", Email: "carol@example.com", Name: "Carol", Groups: []string{"data-science"}},
 		},
 		Clients: []realparts.IdPClient{{ID: clientID, Secret: clientSecret,
 			RedirectURIs:           []string{d.caddy.URL + "/_weir/callback"},
@@ -116,8 +117,14 @@ func (d *demo) startManager() {
 	// every write of a Workspace (or Run) once the demo stops.
 	t.Cleanup(func() {
 		d.say("deleting the webhook configurations weir-local-validating and weir-local-mutating (nothing answers them once the manager stops)")
-		_, _ = d.command(nil, "kubectl", "delete", "--ignore-not-found", "--wait=false",
+		// Not d.ctx: Ctrl-C has ended it by now.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "kubectl", "delete", "--ignore-not-found", "--wait=false",
 			"validatingwebhookconfiguration/weir-local-validating", "mutatingwebhookconfiguration/weir-local-mutating")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			d.say("could not delete them (%v: %s); run: kubectl delete validatingwebhookconfiguration/weir-local-validating mutatingwebhookconfiguration/weir-local-mutating", err, strings.TrimSpace(string(out)))
+		}
 	})
 	d.kubectl("apply", "--server-side", "--force-conflicts", "-f", webhooks)
 
@@ -189,7 +196,7 @@ guided:
     clientSecret: %s
   teams:
     - name: team-a
-      users: [alice@example.com]
+      users: [alice@example.com, carol@example.com]
     - name: team-b
       users: [bob@example.com]
 `, d.caddy.URL, d.idp.Issuer, clientID, clientSecret)
@@ -197,7 +204,7 @@ guided:
 	if err := os.WriteFile(file, []byte(values), 0o600); err != nil {
 		d.t.Fatal(err)
 	}
-	d.say("helm upgrade --install %s charts/weir --set mode=guided --set guided.baseURL=%s --set guided.oidc.issuerURL=%s … (teams team-a: alice, team-b: bob)",
+	d.say("helm upgrade --install %s charts/weir --set mode=guided --set guided.baseURL=%s --set guided.oidc.issuerURL=%s … (teams team-a: alice, carol; team-b: bob)",
 		release, d.caddy.URL, d.idp.Issuer)
 	helmDir := d.t.TempDir()
 	env := append(os.Environ(), "HELM_CONFIG_HOME="+filepath.Join(helmDir, "config"),
@@ -274,14 +281,15 @@ func (d *demo) banner(url string) {
  Weir's guided mode is running on this machine (make demo).
 
  Open   %s
- Log in as alice / alice-pw (team-a, owner of alice-nb)
-        or bob   / bob-pw   (team-b: refused at alice's Workspace until she shares it)
+ Log in as alice / alice-pw (team-a, owner of alice-nb),
+           carol / carol-pw (team-a: refused at alice-nb until alice shares it)
+        or bob   / bob-pw   (team-b: RBAC keeps him out of team-a's Workspaces)
  Log out at %s/_weir/logout
 
  Try, in another shell:
    export KUBECONFIG=%s PATH=%s:$PATH
-   # 1. alice shares alice-nb with bob, who can then open it:
-   kubectl --as alice@example.com -n team-a apply -f - <<<'{"apiVersion":"workspace.jupyter.org/v1alpha1","kind":"WorkspaceShare","metadata":{"name":"alice-nb-bob"},"spec":{"workspaceName":"alice-nb","subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"bob@example.com"}]}}'
+   # 1. alice shares alice-nb with carol, who can then open it:
+   kubectl --as alice@example.com -n team-a apply -f - <<<'{"apiVersion":"workspace.jupyter.org/v1alpha1","kind":"WorkspaceShare","metadata":{"name":"alice-nb-carol"},"spec":{"workspaceName":"alice-nb","subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"carol@example.com"}]}}'
    # 2. bob makes his own Workspace, then opens %s/workspaces/team-b/bob-nb/
    kubectl --as bob@example.com -n team-b apply -f - <<<'{"apiVersion":"workspace.jupyter.org/v1alpha1","kind":"Workspace","metadata":{"name":"bob-nb"},"spec":{"templateRef":"jupyterlab"}}'
    # 3. RBAC keeps alice out of team-b:

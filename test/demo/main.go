@@ -2,7 +2,7 @@
 // a browser. This machine has no container runtime, so a kwok cluster fakes
 // the pods and local processes do what they would: Caddy (configured from
 // what Weir renders for the chart's Caddy), an OpenID Connect provider with
-// two users in place of Dex (guided.oidc.issuerURL), the weir manager, and
+// three users in place of Dex (guided.oidc.issuerURL), the weir manager, and
 // a Jupyter for each running Workspace. It installs the chart for two
 // teams, creates a Workspace as alice, prints where to open it, and runs
 // until Ctrl-C. It stops only its own processes: the cluster stays
