@@ -51,6 +51,9 @@ func TestGuidedLint(t *testing.T) {
 		{"lint", "--strict", chartDir, "-f", guidedValues, "--set", "guided.caddy.service.type=LoadBalancer",
 			"--set", "guided.templates.vscode.enabled=false"},
 		{"lint", "--strict", chartDir, "--set", "mode=customized"},
+		// Your own IdP: no Dex users needed.
+		{"lint", "--strict", chartDir, "--set", "mode=guided", "--set", "guided.baseURL=http://127.0.0.1:8080",
+			"--set", "guided.oidc.issuerURL=http://127.0.0.1:5556", "--set", "guided.oidc.clientSecret=x"},
 	} {
 		if out, err := helm(t, args...); err != nil {
 			t.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
