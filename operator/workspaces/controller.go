@@ -131,13 +131,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	url := r.urlOf(ws, eff, ok, &obs)
 	retry := r.probeRoute(ctx, ws, url, &obs)
 	r.setStatus(ws, eff, ok, &obs, url, childErr)
-	check, idleErr := r.reconcileIdle(ctx, ws, eff, ok, url, &obs)
+	check, idleStop := r.reconcileIdle(ctx, ws, eff, ok, url, &obs)
 	r.notify(ws, orig)
 	if _, err := status.Patch(ctx, r.Client, ws, orig); err != nil {
-		return ctrl.Result{}, errors.Join(err, idleErr)
+		return ctrl.Result{}, err
 	}
-	if idleErr != nil {
-		return ctrl.Result{}, idleErr
+	if idleStop != "" {
+		if err := r.stopIdle(ctx, ws, idleStop); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	retry = sooner(retry, check)
 	var conflict errConflict

@@ -117,12 +117,16 @@ func (l *lastActivity) see(at time.Time, source string) {
 // the timeout since it started watching. Nothing is written while the
 // Workspace stays active: the condition changes only when idle shutdown
 // is turned on or off, its timeout changes, or it stops the Workspace. It
-// returns when to read the activity again (0: no need).
-func (r *Reconciler) reconcileIdle(ctx context.Context, ws, eff *wsv1.Workspace, valid bool, url string, obs *observed) (time.Duration, error) {
+// returns when to read the activity again (0: no need) and, when the
+// Workspace is to stop, the condition's message: the caller writes the
+// status, then stopIdle the spec, in that order, so that the pass the spec
+// change starts reads the condition True (a cache that has the spec
+// change has the status written before it).
+func (r *Reconciler) reconcileIdle(ctx context.Context, ws, eff *wsv1.Workspace, valid bool, url string, obs *observed) (time.Duration, string) {
 	timeout, on := idleTimeout(eff)
 	if !on {
 		meta.RemoveStatusCondition(&ws.Status.Conditions, wsv1.ConditionIdleShutdown)
-		return 0, nil
+		return 0, ""
 	}
 	if !valid || eff.Spec.DesiredStatus == wsv1.DesiredStopped {
 		// The condition says what it said when the Workspace stopped, of
@@ -130,7 +134,7 @@ func (r *Reconciler) reconcileIdle(ctx context.Context, ws, eff *wsv1.Workspace,
 		if c := findCondition(ws.Status.Conditions, wsv1.ConditionIdleShutdown); c != nil {
 			status.SetCondition(ws, &ws.Status.Conditions, *c)
 		}
-		return 0, nil
+		return 0, ""
 	}
 	minutes := int(timeout / time.Minute)
 	status.SetCondition(ws, &ws.Status.Conditions, metav1.Condition{
@@ -139,7 +143,7 @@ func (r *Reconciler) reconcileIdle(ctx context.Context, ws, eff *wsv1.Workspace,
 	})
 	avail := findCondition(ws.Status.Conditions, wsv1.ConditionAvailable)
 	if avail == nil || avail.Status != metav1.ConditionTrue {
-		return 0, nil // Available's own requeues come back here
+		return 0, "" // Available's own requeues come back here
 	}
 	every := r.idleCheckInterval(timeout)
 	last := lastActivity{}
@@ -152,7 +156,7 @@ func (r *Reconciler) reconcileIdle(ctx context.Context, ws, eff *wsv1.Workspace,
 	ide, source, err := r.readIDE(ctx, ws, eff, url, obs)
 	switch {
 	case err == nil && ide.busy:
-		return every, nil
+		return every, ""
 	case err == nil:
 		last.see(ide.last, source)
 	case r.Options.Activity != nil && obs.manager != nil && obs.route != nil:
@@ -160,27 +164,32 @@ func (r *Reconciler) reconcileIdle(ctx context.Context, ws, eff *wsv1.Workspace,
 		last.see(r.watchingSince(), sourceWatching)
 	default:
 		mgrLog(ctx).Info("cannot read the IDE's activity; not stopping it for idleness", "error", err.Error())
-		return every, nil
+		return every, ""
 	}
 	now := r.now()
 	idle := now.Sub(last.at)
 	if idle <= timeout {
-		return every, nil
+		return every, ""
 	}
 	msg := fmt.Sprintf("stopped at %s after %d minutes without activity; last activity %s (%s)",
 		now.UTC().Format(time.RFC3339), int(idle/time.Minute), last.at.UTC().Format(time.RFC3339), last.source)
-	// A spec change, as upstream's controller makes it: the user sees
-	// Stopped and sets Running to start it again. On a copy: this pass's
-	// status is written by the caller.
-	stop := ws.DeepCopy()
-	if err := r.Patch(ctx, stop, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"desiredStatus":"Stopped"}}`))); err != nil {
-		return 0, fmt.Errorf("stopping idle Workspace: %w", err)
-	}
 	status.SetCondition(ws, &ws.Status.Conditions, metav1.Condition{
 		Type: wsv1.ConditionIdleShutdown, Status: metav1.ConditionTrue, Reason: wsv1.ReasonIdleTimeout, Message: msg,
 	})
+	return 0, msg
+}
+
+// stopIdle sets desiredStatus Stopped, a change of the spec as upstream's
+// controller makes it: the user sees Stopped and sets Running to start it
+// again. If it fails, the next pass (Running, so IdleShutdown goes back to
+// Active) decides again.
+func (r *Reconciler) stopIdle(ctx context.Context, ws *wsv1.Workspace, msg string) error {
+	stop := ws.DeepCopy() // the patch holds the spec only
+	if err := r.Patch(ctx, stop, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"desiredStatus":"Stopped"}}`))); err != nil {
+		return client.IgnoreNotFound(fmt.Errorf("stopping idle Workspace: %w", err))
+	}
 	r.Recorder.Eventf(ws, nil, corev1.EventTypeNormal, ReasonIdleShutdown, "Stop", "%s", msg)
-	return 0, nil
+	return nil
 }
 
 // ideActivity is what the IDE says of itself.

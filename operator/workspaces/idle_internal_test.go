@@ -71,9 +71,9 @@ func TestIdleNeverStopsOnAFailedReadAlone(t *testing.T) {
 		HTTPClient: &http.Client{Transport: tr},
 		Activity:   emptyActivity{},
 	}} // no Client: a stop would panic
-	every, err := r.reconcileIdle(context.Background(), ws, ws, true, "", &observed{})
-	if err != nil || every != 15*time.Second {
-		t.Fatalf("reconcileIdle = %v, %v; want a check again in 15 s", every, err)
+	every, stop := r.reconcileIdle(context.Background(), ws, ws, true, "", &observed{})
+	if stop != "" || every != 15*time.Second {
+		t.Fatalf("reconcileIdle = %v, %q; want a check again in 15 s, no stop", every, stop)
 	}
 	if c := findCondition(ws.Status.Conditions, wsv1.ConditionIdleShutdown); c == nil || c.Reason != wsv1.ReasonActive {
 		t.Fatalf("IdleShutdown = %+v, want False/Active", c)
@@ -114,7 +114,11 @@ func TestIdleDetectionHTTPGet(t *testing.T) {
 	rec := events.NewFakeRecorder(1)
 	now := last.Add(3 * time.Minute)
 	r := &Reconciler{Client: c, Recorder: rec, Options: Options{Now: func() time.Time { return now }}}
-	if _, err := r.reconcileIdle(context.Background(), ws, ws, true, "", &observed{}); err != nil {
+	_, msg := r.reconcileIdle(context.Background(), ws, ws, true, "", &observed{})
+	if msg == "" {
+		t.Fatal("not stopped")
+	}
+	if err := r.stopIdle(context.Background(), ws, msg); err != nil {
 		t.Fatal(err)
 	}
 	stored := &wsv1.Workspace{}

@@ -145,32 +145,94 @@ func jupyterAPI(j *realparts.Jupyter, method, path string, out any) {
 
 // busyKernel starts a kernel and runs code that sleeps for a while in it,
 // over the kernel's WebSocket as the notebook page does; it returns the
-// kernel's id once Jupyter lists it busy.
+// kernel's id once Jupyter lists it busy. Notebook 6.4 now and then never
+// sees a new kernel's state (api/kernels says starting while it runs
+// code): such a kernel is shut down and another started.
 func busyKernel(j *realparts.Jupyter) string {
-	var k struct {
-		ID string `json:"id"`
+	for attempt := 1; ; attempt++ {
+		id := startBusyKernel(j)
+		if kernelState(j, id, "busy", 20*time.Second) {
+			return id
+		}
+		Expect(attempt).To(BeNumerically("<", 3), "no kernel of 3 was listed busy while it ran code")
+		jupyterAPI(j, http.MethodDelete, "api/kernels/"+id, nil)
 	}
-	jupyterAPI(j, http.MethodPost, "api/kernels", &k)
-	conn, _, err := websocket.DefaultDialer.Dial("ws://"+j.Addr+j.BaseURL+"api/kernels/"+k.ID+"/channels", nil)
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(conn.Close)
-	id := rand.String(12)
-	msg := map[string]any{
-		"header": map[string]any{"msg_id": id, "username": "test", "session": id, "msg_type": "execute_request",
-			"version": "5.3", "date": time.Now().UTC().Format(time.RFC3339)},
-		"parent_header": map[string]any{}, "metadata": map[string]any{}, "channel": "shell", "buffers": []any{},
-		"content": map[string]any{"code": "import time; time.sleep(60)", "silent": false, "store_history": false,
-			"user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": true},
-	}
-	Expect(conn.WriteJSON(msg)).To(Succeed())
-	Eventually(func(g Gomega) {
+}
+
+// kernelState waits for Jupyter to list kernel id in state.
+func kernelState(j *realparts.Jupyter, id, state string, within time.Duration) bool {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		var ks []struct {
 			ID    string `json:"id"`
 			State string `json:"execution_state"`
 		}
 		jupyterAPI(j, http.MethodGet, "api/kernels?no_track_activity=1", &ks)
-		g.Expect(ks).To(ContainElement(HaveField("State", "busy")))
-	}, "60s", 200*time.Millisecond).Should(Succeed())
+		for _, k := range ks {
+			if k.ID == id && k.State == state {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// startBusyKernel starts a kernel and sends it code that sleeps a minute.
+func startBusyKernel(j *realparts.Jupyter) string {
+	var k struct {
+		ID string `json:"id"`
+	}
+	jupyterAPI(j, http.MethodPost, "api/kernels", &k)
+	conn, _, err := websocket.DefaultDialer.Dial("ws://"+j.Addr+j.BaseURL+"api/kernels/"+k.ID+"/channels?session_id="+rand.String(12), nil)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(conn.Close)
+	replies := make(chan string, 100)
+	go func() {
+		defer close(replies)
+		for {
+			var m struct {
+				Header struct {
+					MsgType string `json:"msg_type"`
+				} `json:"header"`
+			}
+			if err := conn.ReadJSON(&m); err != nil {
+				return
+			}
+			select {
+			case replies <- m.Header.MsgType:
+			default:
+			}
+		}
+	}()
+	send := func(msgType string, content map[string]any) {
+		id := rand.String(12)
+		Expect(conn.WriteJSON(map[string]any{
+			"header": map[string]any{"msg_id": id, "username": "test", "session": id, "msg_type": msgType,
+				"version": "5.3", "date": time.Now().UTC().Format(time.RFC3339)},
+			"parent_header": map[string]any{}, "metadata": map[string]any{}, "channel": "shell", "buffers": []any{},
+			"content": content,
+		})).To(Succeed())
+	}
+	// A kernel that has just started may miss the first request: ask for
+	// its info until it answers.
+	ready := time.NewTimer(90 * time.Second)
+	defer ready.Stop()
+	for answered := false; !answered; {
+		send("kernel_info_request", map[string]any{})
+		wait := time.After(time.Second)
+		for waiting := true; waiting && !answered; {
+			select {
+			case t, ok := <-replies:
+				Expect(ok).To(BeTrue(), "the kernel's WebSocket closed")
+				answered = t == "kernel_info_reply"
+			case <-wait:
+				waiting = false
+			case <-ready.C:
+				Fail("the kernel did not answer kernel_info_request in 90 s")
+			}
+		}
+	}
+	send("execute_request", map[string]any{"code": "import time; time.sleep(60)", "silent": false, "store_history": false,
+		"user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": true})
 	return k.ID
 }
 
