@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/related"
 	"github.com/weir-dev/weir/policies/engine"
 )
@@ -24,6 +25,9 @@ import (
 // the reconcilers have no requester.
 type Related struct {
 	Reader client.Reader
+	// Self is the identity Weir's manager runs as, given to the policies
+	// of Workspace-group objects as related.weir.username ("" unknown).
+	Self string
 }
 
 // Resolve returns input.related for req: of the object under review, or
@@ -47,7 +51,11 @@ func (r Related) Resolve(ctx context.Context, req admission.Request) (map[string
 		// the manifest says.
 		obj.SetNamespace(req.Namespace)
 	}
-	return related.Default.Resolve(ctx, r.Reader, obj)
+	out, err := related.Default.Resolve(ctx, r.Reader, obj)
+	if err == nil && r.Self != "" && req.Kind.Group == wsv1.GroupVersion.Group {
+		out["weir"] = map[string]any{"username": r.Self}
+	}
+	return out, err
 }
 
 // inputOf is the engine's view of an admission request (docs/policies.md).

@@ -49,11 +49,17 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		return errors.New("webhooks: Engine and CheckBundle are required")
 	}
 	log := ctrl.Log.WithName("webhooks")
+	self, err := selfUsername(ctx, mgr.GetConfig())
+	if err != nil {
+		// Only Weir's idle shutdown of OwnerOnly Workspaces needs it; it
+		// is refused (and says so) until a restart finds out.
+		log.Error(err, "cannot tell Weir's own identity to the policies; idle shutdown of OwnerOnly Workspaces will be refused")
+	}
 	var server atomic.Pointer[webhook.Server]
 	register := func() {
 		s := mgr.GetWebhookServer() // adds the server to the manager
 		d := handlerDeps{client: mgr.GetClient(), apiReader: mgr.GetAPIReader(), scheme: mgr.GetScheme(), checkBundle: o.CheckBundle}
-		related := Related{Reader: mgr.GetClient()}
+		related := Related{Reader: mgr.GetClient(), Self: self}
 		for _, hook := range Table {
 			s.Register(hook.Path, &webhook.Admission{Handler: hook.handler(o.Engine, related, log, d), RecoverPanic: ptrTrue()})
 		}

@@ -100,6 +100,7 @@ deny contains v if {
 	stored_ownership == "OwnerOnly"
 	not input.userInfo.username == old_annotations[owner_annotation]
 	changes_workspace
+	not weir_idle_stop
 	v := {
 		"policy": "workspaces.owner-only",
 		"msg": sprintf("Workspace %s is OwnerOnly: only its owner (%s) and cluster admins may %s it", [
@@ -123,4 +124,20 @@ changes_workspace if {
 	input.operation == "UPDATE"
 	some path in [["spec"], ["metadata", "labels"], ["metadata", "annotations"]]
 	object.get(input.object, path, {}) != object.get(input.oldObject, path, {})
+}
+
+# Weir itself (input.related.weir.username, the identity its manager runs
+# as) stops an idle Workspace by setting spec.desiredStatus to Stopped. That
+# one change, and nothing else, it may make to an OwnerOnly Workspace: it
+# can neither start one nor change anything else in it.
+weir_idle_stop if {
+	input.operation == "UPDATE"
+	weir_user := input.related.weir.username
+	weir_user != ""
+	input.userInfo.username == weir_user
+	input.object.spec.desiredStatus == "Stopped"
+	object.get(input.oldObject, ["spec", "desiredStatus"], "Running") != "Stopped"
+	object.remove(input.object.spec, ["desiredStatus"]) == object.remove(input.oldObject.spec, ["desiredStatus"])
+	object.get(input.object, ["metadata", "labels"], {}) == object.get(input.oldObject, ["metadata", "labels"], {})
+	object.get(input.object, ["metadata", "annotations"], {}) == object.get(input.oldObject, ["metadata", "annotations"], {})
 }

@@ -139,3 +139,26 @@ test_stored_ownership_from_template_on_delete if {
 	inp := json.patch(delete_by(bob), [{"op": "replace", "path": "/oldObject", "value": unset}])
 	"workspaces.owner-only" in policies(deny) with input as inp
 }
+
+weir_sa := {"username": "system:serviceaccount:weir-system:weir", "groups": ["system:serviceaccounts"]}
+
+by_weir(inp) := object.union(inp, {"related": {"template": team_template, "weir": {"username": weir_sa.username}}})
+
+# Idle shutdown: Weir may stop an OwnerOnly Workspace, and do nothing else.
+test_weir_stops_an_idle_owner_only_workspace if {
+	count(deny) == 0 with input as by_weir(update(private, stopped, weir_sa))
+}
+
+test_weir_may_not_change_or_start_owner_only_workspaces if {
+	restarted := update(stopped, private, weir_sa)
+	"workspaces.owner-only" in policies(deny) with input as by_weir(restarted)
+	imaged := json.patch(stopped, [{"op": "replace", "path": "/spec/image", "value": "evil"}])
+	"workspaces.owner-only" in policies(deny) with input as by_weir(update(private, imaged, weir_sa))
+	relabelled := json.patch(stopped, [{"op": "add", "path": "/metadata/labels", "value": {"x": "y"}}])
+	"workspaces.owner-only" in policies(deny) with input as by_weir(update(private, relabelled, weir_sa))
+}
+
+test_only_weir_itself_gets_the_idle_stop if {
+	"workspaces.owner-only" in policies(deny) with input as by_weir(update(private, stopped, bob))
+	"workspaces.owner-only" in policies(deny) with input as update(private, stopped, weir_sa)
+}
