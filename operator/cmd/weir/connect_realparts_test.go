@@ -29,6 +29,7 @@ import (
 	"github.com/weir-dev/weir/operator/manager"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/operator/workspaces"
+	"github.com/weir-dev/weir/test/kwok"
 	"github.com/weir-dev/weir/test/realparts"
 	"github.com/weir-dev/weir/tunnel"
 )
@@ -148,7 +149,7 @@ func TestConnectThroughTheRealProxy(t *testing.T) {
 
 	// Caddy serves what the Ingresses say, as an ingress controller would:
 	// each tunnel path to its sidecar, Weir's own route to the access server.
-	waitFor(t, 60*time.Second, "the Workspaces' Ingresses with their tunnel paths", func() error {
+	kwok.WaitFor(t, 60*time.Second, "the Workspaces' Ingresses with their tunnel paths", func() error {
 		list := &networkingv1.IngressList{}
 		if err := admin.List(ctx, list, client.InNamespace("team")); err != nil {
 			return err
@@ -173,7 +174,7 @@ func TestConnectThroughTheRealProxy(t *testing.T) {
 		caddy.Load(t, append(routes, realparts.Route{PathPrefix: "/_weir/", Upstream: accessAddr}))
 		return nil
 	})
-	waitFor(t, 60*time.Second, "status.url of the Workspaces", func() error {
+	kwok.WaitFor(t, 60*time.Second, "status.url of the Workspaces", func() error {
 		for _, name := range []string{"alice-jup", "alice-echo"} {
 			ws := &wsv1.Workspace{}
 			if err := admin.Get(ctx, client.ObjectKey{Namespace: "team", Name: name}, ws); err != nil {
@@ -226,7 +227,7 @@ func TestConnectThroughTheRealProxy(t *testing.T) {
 		}
 	})
 	t.Run("alice's MiB arrives intact both ways", func(t *testing.T) {
-		c := connect(t, alice, "alice-echo", "--local-port", fmt.Sprint(freePort(t)))
+		c := connect(t, alice, "alice-echo", "--local-port", fmt.Sprint(kwok.FreePort(t)))
 		addr := c.forwarding(t, "team/alice-echo", echo)
 		for i := 0; i < 2; i++ { // a second connection: one tunnel each
 			conn, err := net.Dial("tcp", addr)
@@ -307,7 +308,7 @@ func startSidecar(t *testing.T, target string) string {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	must(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitFor(t, 20*time.Second, "weir tunnel serve on "+addr, func() error {
+	kwok.WaitFor(t, 20*time.Second, "weir tunnel serve on "+addr, func() error {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
@@ -417,17 +418,7 @@ func echoServer(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func freeAddr(t *testing.T) string { return fmt.Sprintf("127.0.0.1:%d", freePort(t)) }
+func freeAddr(t *testing.T) string { return fmt.Sprintf("127.0.0.1:%d", kwok.FreePort(t)) }
 
 func atoi(t *testing.T, s string) int {
 	var n int
@@ -435,21 +426,6 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, timeout, err)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
 }
 
 func must(t *testing.T, err error) {

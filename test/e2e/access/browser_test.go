@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/test/kwok"
 	"github.com/weir-dev/weir/test/realparts"
 )
 
@@ -50,12 +51,12 @@ func TestBrowserAccess(t *testing.T) {
 		},
 	}
 	// The class Caddy stands for, as its ingress controller's install makes.
-	must(t, e.admin.Create(ctx, &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "caddy"},
+	must(t, e.Admin.Create(ctx, &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "caddy"},
 		Spec: networkingv1.IngressClassSpec{Controller: "weir.dev/e2e-caddy"}}))
-	must(t, e.admin.Create(ctx, wm))
-	waitFor(t, 60*time.Second, "WorkspaceManager e2e Ready", func() error {
+	must(t, e.Admin.Create(ctx, wm))
+	kwok.WaitFor(t, 60*time.Second, "WorkspaceManager e2e Ready", func() error {
 		got := &wsv1.WorkspaceManager{}
-		if err := e.admin.Get(ctx, client.ObjectKeyFromObject(wm), got); err != nil {
+		if err := e.Admin.Get(ctx, client.ObjectKeyFromObject(wm), got); err != nil {
 			return err
 		}
 		if c := meta.FindStatusCondition(got.Status.Conditions, wsv1.ConditionReady); c == nil || c.Status != metav1.ConditionTrue {
@@ -66,8 +67,8 @@ func TestBrowserAccess(t *testing.T) {
 
 	// Namespace RBAC, the outer fence: both users may create Workspaces
 	// and shares and connect; only owners (or a "share" grant) may share.
-	e.kubectl(t, "create", "namespace", team)
-	must(t, e.admin.Create(ctx, &rbacv1.Role{
+	e.Kubectl(t, "create", "namespace", team)
+	must(t, e.Admin.Create(ctx, &rbacv1.Role{
 		ObjectMeta: metav1.ObjectMeta{Name: "workspace-users", Namespace: team},
 		Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{wsv1.GroupVersion.Group}, Resources: []string{"workspaces", "workspaceshares"},
@@ -75,15 +76,15 @@ func TestBrowserAccess(t *testing.T) {
 			{APIGroups: []string{wsv1.GroupVersion.Group}, Resources: []string{"workspaces/connection"}, Verbs: []string{"create"}},
 		},
 	}))
-	must(t, e.admin.Create(ctx, &rbacv1.RoleBinding{
+	must(t, e.Admin.Create(ctx, &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "workspace-users", Namespace: team},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "workspace-users"},
 		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: alice},
 			{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: bob}},
 	}))
 
-	asAlice := e.as(t, alice, "data-science")
-	asBob := e.as(t, bob, "analysts")
+	asAlice := e.As(t, alice, "data-science")
+	asBob := e.As(t, bob, "analysts")
 	private := e.workspace(t, asAlice, "alice-nb", wsv1.OwnershipOwnerOnly)
 	public := e.workspace(t, asAlice, "open-nb", wsv1.OwnershipPublic)
 
@@ -134,7 +135,7 @@ func TestBrowserAccess(t *testing.T) {
 	s := share("alice-to-bob", "alice-nb", bob)
 	t.Run("alice shares with bob, bob gets in", func(t *testing.T) {
 		must(t, asAlice.Create(ctx, s))
-		waitFor(t, 30*time.Second, "bob let in after the share", func() error {
+		kwok.WaitFor(t, 30*time.Second, "bob let in after the share", func() error {
 			navigateNoFail(bobTab, private)
 			return jupyterTree(bobTab, "alice-nb")
 		})
@@ -143,7 +144,7 @@ func TestBrowserAccess(t *testing.T) {
 
 	t.Run("the share is deleted, bob is refused again", func(t *testing.T) {
 		must(t, asAlice.Delete(ctx, s))
-		waitFor(t, 30*time.Second, "bob refused after the share is gone", func() error {
+		kwok.WaitFor(t, 30*time.Second, "bob refused after the share is gone", func() error {
 			navigateNoFail(bobTab, private)
 			return denied(bobTab, "alice-nb")
 		})
@@ -156,7 +157,7 @@ func TestBrowserAccess(t *testing.T) {
 		value := "MTcwMDAwMDAwMHxmb3JnZWQtYnktbWFsbG9yeXw" + "tampered0123456789"
 		must(t, chromedp.Do(tampered, chromedp.Evaluate[chromedp.Void](`document.cookie = "weir_session=`+value+`; path=/"`)))
 		navigate(t, tampered, private)
-		waitFor(t, 20*time.Second, "the IdP's login form", func() error {
+		kwok.WaitFor(t, 20*time.Second, "the IdP's login form", func() error {
 			loc, err := chromedp.Run(tampered, chromedp.Location())
 			if err != nil {
 				return err
@@ -166,7 +167,7 @@ func TestBrowserAccess(t *testing.T) {
 			}
 			return nil
 		})
-		if log := e.managerLog(t); strings.Contains(log, value) {
+		if log := e.manager.Log(t); strings.Contains(log, value) {
 			t.Fatalf("the manager's log holds the tampered cookie's value")
 		}
 	})
@@ -180,7 +181,7 @@ func TestBrowserAccess(t *testing.T) {
 	t.Run("no session redirects to the IdP", func(t *testing.T) {
 		anon := browser(t, "anonymous")
 		navigate(t, anon, private)
-		waitFor(t, 20*time.Second, "the IdP's login form", func() error {
+		kwok.WaitFor(t, 20*time.Second, "the IdP's login form", func() error {
 			loc, err := chromedp.Run(anon, chromedp.Location())
 			if err != nil {
 				return err
@@ -208,12 +209,12 @@ func (e *env) workspace(t *testing.T, c client.Client, name string, ownership ws
 	base := "/workspaces/" + team + "/" + name + "/"
 	e.upstreams[team+"/"+name] = realparts.StartJupyter(t, base).Addr
 	want := e.caddy.URL + base
-	waitFor(t, 90*time.Second, "Workspace "+name+" Available at "+want, func() error {
+	kwok.WaitFor(t, 90*time.Second, "Workspace "+name+" Available at "+want, func() error {
 		if err := e.syncRoutes(t); err != nil {
 			return err
 		}
 		got := &wsv1.Workspace{}
-		if err := e.admin.Get(ctx, client.ObjectKeyFromObject(ws), got); err != nil {
+		if err := e.Admin.Get(ctx, client.ObjectKeyFromObject(ws), got); err != nil {
 			return err
 		}
 		if got.Status.URL != want {
@@ -272,7 +273,7 @@ func jupyterTree(tab context.Context, name string) error {
 
 func waitJupyterTree(t *testing.T, tab context.Context, name string) {
 	t.Helper()
-	waitFor(t, 30*time.Second, "the Jupyter page of "+name, func() error { return jupyterTree(tab, name) })
+	kwok.WaitFor(t, 30*time.Second, "the Jupyter page of "+name, func() error { return jupyterTree(tab, name) })
 }
 
 // denied is nil once the tab shows Weir's 403 page for the Workspace,
@@ -291,7 +292,7 @@ func denied(tab context.Context, name string) error {
 
 func waitDenied(t *testing.T, tab context.Context, name string) {
 	t.Helper()
-	waitFor(t, 30*time.Second, "the 403 page", func() error { return denied(tab, name) })
+	kwok.WaitFor(t, 30*time.Second, "the 403 page", func() error { return denied(tab, name) })
 }
 
 func must(t *testing.T, err error) {
