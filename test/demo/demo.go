@@ -89,7 +89,7 @@ func (d *demo) startManager() {
 	d.say("starting the weir manager")
 	d.manager = kwok.StartManager(d.t, d.Cluster, kwok.ManagerOptions{Args: []string{"--image=ghcr.io/weir-dev/weir:demo",
 		"--access-secret=" + namespace + "/weir-local-access", "--proxy-config=" + namespace + "/" + release + "-proxy"}})
-	d.say("the weir manager is ready (log: %s)", d.manager.LogPath)
+	d.say("the weir manager is ready")
 }
 
 // install is the admin's helm install in guided mode for two teams, with
