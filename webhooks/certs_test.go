@@ -45,7 +45,10 @@ var _ = Describe("Self-signed webhook certificates", func() {
 
 		certDir := GinkgoT().TempDir()
 		mctx, stop := context.WithCancel(ctx)
-		DeferCleanup(stop)
+		// The rotator writes into certDir until the manager has stopped:
+		// wait for that before the directory is removed.
+		done := make(chan struct{})
+		DeferCleanup(func() { stop(); <-done })
 		mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
 			Scheme:                 manager.Scheme(),
 			Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -71,6 +74,7 @@ var _ = Describe("Self-signed webhook certificates", func() {
 		})).To(Succeed())
 		go func() {
 			defer GinkgoRecover()
+			defer close(done)
 			Expect(mgr.Start(mctx)).To(Succeed())
 		}()
 
