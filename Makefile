@@ -90,7 +90,7 @@ test-helm: ## Chart lint and render tests.
 
 .PHONY: test-e2e
 test-e2e: build ## e2e on a kwok cluster with the real kubectl (and make run, helm install).
-	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir HELM=$$(hack/helm.sh) go test -count=1 -tags e2e -timeout 30m -v ./test/e2e/...
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir HELM=$$(hack/helm.sh) go test -count=1 -p 1 -tags e2e -timeout 40m -v ./test/e2e/...
 
 # Every Go fuzz target in the module (the packages whose tests define a
 # Fuzz function, listed by go test -list), each for FUZZTIME. Plain go test

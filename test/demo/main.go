@@ -20,6 +20,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 const (
@@ -36,6 +39,9 @@ var logOut io.Writer = os.Stderr
 func main() { os.Exit(run()) }
 
 func run() (code int) {
+	// The demo talks to the user itself; the clients' own logging would
+	// only print controller-runtime's "SetLogger was never called".
+	ctrllog.SetLogger(logr.Discard())
 	t := newTB("demo")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
