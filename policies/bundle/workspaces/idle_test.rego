@@ -4,7 +4,7 @@ idle_template(idle) := json.patch(team_template, [{"op": "add", "path": "/spec/i
 
 idle_ops(s, tpl) := {op.path: op.value | some op in patch with input as request_tpl(s, tpl); op.policy == "workspaces.defaults"}
 
-idle_findings(s, tpl) := {v.field: v.msg | some v in warn | deny with input as request_tpl(with_spec(s), tpl); v.policy == "workspaces.idle-bounds"}
+idle_findings(s, tpl) := {v.field: v.msg | some v in (warn | deny) with input as request_tpl(with_spec(s), tpl); v.policy == "workspaces.idle-bounds"}
 
 test_idle_inherited if {
 	ops := idle_ops(good_spec, idle_template({"enabled": true, "defaultIdleTimeoutInMinutes": 30}))
