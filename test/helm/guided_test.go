@@ -126,8 +126,9 @@ func TestGuidedObjects(t *testing.T) {
 	if c.Image != "caddy:2.11-alpine" {
 		t.Errorf("caddy image = %q", c.Image)
 	}
-	if want := []string{"caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile", "--watch"}; !slices.Equal(append(c.Command, c.Args...), want) {
-		t.Errorf("caddy runs %q, want %q", append(c.Command, c.Args...), want)
+	if cmd := strings.Join(append(c.Command, c.Args...), " "); !strings.HasPrefix(cmd, "/bin/sh -c until [ -s /etc/caddy/Caddyfile ]") ||
+		!strings.HasSuffix(cmd, "exec caddy run --config /etc/caddy/Caddyfile --adapter caddyfile --watch") {
+		t.Errorf("caddy runs %q, want it to wait for Weir's Caddyfile, then exec caddy run --watch on it", cmd)
 	}
 	var cm *corev1.ConfigMapVolumeSource
 	for _, v := range caddy.Spec.Template.Spec.Volumes {
