@@ -105,8 +105,9 @@ func (d *discoverer) buckets(ctx context.Context) ([]types.Bucket, error) {
 // metadata key absent or "disabled"; anything else (network, time
 // limit) is returned by metadata.
 func answered(err error) bool {
+	// The SDK wraps a failed send as a ResponseError with status 0.
 	var re *smithyhttp.ResponseError
-	return errors.As(err, &re)
+	return errors.As(err, &re) && re.HTTPStatusCode() > 0
 }
 
 // metadata reads a bucket's configuration, in upstream's order of calls.
@@ -248,7 +249,7 @@ func failure(what string, err error) error {
 // signature mismatch), bad regions and bad config.
 func retryable(err error) bool {
 	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
+	if errors.As(err, &re) && re.HTTPStatusCode() > 0 {
 		code := re.HTTPStatusCode()
 		return code >= 500 || code == 429 || strings.Contains(err.Error(), "SlowDown")
 	}
