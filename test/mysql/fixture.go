@@ -1,7 +1,5 @@
 package mysql
 
-import "testing"
-
 // Fixture loads the databases the mysql source's tests expect:
 //
 //   - shop: customers; orders (FK → customers, twice over two
@@ -12,9 +10,8 @@ import "testing"
 //     orders → customers, and legacy_refs with a foreign key into shop
 //     (cross-database, not an edge).
 //   - empty: no tables.
-func Fixture(tb testing.TB, s *Server) {
-	tb.Helper()
-	s.Exec(tb,
+func Fixture(s *Server) error {
+	return s.Exec(
 		"CREATE DATABASE shop", "CREATE DATABASE archive", "CREATE DATABASE empty",
 		`CREATE TABLE shop.customers (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL COMMENT 'full name',
 			email VARCHAR(200) DEFAULT 'none') ENGINE=InnoDB COMMENT='people who buy'`,

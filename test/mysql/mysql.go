@@ -45,16 +45,30 @@ type Server struct {
 // fails tb (never skips) when the server cannot be started.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	if err := ensureInstalled(); err != nil {
+	s, err := New()
+	if err != nil {
 		tb.Fatalf("MariaDB: %v", err)
 	}
-	dir := tb.TempDir()
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// New starts a server in a new temporary directory. The caller must Close
+// it.
+func New() (*Server, error) {
+	if err := ensureInstalled(); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "weir-mysql-")
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{Host: "127.0.0.1", User: "weir", Password: randomHex(12),
 		Socket: filepath.Join(dir, "mysqld.sock"), dir: dir, logPath: filepath.Join(dir, "error.log")}
 	if err := s.install(); err != nil {
-		tb.Fatalf("MariaDB: %v", err)
+		_ = os.RemoveAll(dir)
+		return nil, err
 	}
-	var err error
 	// A free port can be taken by someone else between the probe and the
 	// server's bind: try a few.
 	for attempt := 0; attempt < 5; attempt++ {
@@ -62,14 +76,20 @@ func Start(tb testing.TB) *Server {
 			break
 		}
 	}
+	if err == nil {
+		err = s.createUser()
+	}
 	if err != nil {
-		tb.Fatalf("MariaDB: %v", err)
+		s.Close()
+		return nil, err
 	}
-	tb.Cleanup(s.stop)
-	if err := s.createUser(); err != nil {
-		tb.Fatalf("MariaDB: %v", err)
-	}
-	return s
+	return s, nil
+}
+
+// Close stops the server and removes its directory.
+func (s *Server) Close() {
+	s.stop()
+	_ = os.RemoveAll(s.dir)
 }
 
 // ensureInstalled installs mariadb-server with apt when its binaries are
@@ -216,13 +236,14 @@ func (s *Server) open(user, password, database string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Exec runs statements as the test user, failing tb on the first error.
-func (s *Server) Exec(tb testing.TB, stmts ...string) {
-	tb.Helper()
-	db := s.DB(tb, "")
-	if err := execAll(db, stmts...); err != nil {
-		tb.Fatal(err)
+// Exec runs statements as the test user, stopping at the first error.
+func (s *Server) Exec(stmts ...string) error {
+	db, err := s.open(s.User, s.Password, "")
+	if err != nil {
+		return err
 	}
+	defer db.Close()
+	return execAll(db, stmts...)
 }
 
 func execAll(db *sql.DB, stmts ...string) error {

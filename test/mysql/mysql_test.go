@@ -4,7 +4,9 @@ import "testing"
 
 func TestStartAndFixture(t *testing.T) {
 	s := Start(t)
-	Fixture(t, s)
+	if err := Fixture(s); err != nil {
+		t.Fatal(err)
+	}
 	db := s.DB(t, "shop")
 	var n int
 	if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop'").Scan(&n); err != nil {
