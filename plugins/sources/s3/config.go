@@ -25,6 +25,12 @@ type Config struct {
 	TagsToMetadata bool `json:"tags_to_metadata"`
 	// IncludeTags keeps only these AWS tag keys (exact; empty: all).
 	IncludeTags []string `json:"include_tags,omitempty"`
+	// Bucket, a Weir reading of a key upstream ignores (the operator's
+	// documented IRSA example sets it): discover only this bucket.
+	Bucket string `json:"bucket,omitempty"`
+	// Region at the top level (the same example) stands for
+	// credentials.region when that is not set.
+	Region string `json:"region,omitempty"`
 
 	// Tags are put on every asset, ${key} replaced by metadata values.
 	Tags []string `json:"tags,omitempty"`
@@ -66,7 +72,7 @@ type Filter struct {
 	Exclude []string `json:"exclude,omitempty"`
 }
 
-var fieldOrder = []string{"credentials", "tags_to_metadata", "include_tags", "tags", "external_links", "filter"}
+var fieldOrder = []string{"credentials", "bucket", "region", "tags_to_metadata", "include_tags", "tags", "external_links", "filter"}
 
 var credentialFields = []string{"use_default", "id", "secret", "token", "profile", "role", "role_external_id", "region", "endpoint"}
 
@@ -141,6 +147,21 @@ func Validate(raw json.RawMessage) (Config, error) {
 	}
 	if !useDefaultSet {
 		cfg.Credentials.UseDefault = cfg.Credentials.ID == ""
+	}
+	if s, ok := v.str("bucket"); ok {
+		cfg.Bucket = strings.TrimSpace(s)
+		if strings.ContainsAny(cfg.Bucket, "/ \t\r\n") {
+			v.errorf("bucket", "must be a bucket name, not a path or URL (no / or spaces)")
+		}
+	}
+	if s, ok := v.str("region"); ok {
+		cfg.Region = strings.TrimSpace(s)
+		if strings.ContainsAny(cfg.Region, " \t\r\n/") {
+			v.errorf("region", "must be a region name such as eu-west-1")
+		}
+		if cfg.Credentials.Region == "" {
+			cfg.Credentials.Region = cfg.Region
+		}
 	}
 	if b, ok := v.boolean("tags_to_metadata"); ok {
 		cfg.TagsToMetadata = b

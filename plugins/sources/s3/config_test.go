@@ -20,6 +20,11 @@ func TestValidate(t *testing.T) {
 			want: Credentials{UseDefault: true, ID: "AKID", Secret: "s"}},
 		{name: "endpoint", raw: `{"credentials": {"endpoint": "http://minio:9000", "region": "us-east-1"}}`,
 			want: Credentials{UseDefault: true, Endpoint: "http://minio:9000", Region: "us-east-1"}},
+		{name: "the operator's IRSA example", raw: `{"bucket": "my-data-lake", "region": "eu-west-1"}`,
+			want: Credentials{UseDefault: true, Region: "eu-west-1"}},
+		{name: "credentials.region wins", raw: `{"region": "eu-west-1", "credentials": {"region": "us-east-2"}}`,
+			want: Credentials{UseDefault: true, Region: "us-east-2"}},
+		{name: "bucket path", raw: `{"bucket": "s3://x/y"}`, errs: []string{"bucket: must be a bucket name"}},
 		{name: "endpoint without scheme", raw: `{"credentials": {"endpoint": "minio:9000"}}`, errs: []string{"credentials.endpoint: must be a URL"}},
 		{name: "id without secret", raw: `{"credentials": {"id": "AKID"}}`, errs: []string{"credentials.secret: required"}},
 		{name: "unknown keys", raw: `{"credential": {}, "credentials": {"key": "x"}}`,
@@ -69,6 +74,11 @@ func TestConfigSchema(t *testing.T) {
 	for _, k := range []string{"secret", "token"} {
 		if creds[k].(map[string]any)["x-weir-secret"] != true {
 			t.Errorf("credentials.%s is not x-weir-secret", k)
+		}
+	}
+	for k := range d.ConfigSchema["properties"].(map[string]any) {
+		if !strings.Contains(strings.Join(fieldOrder, ","), k) {
+			t.Errorf("schema key %s is not a config key", k)
 		}
 	}
 	for k := range creds {

@@ -65,6 +65,8 @@ func ConfigSchema() map[string]any {
 					},
 				},
 			},
+			"bucket":           str("Discover only this bucket (upstream ignores the key and discovers every bucket; narrow with filter for its behaviour)."),
+			"region":           str("Region, when credentials.region is not set."),
 			"tags_to_metadata": map[string]any{"type": "boolean", "default": false, "description": "Replace each bucket's metadata by its AWS tags (tag_<key>)."},
 			"include_tags":     strList("With tags_to_metadata: the AWS tag keys to keep (exact; empty: all)."),
 			"tags":             strList("Tags to apply to discovered assets; ${key} is replaced by the asset's metadata value."),

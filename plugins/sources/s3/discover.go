@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,14 @@ func Discover(ctx context.Context, cfg Config, dial DialFunc, emit func([]model.
 	buckets, err := d.buckets(ctx)
 	if err != nil {
 		return failure("listing buckets", err)
+	}
+	if cfg.Bucket != "" {
+		i := slices.IndexFunc(buckets, func(b types.Bucket) bool { return aws.ToString(b.Name) == cfg.Bucket })
+		if i < 0 {
+			// Emitting nothing would make Marmot delete the bucket's asset.
+			return &source.Error{Message: "s3: bucket: " + cfg.Bucket + " is not among the buckets these credentials list (check the name, the account and s3:ListAllMyBuckets)"}
+		}
+		buckets = buckets[i : i+1]
 	}
 	var batch []model.Item
 	for _, b := range buckets {

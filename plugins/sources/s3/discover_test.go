@@ -264,3 +264,26 @@ func TestDiscoverWebIdentity(t *testing.T) {
 		}
 	}
 }
+
+// bucket narrows discovery to one bucket; one that is not listed fails
+// rather than emit nothing.
+func TestDiscoverOneBucket(t *testing.T) {
+	isolate(t)
+	f := newFakeS3(t)
+	f.bucket(t, "my-data-lake")
+	f.bucket(t, "other")
+	items, err := discover(t, mustValidate(t, f.rawConfig(t, map[string]any{"bucket": "my-data-lake"})))
+	if err != nil || len(items) != 1 || items[0].Asset.Name != "my-data-lake" {
+		t.Fatalf("items %+v, err %v", items, err)
+	}
+	for _, r := range f.seen() {
+		if strings.Contains(r, "/other") {
+			t.Errorf("asked about another bucket: %s", r)
+		}
+	}
+	_, err = discover(t, mustValidate(t, f.rawConfig(t, map[string]any{"bucket": "missing"})))
+	var se *source.Error
+	if !errors.As(err, &se) || se.Retryable || !strings.Contains(se.Message, "bucket: missing is not among") {
+		t.Fatalf("missing bucket: %v", err)
+	}
+}
