@@ -16,7 +16,7 @@ help: ## List targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/\$$\$$/$$/g' | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 # Built-in sources are wasm modules embedded in weir (plugins/builtin).
-BUILTIN_WASM := plugins/builtin/wasm/postgresql.wasm plugins/builtin/wasm/postgresql.json plugins/builtin/wasm/mysql.wasm plugins/builtin/wasm/mysql.json
+BUILTIN_WASM := plugins/builtin/wasm/postgresql.wasm plugins/builtin/wasm/postgresql.json plugins/builtin/wasm/mysql.wasm plugins/builtin/wasm/mysql.json plugins/builtin/wasm/s3.wasm plugins/builtin/wasm/s3.json
 PLUGIN_SRC := $(shell find plugins/sdk plugins/model plugins/source plugins/sources -name '*.go' -not -name '*_test.go' 2>/dev/null)
 
 .PHONY: plugins
