@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"errors"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -13,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/plugins/builtin"
 )
 
 var _ = Describe("Run admission", func() {
@@ -96,7 +98,17 @@ var _ = Describe("Run admission", func() {
 		unknown := goodRun("unknown", ns)
 		unknown.Spec.Runs[0].Raw = []byte(`{"postgressql": {"host": "db"}}`)
 		Expect(k8s.Create(ctx, unknown)).To(MatchError(ContainSubstring(
-			`spec.runs[0].postgressql: unknown source "postgressql"; known sources: postgresql`)))
+			`spec.runs[0].postgressql: unknown source "postgressql"; known sources: ` + strings.Join(builtin.IDs(), ", "))))
+
+		// The Marmot operator's IRSA example for the built-in s3 source,
+		// as written.
+		seed := goodRun("irsa", ns)
+		seed.Spec.PodAnnotations = map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/marmot-s3-reader"}
+		seed.Spec.Runs[0].Raw = []byte(`{"s3": {"bucket": "my-data-lake", "region": "eu-west-1"}}`)
+		Expect(k8s.Create(ctx, seed, client.DryRunAll)).To(Succeed())
+		s3typo := goodRun("s3-typo", ns)
+		s3typo.Spec.Runs[0].Raw = []byte(`{"s3": {"bucket": "my-data-lake", "regoin": "eu-west-1"}}`)
+		Expect(k8s.Create(ctx, s3typo, client.DryRunAll)).To(MatchError(ContainSubstring("spec.runs[0].s3.regoin: not a setting of the s3 source")))
 
 		ref := goodRun("port-by-reference", ns)
 		ref.Spec.Runs[0].Raw = []byte(`{"postgresql": {"host": "db", "user": "reader", "password": "${PG_PASSWORD}", "port": "${PG_PORT}"}}`)

@@ -39,7 +39,7 @@ var _ = Describe("kubectl get runs", func() {
 	It("shows readiness and its reason, and a failing phase for an unknown source", func() {
 		Expect(k8s.Create(ctx, runFromYAML(ns, `
 metadata: {name: unknown}
-spec: {runs: [{mysql: {host: db.example.com}}]}`))).To(Succeed())
+spec: {runs: [{kafka: {brokers: ["kafka:9092"]}}]}`))).To(Succeed())
 		Eventually(func(g Gomega) {
 			cols := columns(g, ns, "unknown")
 			g.Expect(cols).To(HaveKeyWithValue("Phase", string(runsv1.PhaseBlocked)))

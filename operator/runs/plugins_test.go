@@ -2,6 +2,7 @@ package runs_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/runs"
+	"github.com/weir-dev/weir/plugins/builtin"
 	"github.com/weir-dev/weir/plugins/fetch/fetchtest"
 )
 
@@ -100,21 +102,21 @@ spec:
 	})
 
 	It("waits, Ready=False, for a source nothing provides, naming the known ones", func() {
-		// mysql is a source of Marmot's CLI that Weir has no module for:
+		// kafka is a source of Marmot's CLI that Weir has no module for:
 		// the policies only warn, and the Run controller holds the Run.
 		run := runFromYAML(ns, `
-metadata: {name: uses-mysql}
-spec: {runs: [{mysql: {host: db.example.com}}]}`)
+metadata: {name: uses-kafka}
+spec: {runs: [{kafka: {brokers: ["kafka:9092"]}}]}`)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 		Eventually(func(g Gomega) {
-			c := readyOf(getRun(ns, "uses-mysql")(g))
+			c := readyOf(getRun(ns, "uses-kafka")(g))
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(runs.ReasonUnknownSource))
-			g.Expect(c.Message).To(ContainSubstring(`source "mysql", which is neither built in nor the id of a Ready SourcePlugin; known sources: good, postgresql`))
+			g.Expect(c.Message).To(ContainSubstring(`source "kafka", which is neither built in nor the id of a Ready SourcePlugin; known sources: ` + strings.Join(slices.Sorted(slices.Values(append(builtin.IDs(), "good"))), ", ")))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		Consistently(func() error {
-			return k8s.Get(ctx, key(ns, "uses-mysql"), &batchv1.Job{})
+			return k8s.Get(ctx, key(ns, "uses-kafka"), &batchv1.Job{})
 		}).WithTimeout(time.Second).Should(MatchError(ContainSubstring("not found")))
 	})
 })

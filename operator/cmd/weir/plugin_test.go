@@ -148,7 +148,7 @@ func TestDescribeBuiltinByName(t *testing.T) {
 		t.Errorf("printed schema differs from data.sources.postgresql.schema")
 	}
 
-	if _, err := runPluginDescribe(t, "nosuch"); err == nil || !strings.Contains(err.Error(), "reading the module: nosuch is neither a module file nor a built-in source (built in: postgresql)") {
+	if _, err := runPluginDescribe(t, "nosuch"); err == nil || !strings.Contains(err.Error(), "reading the module: nosuch is neither a module file nor a built-in source (built in: "+strings.Join(builtin.IDs(), ", ")+")") {
 		t.Errorf("unknown name: err = %v", err)
 	}
 }

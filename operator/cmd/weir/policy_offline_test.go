@@ -14,6 +14,7 @@ import (
 	"github.com/weir-dev/weir/operator/catalog"
 	"github.com/weir-dev/weir/operator/policybundles"
 	"github.com/weir-dev/weir/operator/sourceplugins"
+	"github.com/weir-dev/weir/plugins/builtin"
 	"github.com/weir-dev/weir/policies/engine"
 )
 
@@ -120,7 +121,7 @@ func TestPolicyEvalSourceRulesAsInCluster(t *testing.T) {
 		open bool
 	}{
 		"typo":      {pgRun(`postgresql: {hots: db.example.com, user: reader, password: "${PG_PASSWORD}"}`), "runs.source-config spec.runs[0].postgresql.hots: not a setting of the postgresql source", false},
-		"unknown":   {pgRun(`postgressql: {host: db.example.com}`), `runs.known-source spec.runs[0].postgressql: unknown source "postgressql"; known sources: postgresql`, true},
+		"unknown":   {pgRun(`postgressql: {host: db.example.com}`), `runs.known-source spec.runs[0].postgressql: unknown source "postgressql"; known sources: ` + strings.Join(builtin.IDs(), ", "), true},
 		"wrongType": {pgRun(`postgresql: {host: db.example.com, user: reader, password: "${PG_PASSWORD}", port: "five"}`), "runs.source-config spec.runs[0].postgresql.port", false},
 		"good":      {pgRun(`postgresql: {host: db.example.com, user: reader, password: "${PG_PASSWORD}", port: "${PG_PORT}"}`), "", false},
 	} {

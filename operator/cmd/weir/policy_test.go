@@ -123,20 +123,34 @@ spec:
 `
 
 func TestPolicyEval(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"leaky.yaml": literalSecretRun, "seed.yaml": seedRun, "both.yaml": seedRun + "---\n" + literalSecretRun})
+	thirdParty := strings.Replace(seedRun, "- s3:", "- kafka:", 1)
+	dir := writeFiles(t, map[string]string{"leaky.yaml": literalSecretRun, "seed.yaml": seedRun, "both.yaml": seedRun + "---\n" + literalSecretRun,
+		"kafka.yaml": thirdParty})
 
+	// The seed's IRSA Run, with the built-in s3 source, as written.
 	out, err := runPolicy(t, "eval", "-f", filepath.Join(dir, "seed.yaml"))
-	if code := exitCode(err); code != exitUndecided {
-		t.Fatalf("seed: exit %d (%v), want %d: s3 is no built-in, a SourcePlugin may provide it\n%s", code, err, exitUndecided, out)
+	if err != nil {
+		t.Fatalf("seed: exit %d (%v), want 0: s3 is built in\n%s", exitCode(err), err, out)
 	}
 	for _, want := range []string{
-		"Run default/my-pipeline: allowed offline; the cluster may decide otherwise (policy revision ",
-		`  undecided spec.runs[0].s3: "s3" is not a built-in source; in the cluster a Ready SourcePlugin may provide it`,
+		"Run default/my-pipeline: allowed (policy revision ",
 		"  warn   spec.activeDeadlineSeconds: a scheduled Run without a deadline",
 		`  patch  {"op":"add","path":"/spec/resources","value":{"limits":{"memory":"1Gi"},"requests":{"cpu":"100m","memory":"384Mi"}}} (policy runs.default-requests)`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("seed output lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = runPolicy(t, "eval", "-f", filepath.Join(dir, "kafka.yaml"))
+	if code := exitCode(err); code != exitUndecided {
+		t.Fatalf("kafka: exit %d (%v), want %d: kafka is no built-in, a SourcePlugin may provide it\n%s", code, err, exitUndecided, out)
+	}
+	for _, want := range []string{
+		"Run default/my-pipeline: allowed offline; the cluster may decide otherwise (policy revision ",
+		`  undecided spec.runs[0].kafka: "kafka" is not a built-in source; in the cluster a Ready SourcePlugin may provide it`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kafka output lacks %q:\n%s", want, out)
 		}
 	}
 
@@ -161,7 +175,7 @@ func TestPolicyEvalComposedBundles(t *testing.T) {
 	prod := prodBundle(t, false)
 	manifest := filepath.Join(dir, "seed.yaml")
 
-	if _, err := runPolicy(t, "eval", "-f", manifest, "--bundle", prod, "--namespace", "dev"); exitCode(err) != exitUndecided {
+	if _, err := runPolicy(t, "eval", "-f", manifest, "--bundle", prod, "--namespace", "dev"); err != nil {
 		t.Errorf("dev: %v", err)
 	}
 	out, err := runPolicy(t, "eval", "-f", manifest, "--bundle", "default", "--bundle", prod, "-n", "prod")
