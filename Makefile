@@ -111,7 +111,7 @@ fuzz: plugins ## Run every Go fuzz target for FUZZTIME each (default 20s); faili
 bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, 1,000 Workspaces across 10 templates on kwok, then the PostgreSQL source as wasm vs native.
 	mkdir -p bin
 	hack/caddy.sh >/dev/null # access's BenchmarkProxyAuth runs through Caddy
-	go test -run '^$$' -bench . -benchmem -count 5 ./access/ ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ | tee bin/bench-go.txt
+	go test -run '^$$' -bench . -benchmem -count 5 ./access/ ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ ./plugins/builtin/ | tee bin/bench-go.txt
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-workspaces.sh
 	$(MAKE) bench-plugins
