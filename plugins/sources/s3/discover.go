@@ -103,6 +103,9 @@ func (d *discoverer) buckets(ctx context.Context) ([]types.Bucket, error) {
 		}
 		out = append(out, page.Buckets...)
 		if page.ContinuationToken == nil || *page.ContinuationToken == "" {
+			// By name, as AWS lists them: the same order every run, whatever
+			// an S3-compatible store returns.
+			slices.SortFunc(out, func(a, b types.Bucket) int { return strings.Compare(aws.ToString(a.Name), aws.ToString(b.Name)) })
 			return out, nil
 		}
 		in = &s3.ListBucketsInput{ContinuationToken: page.ContinuationToken}
