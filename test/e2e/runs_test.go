@@ -49,13 +49,12 @@ var _ = Describe("Runs on a kwok cluster", Ordered, func() {
 		Expect(kubectl("get", "run", "my-pipeline", "-o", "wide")).To(MatchRegexp(`(?m)^my-pipeline\s.*\strue\s`))
 	})
 
-	It("applies the seed's IRSA Run verbatim, warns that Weir has no s3 source, and holds it", func() {
+	It("applies the seed's IRSA Run verbatim: no warning, a Job whose pod carries the IRSA annotation", func() {
 		out := kubectl("apply", "-f", filepath.Join(root, "config", "samples", "s3-irsa.yaml"))
-		Expect(out).To(ContainSubstring(`Warning: spec.runs[0].s3: Weir has no "s3" source yet`))
+		Expect(out).NotTo(ContainSubstring("Warning"))
 		Eventually(func() string {
-			return jsonpath(ns, "run/s3-irsa", `{.status.conditions[?(@.type=="Ready")].reason}`)
-		}, 30*time.Second, time.Second).Should(Equal("UnknownSource"))
-		Expect(exists(ns, "job/s3-irsa")).To(BeFalse(), "no Job that can only fail")
+			return jsonpath(ns, "job/s3-irsa", `{.spec.template.metadata.annotations.eks\.amazonaws\.com/role-arn}`)
+		}, 30*time.Second, time.Second).Should(Equal("arn:aws:iam::123456789012:role/marmot-s3-reader"))
 	})
 
 	It("runs the seed's IRSA pod settings with a source Weir has: labels, annotations, restricted pods", func() {
