@@ -1,6 +1,9 @@
 package mysql
 
-import "github.com/weir-dev/weir/plugins/model"
+import (
+	"github.com/weir-dev/weir/plugins/model"
+	"github.com/weir-dev/weir/plugins/source/configcheck"
+)
 
 // ID is the source's name in pipeline.yaml, as upstream.
 const ID = "mysql"
@@ -30,10 +33,7 @@ func ConfigSchema() map[string]any {
 	boolean := func(def bool, desc string) map[string]any {
 		return map[string]any{"type": "boolean", "default": def, "description": desc}
 	}
-	strList := func(desc string) map[string]any {
-		return map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": desc}
-	}
-	return map[string]any{
+	schema := map[string]any{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
 		"title":                "MySQL",
 		"description":          "Discovers the tables and views of one MySQL or MariaDB database, with their columns and foreign keys.",
@@ -71,30 +71,11 @@ func ConfigSchema() map[string]any {
 			"include_row_counts":       boolean(true, "Whether to add the estimated row count (row_count metadata)."),
 			"discover_foreign_keys":    boolean(true, "Whether to discover foreign key relationships."),
 			"database_qualified_names": boolean(false, "Name tables and views <database>.<name> instead of <name>, so same-named tables of different databases get distinct MRNs. Changes the MRNs."),
-			"tags":                     strList("Tags to apply to discovered assets; ${key} is replaced by the asset's metadata value."),
-			"external_links": map[string]any{
-				"type":        "array",
-				"description": "External links (accepted; not applied by this source, as upstream).",
-				"items": map[string]any{
-					"type":                 "object",
-					"additionalProperties": false,
-					"required":             []any{"name", "url"},
-					"properties": map[string]any{
-						"name": map[string]any{"type": "string"},
-						"url":  map[string]any{"type": "string"},
-						"icon": map[string]any{"type": "string"},
-					},
-				},
-			},
-			"filter": map[string]any{
-				"type":                 "object",
-				"description":          "Filter discovered assets by name (regex); applied by the host.",
-				"additionalProperties": false,
-				"properties": map[string]any{
-					"include": strList("Keep only assets whose name matches one of these."),
-					"exclude": strList("Drop assets whose name matches one of these."),
-				},
-			},
 		},
 	}
+	props := schema["properties"].(map[string]any)
+	for k, v := range configcheck.CommonSchema() {
+		props[k] = v
+	}
+	return schema
 }

@@ -1,6 +1,9 @@
 package postgresql
 
-import "github.com/weir-dev/weir/plugins/model"
+import (
+	"github.com/weir-dev/weir/plugins/model"
+	"github.com/weir-dev/weir/plugins/source/configcheck"
+)
 
 // ID is the source's name in pipeline.yaml, as upstream.
 const ID = "postgresql"
@@ -30,10 +33,7 @@ func ConfigSchema() map[string]any {
 	boolean := func(def bool, desc string) map[string]any {
 		return map[string]any{"type": "boolean", "default": def, "description": desc}
 	}
-	strList := func(desc string) map[string]any {
-		return map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": desc}
-	}
-	return map[string]any{
+	schema := map[string]any{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
 		"title":                "PostgreSQL",
 		"description":          "Discovers the databases, tables, views and materialized views of a PostgreSQL server, with their columns and foreign keys.",
@@ -78,30 +78,11 @@ func ConfigSchema() map[string]any {
 			"exclude_system_schemas":   boolean(true, "Whether to exclude system schemas (pg_*)."),
 			"schema_qualified_names":   boolean(false, "Name tables and views <schema>.<name> instead of <name>, for databases where bare names collide. Changes the MRNs."),
 			"database_qualified_names": boolean(false, "Name tables and views <database>.<schema>.<name>, for servers where names collide across databases. Changes the MRNs."),
-			"tags":                     strList("Tags to apply to discovered assets; ${key} is replaced by the asset's metadata value."),
-			"external_links": map[string]any{
-				"type":        "array",
-				"description": "External links (accepted; not applied by this source, as upstream).",
-				"items": map[string]any{
-					"type":                 "object",
-					"additionalProperties": false,
-					"required":             []any{"name", "url"},
-					"properties": map[string]any{
-						"name": map[string]any{"type": "string"},
-						"url":  map[string]any{"type": "string"},
-						"icon": map[string]any{"type": "string"},
-					},
-				},
-			},
-			"filter": map[string]any{
-				"type":                 "object",
-				"description":          "Filter discovered assets by name (regex); applied by the host.",
-				"additionalProperties": false,
-				"properties": map[string]any{
-					"include": strList("Keep only assets whose name matches one of these."),
-					"exclude": strList("Drop assets whose name matches one of these."),
-				},
-			},
 		},
 	}
+	props := schema["properties"].(map[string]any)
+	for k, v := range configcheck.CommonSchema() {
+		props[k] = v
+	}
+	return schema
 }

@@ -1,6 +1,9 @@
 package s3
 
-import "github.com/weir-dev/weir/plugins/model"
+import (
+	"github.com/weir-dev/weir/plugins/model"
+	"github.com/weir-dev/weir/plugins/source/configcheck"
+)
 
 // ID is the source's name in pipeline.yaml, as upstream.
 const ID = "s3"
@@ -29,13 +32,11 @@ func Describe() model.Description {
 // https://s3.<region>.amazonaws.com); secret and token "x-weir-secret".
 func ConfigSchema() map[string]any {
 	str := func(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
-	strList := func(desc string) map[string]any {
-		return map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": desc}
-	}
+	strList := configcheck.StringList
 	secret := func(desc string) map[string]any {
 		return map[string]any{"type": "string", "description": desc, "x-weir-secret": true}
 	}
-	return map[string]any{
+	schema := map[string]any{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
 		"title":                "AWS S3",
 		"description":          "Discovers the buckets of an AWS account or an S3-compatible store, one Bucket asset each, with their configuration as metadata.",
@@ -69,30 +70,11 @@ func ConfigSchema() map[string]any {
 			"region":           str("Region, when credentials.region is not set."),
 			"tags_to_metadata": map[string]any{"type": "boolean", "default": false, "description": "Replace each bucket's metadata by its AWS tags (tag_<key>)."},
 			"include_tags":     strList("With tags_to_metadata: the AWS tag keys to keep (exact; empty: all)."),
-			"tags":             strList("Tags to apply to discovered assets; ${key} is replaced by the asset's metadata value."),
-			"external_links": map[string]any{
-				"type":        "array",
-				"description": "External links (accepted; not applied by this source, as upstream).",
-				"items": map[string]any{
-					"type":                 "object",
-					"additionalProperties": false,
-					"required":             []any{"name", "url"},
-					"properties": map[string]any{
-						"name": map[string]any{"type": "string"},
-						"url":  map[string]any{"type": "string"},
-						"icon": map[string]any{"type": "string"},
-					},
-				},
-			},
-			"filter": map[string]any{
-				"type":                 "object",
-				"description":          "Filter discovered assets by name (regex); applied by the host.",
-				"additionalProperties": false,
-				"properties": map[string]any{
-					"include": strList("Keep only assets whose name matches one of these."),
-					"exclude": strList("Drop assets whose name matches one of these."),
-				},
-			},
 		},
 	}
+	props := schema["properties"].(map[string]any)
+	for k, v := range configcheck.CommonSchema() {
+		props[k] = v
+	}
+	return schema
 }
