@@ -99,7 +99,16 @@ func TestAgainstAPIServer(t *testing.T) {
 			{"mallory", []string{"oidc:dev"}, "team", false},
 			{"alice", nil, "weir-system", false},
 		} {
-			got, err := a.MayConnect(ctx, tc.user, tc.groups, tc.ns, "nb")
+			// The API server's RBAC authorizer learns of the new
+			// RoleBinding from its own informer: wait for it, briefly.
+			var got bool
+			var err error
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				got, err = a.MayConnect(ctx, tc.user, tc.groups, tc.ns, "nb")
+				if (err == nil && got == tc.want) || time.Now().After(deadline) {
+					break
+				}
+			}
 			if err != nil || got != tc.want {
 				t.Errorf("MayConnect(%s %v in %s) = %v, %v; want %v", tc.user, tc.groups, tc.ns, got, err, tc.want)
 			}
