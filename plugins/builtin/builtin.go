@@ -16,7 +16,11 @@ import (
 	"github.com/weir-dev/weir/plugins/model"
 )
 
-//go:embed wasm
+// The patterns match only built modules, so a checkout without them fails
+// to compile ("pattern wasm/*.wasm: no matching files found") instead of
+// shipping a weir without sources: run `make plugins` (see wasm/README.md).
+//
+//go:embed wasm/*.wasm wasm/*.json
 var modules embed.FS
 
 // IDs lists the built-in sources present in this binary.

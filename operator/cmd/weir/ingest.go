@@ -23,6 +23,8 @@ import (
 //
 //	WEIR_PLUGIN_CACHE               wazero compilation cache, and verified plugin modules under
 //	                                modules/ (default $TMPDIR/weir-plugin-cache, an emptyDir in Job pods)
+//	WEIR_BUILTIN_CACHE              the built-ins' precompiled code (weir plugin precompile), linked
+//	                                into WEIR_PLUGIN_CACHE at start; the image sets it
 //	WEIR_PLUGIN_CA_FILE             PEM bundle trusted besides the system's roots when fetching
 //	                                plugin modules (a private registry or server)
 func ingestCommand() *cobra.Command {
@@ -31,6 +33,13 @@ func ingestCommand() *cobra.Command {
 		cache = filepath.Join(os.TempDir(), "weir-plugin-cache")
 	}
 	return ingest.NewCommandWithSources(func(sb ingest.Sandbox) (ingest.Registry, ingest.PluginLoader) {
+		// Without the precompiled code a built-in compiles (seconds): worth
+		// a warning, not a failed run.
+		if seed := os.Getenv(builtinCacheEnv); seed != "" {
+			if _, err := seedCache(seed, cache); err != nil {
+				slog.Default().Warn("built-in sources will be compiled: their precompiled code is unusable", "err", err)
+			}
+		}
 		opts := host.Options{
 			CacheDir: cache,
 			Logger:   slog.Default(),

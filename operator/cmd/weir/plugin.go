@@ -28,7 +28,7 @@ func pluginCommand() *cobra.Command {
 		Use:   "plugin",
 		Short: "Inspect WebAssembly source plugins",
 	}
-	cmd.AddCommand(pluginDescribeCommand())
+	cmd.AddCommand(pluginDescribeCommand(), pluginListCommand(), pluginPrecompileCommand())
 	return cmd
 }
 
