@@ -27,13 +27,22 @@ func (e endpoint) String() string {
 	return net.JoinHostPort(e.host, strconv.Itoa(int(e.port)))
 }
 
+// matches says whether host (normalised) is e's host, or a name below
+// it when e is a wildcard ("*.s3.eu-west-1.amazonaws.com").
+func (e endpoint) matches(host string) bool {
+	if suffix, ok := strings.CutPrefix(e.host, "*"); ok {
+		return strings.HasSuffix(host, suffix) && len(host) > len(suffix) && !isIP(host)
+	}
+	return e.host == host
+}
+
 // allowlist is what a module may dial during one Discover.
 type allowlist []endpoint
 
 func (a allowlist) allows(host string, port uint16) bool {
 	host = normalHost(host)
 	return slices.ContainsFunc(a, func(e endpoint) bool {
-		return e.host == host && (e.port == 0 || e.port == port)
+		return e.matches(host) && (e.port == 0 || e.port == port)
 	})
 }
 
@@ -80,6 +89,9 @@ func collect(schema any, value any, out *allowlist) {
 			}
 		}
 	}
+	if str, ok := value.(string); ok && s[keyEndpointTemplate] != nil {
+		*out = append(*out, templateEndpoints(stringsOf(s[keyEndpointTemplate]), str)...)
+	}
 	switch v := value.(type) {
 	case map[string]any:
 		props, _ := s["properties"].(map[string]any)
@@ -122,6 +134,53 @@ func parseEndpoints(v string) []endpoint {
 		}
 	}
 	return out
+}
+
+// dnsLabel is what a template's value must be: one label, so that it
+// cannot add a domain, a port or a wildcard of its own.
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// templateEndpoints are the endpoints the templates of a keyEndpointTemplate
+// field imply for its value, e.g. "s3.{value}.amazonaws.com:443" and
+// eu-west-1. Values that are not one DNS label imply nothing.
+func templateEndpoints(tmpls []string, value string) []endpoint {
+	label := strings.ToLower(strings.TrimSpace(value))
+	if !dnsLabel.MatchString(label) {
+		return nil
+	}
+	var out []endpoint
+	for _, s := range tmpls {
+		s = strings.ReplaceAll(s, templateValue, label)
+		wild := strings.HasPrefix(s, "*.")
+		for _, e := range parseEndpoints(strings.TrimPrefix(s, "*.")) {
+			if wild {
+				if isIP(e.host) {
+					continue
+				}
+				e.host = "*." + e.host
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// stringsOf is a schema keyword's list of strings, as decoded from JSON
+// ([]any) or written in Go ([]string).
+func stringsOf(v any) []string {
+	switch t := v.(type) {
+	case []string:
+		return t
+	case []any:
+		var out []string
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // hostName is a DNS name as normalHost leaves it: dot-separated labels of

@@ -19,7 +19,7 @@ import (
 )
 
 // guestNames are the Go test plugins under testdata/, built for wasip1.
-var guestNames = []string{"good", "stall", "memory", "dialer", "flood", "crash", "abi2", "httpclient"}
+var guestNames = []string{"good", "stall", "memory", "dialer", "flood", "crash", "abi2", "httpclient", "envprobe"}
 
 // guests maps a name to its module's bytes; TestMain fills it.
 var guests = map[string][]byte{}

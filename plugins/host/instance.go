@@ -60,7 +60,9 @@ func (in *instance) abort(err error) {
 	panic(errAbort)
 }
 
-func (m *Module) newInstance(parent, run context.Context) (*instance, error) {
+// newInstance instantiates the module; g is what a Discover is granted
+// (nil for describe and validate).
+func (m *Module) newInstance(parent, run context.Context, g *grant) (*instance, error) {
 	logger := m.logger()
 	in := &instance{m: m, parent: parent, run: run, cur: run,
 		logs:  &logSink{logger: logger, budget: m.opts.Limits.Log},
@@ -76,10 +78,7 @@ func (m *Module) newInstance(parent, run context.Context) (*instance, error) {
 		// deterministic fakes.
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader).
 		WithNanosleep(in.sleep)
-	if len(m.opts.RootCAs) > 0 {
-		cfg = cfg.WithFSConfig(wazero.NewFSConfig().WithFSMount(certFS(m.opts.RootCAs), certDir)).
-			WithEnv("SSL_CERT_FILE", certFile)
-	}
+	cfg = g.apply(cfg, m.opts.RootCAs)
 	ctx, cancel := context.WithTimeout(run, m.opts.Limits.CallTime)
 	defer cancel()
 	in.cur, in.call = ctx, exportInitialize

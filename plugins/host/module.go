@@ -87,7 +87,7 @@ func (m *Module) load(ctx context.Context, wasm []byte) error {
 	if err := instantiateHostModule(ctx, m.runtime); err != nil {
 		return err
 	}
-	in, err := m.newInstance(ctx, ctx)
+	in, err := m.newInstance(ctx, ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (m *Module) Describe(context.Context) (model.Description, error) {
 // Validate checks config in a fresh instance, without network access.
 // The module's own verdict is a *source.Error.
 func (m *Module) Validate(ctx context.Context, config json.RawMessage) error {
-	in, err := m.newInstance(ctx, ctx)
+	in, err := m.newInstance(ctx, ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,8 @@ func (m *Module) Validate(ctx context.Context, config json.RawMessage) error {
 
 // Discover validates config and runs discovery in a fresh instance,
 // passing each batch to emit. The module may dial only the endpoints the
-// config names (fields its schema marks "x-weir-endpoint"). An error
+// config names (fields its schema marks "x-weir-endpoint") and those the
+// config's and its declared variables' values imply (grant.go). An error
 // from emit stops discovery and is returned unchanged; a limit, a
 // policy violation or a crash stops it with a *LimitError, *PolicyError
 // or *CrashError. Batches emitted before a failure were sent, but the
@@ -194,7 +195,8 @@ func (m *Module) Discover(ctx context.Context, config json.RawMessage, emit func
 	}
 	run, cancel := context.WithTimeout(ctx, m.opts.Limits.RunTime)
 	defer cancel()
-	in, err := m.newInstance(ctx, run)
+	g := m.grantFor(config)
+	in, err := m.newInstance(ctx, run, g)
 	if err != nil {
 		return err
 	}
@@ -202,7 +204,7 @@ func (m *Module) Discover(ctx context.Context, config json.RawMessage, emit func
 	if _, err := in.callWith(exportValidate, true, config); err != nil {
 		return err
 	}
-	in.discovering, in.allow, in.emit = true, endpointsOf(m.desc.ConfigSchema, config), emit
+	in.discovering, in.allow, in.emit = true, g.allow, emit
 	_, err = in.callWith(exportDiscover, false, config)
 	return err
 }

@@ -17,6 +17,12 @@ type Options struct {
 	// bundle (SSL_CERT_FILE), so TLS inside a module can verify servers;
 	// nil means this host's own bundle.
 	RootCAs []byte
+	// Environ looks up the environment variables a source declares in
+	// its schema ("x-weir-env"); during Discover the module gets those
+	// it has, and read-only the files those marked "x-weir-file" name.
+	// Undeclared variables never reach a module. nil: none. `weir
+	// ingest` passes the pod's environment, less weir's own secrets.
+	Environ func(name string) (string, bool)
 }
 
 func (o Options) withDefaults() Options {

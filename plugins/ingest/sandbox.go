@@ -1,5 +1,7 @@
 package ingest
 
+import "strings"
+
 // Sandbox is the pipeline file's sandbox key: the operator's say on which
 // addresses the sources' modules may reach beyond what their configs name.
 // The operator writes it from its own configuration, never from a Run, and
@@ -11,6 +13,10 @@ package ingest
 //	  allowLoopback: true    # loopback behind other names, and 0.0.0.0 / ::
 //	  allowLinkLocal: true   # 169.254.0.0/16, fe80::/10 (cloud metadata excepted)
 //	  allowMetadata: true    # cloud metadata addresses (169.254.169.254, ...)
+//
+// Environment variables are not the sandbox's business: a source
+// declares the ones it may receive, and `weir ingest` passes those the
+// pod has (SourceEnv).
 //
 // Marmot ignores top-level keys it does not know.
 type Sandbox struct {
@@ -42,4 +48,19 @@ func decodeSandbox(v any) (Sandbox, []error) {
 		return sb, errs
 	}
 	return sb, []error{fieldError("sandbox", "%v", err)}
+}
+
+// SourceEnv is what the sources' modules may draw the environment
+// variables they declare ("x-weir-env" in their schema, e.g. the s3
+// source's AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE for IRSA) from:
+// lookup (the pod's environment) less weir's own settings, so that no
+// module, whatever it declares, gets the Marmot API key. Undeclared
+// variables never reach a module in any case (plugins/host).
+func SourceEnv(lookup func(string) (string, bool)) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		if name == APIKeyEnv || name == HostEnv || strings.HasPrefix(name, "WEIR_") {
+			return "", false
+		}
+		return lookup(name)
+	}
 }

@@ -52,3 +52,18 @@ func TestSandboxErrors(t *testing.T) {
 		}
 	}
 }
+
+// Modules draw declared variables from the pod's environment, but never
+// weir's own: the Marmot API key, its address, WEIR_* settings.
+func TestSourceEnvHidesWeirsOwn(t *testing.T) {
+	env := map[string]string{APIKeyEnv: "k", HostEnv: "http://m", "WEIR_PLUGIN_CACHE": "/c", "AWS_ROLE_ARN": "arn:aws:iam::1:role/r"}
+	lookup := SourceEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok })
+	for _, n := range []string{APIKeyEnv, HostEnv, "WEIR_PLUGIN_CACHE"} {
+		if v, ok := lookup(n); ok || v != "" {
+			t.Errorf("%s reaches sources", n)
+		}
+	}
+	if v, ok := lookup("AWS_ROLE_ARN"); !ok || v != env["AWS_ROLE_ARN"] {
+		t.Errorf("AWS_ROLE_ARN = %q, %v", v, ok)
+	}
+}

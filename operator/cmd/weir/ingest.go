@@ -43,6 +43,8 @@ func ingestCommand() *cobra.Command {
 		opts := host.Options{
 			CacheDir: cache,
 			Logger:   slog.Default(),
+			// The variables a source declares (IRSA's for s3), from the pod.
+			Environ: ingest.SourceEnv(os.LookupEnv),
 			Network: host.NetworkPolicy{
 				AllowLoopback:  sb.AllowLoopback,
 				AllowLinkLocal: sb.AllowLinkLocal,

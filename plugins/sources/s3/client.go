@@ -71,15 +71,15 @@ func awsConfig(ctx context.Context, cfg Config, dial DialFunc) (aws.Config, erro
 }
 
 // newClient is the S3 client for cfg. Any base endpoint (the config's,
-// AWS_ENDPOINT_URL's or a profile's) forces path-style addressing, as
-// upstream: S3-compatible stores rarely serve bucket host names.
+// AWS_ENDPOINT_URL(_S3)'s or a profile's) forces path-style addressing,
+// as upstream: S3-compatible stores rarely serve bucket host names.
 func newClient(ctx context.Context, cfg Config, dial DialFunc) (*s3.Client, error) {
 	ac, err := awsConfig(ctx, cfg, dial)
 	if err != nil {
 		return nil, err
 	}
 	return s3.NewFromConfig(ac, func(o *s3.Options) {
-		if ac.BaseEndpoint != nil {
+		if o.BaseEndpoint != nil { // the service-specific ones are resolved into o
 			o.UsePathStyle = true
 		}
 	}), nil

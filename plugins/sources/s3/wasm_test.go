@@ -52,9 +52,14 @@ func module(t *testing.T) []byte {
 
 func loadModule(t *testing.T) *host.Module {
 	t.Helper()
+	return loadModuleWith(t, host.Options{})
+}
+
+func loadModuleWith(t *testing.T, opts host.Options) *host.Module {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	m, err := host.Load(ctx, module(t), host.Options{})
+	m, err := host.Load(ctx, module(t), opts)
 	if err != nil {
 		t.Fatalf("host.Load: %v", err)
 	}
@@ -131,11 +136,17 @@ func TestWasmErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "credentials.endpoint") {
 		t.Fatalf("bad endpoint: %v", err)
 	}
-	// No endpoint: the SDK goes to AWS's S3 host, which the config does
-	// not name; the sandbox stops the module.
+	// No endpoint: the SDK goes to AWS's S3 host of the region, which the
+	// region implies (the test resolver knows no name, so nothing leaves
+	// this machine); refusals of other hosts: host's TestGrantEndpoints.
+	res := &noResolver{}
+	m = loadModuleWith(t, host.Options{Network: host.NetworkPolicy{Resolver: res}})
 	err = m.Discover(ctx, json.RawMessage(`{"credentials": {"region": "us-east-1", "id": "a", "secret": "b"}}`), emit)
-	t.Logf("unnamed endpoint: %v", err)
-	if err == nil || !strings.Contains(err.Error(), "amazonaws.com") {
-		t.Fatalf("unnamed endpoint: %v", err)
+	var pe *host.PolicyError
+	if err == nil || errors.As(err, &pe) || !strings.Contains(err.Error(), "s3.us-east-1.amazonaws.com") {
+		t.Fatalf("region's endpoint: %v; want it dialled, and its name not found", err)
+	}
+	if len(res.asked) == 0 || res.asked[0] != "s3.us-east-1.amazonaws.com" {
+		t.Fatalf("resolved %v, want s3.us-east-1.amazonaws.com", res.asked)
 	}
 }
