@@ -116,8 +116,8 @@ func TestWasmMatchesNative(t *testing.T) {
 	}
 }
 
-// Refused listing, a config mistake and an endpoint the config does not
-// name, through the module.
+// Refused listing, a config mistake and the endpoint a region implies,
+// through the module.
 func TestWasmErrors(t *testing.T) {
 	isolate(t)
 	f := newFakeS3(t)
