@@ -37,38 +37,69 @@ const benchLiteralPassword = `{
 	]
 }`
 
-// BenchmarkDecideRun decides a CREATE of a Run with the default bundle.
-// Beside ns/op and allocs/op (-benchmem) it reports the distribution of
-// single decisions: p50-ns and p99-ns, and decisions/s on one goroutine.
+// BenchmarkDecision decides a CREATE with the default bundle. Beside ns/op
+// and allocs/op (-benchmem) it reports the distribution of single
+// decisions: p50-ns and p99-ns, and decisions/s on one goroutine (run with
+// GOMAXPROCS=1 for the figure of one core; docs/performance.md).
 //
-//	seed:              the Marmot operator's example: two sources, a
-//	                   schedule, IRSA, env and resources (allowed)
-//	scheduled-postgres: a scheduled PostgreSQL Run, password from a
-//	                   Secret by env secretKeyRef (allowed, no warning)
-//	literal-password:  the same with a literal password (denied)
-func BenchmarkDecideRun(b *testing.B) {
-	e := loaded(b, DefaultBundle())
+//	run/seed:               the Marmot operator's example: two sources, a
+//	                        schedule, IRSA, env and resources (allowed)
+//	run/seed-sources:       the same with data.sources as the operator
+//	                        publishes it (each source's config checked
+//	                        against its schema): the typical Run in a cluster
+//	run/scheduled-postgres: a scheduled PostgreSQL Run, password from a
+//	                        Secret by env secretKeyRef (allowed, no warning)
+//	run/literal-password:   the same with a literal password (denied)
+//	workspace/template:     the upstream Workspace that names the production
+//	                        template, the template in related (patched)
+//	workspace/plain:        the upstream minimal Workspace, no template
+//	reference/...:          run/seed-sources and workspace/template on the
+//	                        reference path (the engine before lazy input and
+//	                        constant rules; differential_test.go), measured
+//	                        beside the engine's for a before/after
+func BenchmarkDecision(b *testing.B) {
+	def := loaded(b, DefaultBundle())
+	sources := loaded(b, withSources(DefaultBundle(), builtinSources(b)))
+	template := sample(b, templateSample)
+	withTemplate := workspaceInput(sample(b, "workspace_v1alpha1_workspace_with_template.yaml"), template)
+	plain := workspaceInput(sample(b, "workspace_v1alpha1_workspace.yaml"), nil)
+	type want struct{ allowed, warned, patched bool }
 	for _, c := range []struct {
-		name, spec string
-		allowed    bool
+		name      string
+		e         *Engine
+		in        Input
+		want      want
+		reference bool
 	}{
-		{"seed", seedSpec, true},
-		{"scheduled-postgres", benchScheduledPostgres, true},
-		{"literal-password", benchLiteralPassword, false},
+		{"run/seed", def, runInput(b, seedSpec), want{allowed: true}, false},
+		{"run/seed-sources", sources, runInput(b, seedSpec), want{allowed: true}, false},
+		{"run/scheduled-postgres", def, runInput(b, benchScheduledPostgres), want{allowed: true}, false},
+		{"run/literal-password", def, runInput(b, benchLiteralPassword), want{}, false},
+		{"workspace/template", def, withTemplate, want{allowed: true, patched: true}, false},
+		{"workspace/plain", def, plain, want{allowed: true, patched: true}, false},
+		{"reference/run/seed-sources", sources, runInput(b, seedSpec), want{allowed: true}, true},
+		{"reference/workspace/template", def, withTemplate, want{allowed: true, patched: true}, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			in := runInput(b, c.spec)
 			ctx := context.Background()
+			decide := c.e.Decide
+			if c.reference {
+				decide = c.e.decideReference
+			}
 			// Not a test of the policies, only of the input: the case
 			// must decide as its name says, or the figures mean nothing.
-			if d := decide(b, e, in); d.Allowed() != c.allowed || len(d.Warnings) > 0 {
-				b.Fatalf("%s: allowed=%v warnings=%v, want allowed=%v and no warning", c.name, d.Allowed(), d.Warnings, c.allowed)
+			d, err := decide(ctx, c.in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if got := (want{d.Allowed(), len(d.Warnings) > 0, len(d.Patch) > 0}); got != c.want {
+				b.Fatalf("%s: decided %+v (%+v), want %+v", c.name, got, d, c.want)
 			}
 			lat := newLatencies()
 			b.ReportAllocs()
 			for b.Loop() {
 				t := time.Now()
-				if _, err := e.Decide(ctx, in); err != nil {
+				if _, err := decide(ctx, c.in); err != nil {
 					b.Fatal(err)
 				}
 				lat.add(time.Since(t))

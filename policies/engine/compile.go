@@ -13,6 +13,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/topdown/cache"
 
 	"github.com/weir-dev/weir/policies"
 )
@@ -141,6 +143,24 @@ type compiledBundle struct {
 	name, mode string
 	queries    map[string]*rego.PreparedEvalQuery // by plural, e.g. runs
 	access     *rego.PreparedEvalQuery            // data.weir.access.decision, if defined
+	// constants are the values of the rules that read no input, evaluated
+	// at load (constants.go); read-only.
+	constants topdown.VirtualCache
+	// values keeps what built-ins compile from their arguments across
+	// decisions (json.match_schema's schemas, regex patterns): OPA's
+	// inter-query value cache, bounded, one per bundle and revision.
+	values cache.InterQueryValueCache
+}
+
+// valueCacheEntries bounds a bundle's value cache: the schemas of data.sources
+// and the patterns of its rules, with room for patterns built from input.
+const valueCacheEntries = 1024
+
+func newValueCache(ctx context.Context) cache.InterQueryValueCache {
+	n := valueCacheEntries
+	return cache.NewInterQueryValueCache(ctx, &cache.Config{
+		InterQueryBuiltinValueCache: cache.InterQueryBuiltinValueCacheConfig{MaxNumEntries: &n},
+	})
 }
 
 // compileBundle compiles b alone (with the library) and prepares its
@@ -164,7 +184,8 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 		return nil, &Error{Bundle: b.Name, Problems: problems(c.Errors)}
 	}
 	mode, _ := b.mode()
-	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*rego.PreparedEvalQuery{}}
+	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*rego.PreparedEvalQuery{},
+		constants: constantRules(ctx, c, store), values: newValueCache(ctx)}
 	for plural, rules := range decisionRules(mods, b.Name) {
 		var q strings.Builder
 		for _, r := range rules {

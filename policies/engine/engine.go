@@ -140,6 +140,15 @@ func (e *Engine) Validate(b Bundle) error {
 // quote values from the request or the bundle's data, goes to the
 // context's logger (and DecisionError.Detail).
 func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
+	return e.decide(ctx, in, (*Input).value, evaluate)
+}
+
+// evaluator evaluates one bundle's decision query on the input: evaluate,
+// or the reference path of the differential test.
+type evaluator func(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error)
+
+// decide is Decide with the input's conversion and the evaluation given.
+func (e *Engine) decide(ctx context.Context, in Input, convert func(*Input) (ast.Value, error), eval evaluator) (Decision, error) {
 	rev := e.cur.Load()
 	if rev == nil {
 		return Decision{}, ErrNoRevision
@@ -158,13 +167,13 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 			continue
 		}
 		if value == nil {
-			v, err := in.value()
+			v, err := convert(&in)
 			if err != nil {
 				return Decision{Revision: rev.ID}, fmt.Errorf("policy input: %w", err)
 			}
 			value = v
 		}
-		deny, warn, ops, err := evaluate(ctx, q, value, b.name)
+		deny, warn, ops, err := eval(ctx, q, value, b)
 		if err != nil {
 			de := &DecisionError{Bundle: b.name, Revision: rev.ID, Package: "data.weir." + plural, Err: err, ctxErr: ctx.Err()}
 			logr.FromContextOrDiscard(ctx).Error(errors.New(de.Detail()), "policy evaluation failed",
@@ -198,13 +207,31 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	return d, nil
 }
 
-// evaluate runs one bundle's prepared query and reads its three sets.
-func evaluate(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, bundle string) (deny, warn []Violation, ops []PatchOp, err error) {
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+// evaluate runs one bundle's prepared query, its constant rules already
+// known, and reads its three sets.
+func evaluate(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error) {
+	rs, err := evalQuery(ctx, q, input, cb)
 	if err != nil || len(rs) == 0 {
 		return nil, nil, nil, err
 	}
-	b := rs[0].Bindings
+	return readSets(rs[0].Bindings, cb.name)
+}
+
+// evalQuery evaluates q on input. The input is converted lazily, so a
+// value ast.InterfaceToValue cannot convert panics only when a rule reads
+// it: that panic is this decision's error.
+func evalQuery(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, cb *compiledBundle) (rs rego.ResultSet, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rs, err = nil, fmt.Errorf("policy input: %v", p)
+		}
+	}()
+	return q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalVirtualCache(newLayeredCache(cb.constants)),
+		rego.EvalInterQueryBuiltinValueCache(cb.values))
+}
+
+// readSets reads a decision query's deny, warn and patch bindings.
+func readSets(b rego.Vars, bundle string) (deny, warn []Violation, ops []PatchOp, err error) {
 	if deny, err = violations(ruleDeny, b[ruleDeny], bundle); err != nil {
 		return nil, nil, nil, err
 	}

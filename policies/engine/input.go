@@ -40,8 +40,18 @@ type UserInfo struct {
 }
 
 // value converts the input to Rego once per decision; every bundle then
-// evaluates the same value.
+// evaluates the same value. The conversion is lazy (ast.LazyObject): a key
+// becomes a Rego value when a rule first reads it, so what no rule reads
+// (managedFields, status, most of oldObject) costs nothing. A key read
+// converts exactly as ast.InterfaceToValue does, so policies see the same
+// values as the reference path (TestDecideDifferential); a value it cannot
+// convert panics in evaluation, which evaluate turns into an error.
 func (in *Input) value() (ast.Value, error) {
+	return ast.LazyObject(in.native()), nil
+}
+
+// native is the input as Go values, in the shape of docs/policies.md.
+func (in *Input) native() map[string]any {
 	extra := make(map[string]any, len(in.UserInfo.Extra))
 	for k, v := range in.UserInfo.Extra {
 		extra[k] = v
@@ -50,7 +60,7 @@ func (in *Input) value() (ast.Value, error) {
 	if related == nil {
 		related = map[string]any{}
 	}
-	return ast.InterfaceToValue(map[string]any{
+	return map[string]any{
 		"kind":      map[string]any{"group": in.Kind.Group, "version": in.Kind.Version, "kind": in.Kind.Kind},
 		"operation": in.Operation,
 		"userInfo": map[string]any{
@@ -65,7 +75,7 @@ func (in *Input) value() (ast.Value, error) {
 		"oldObject": orNull(in.OldObject),
 		"dryRun":    in.DryRun,
 		"related":   related,
-	})
+	}
 }
 
 // orNull keeps an absent object null in Rego rather than {}.
