@@ -5,7 +5,13 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+# The one image reference: make image builds it, and the binary (make build,
+# make image, the Dockerfile) takes it as the default --image of ingestion
+# pods. The chart (operator.image) and config/manager name the same
+# repository at the release's tag (operator/cmd/weir/image_test.go checks they agree).
+IMAGE_REPO ?= ghcr.io/weir-dev/weir
+IMG ?= $(IMAGE_REPO):$(VERSION)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.image=$(IMG)
 CONTROLLER_GEN := go run sigs.k8s.io/controller-tools/cmd/controller-gen
 # Where the control-plane binaries live (built on first use, cached by version).
 K8S_BIN = $(shell hack/control-plane.sh)
@@ -16,7 +22,10 @@ help: ## List targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/\$$\$$/$$/g' | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 # Built-in sources are wasm modules embedded in weir (plugins/builtin).
-BUILTIN_WASM := plugins/builtin/wasm/postgresql.wasm plugins/builtin/wasm/postgresql.json plugins/builtin/wasm/mysql.wasm plugins/builtin/wasm/mysql.json plugins/builtin/wasm/s3.wasm plugins/builtin/wasm/s3.json
+# Every plugins/sources/<id>/plugin is one: a new source is built in by
+# existing (plugins/builtin's test fails when one is missing from weir).
+BUILTIN_IDS := $(sort $(patsubst plugins/sources/%/plugin/,%,$(wildcard plugins/sources/*/plugin/)))
+BUILTIN_WASM := $(foreach id,$(BUILTIN_IDS),plugins/builtin/wasm/$(id).wasm plugins/builtin/wasm/$(id).json)
 PLUGIN_SRC := $(shell find plugins/sdk plugins/model plugins/source plugins/sources -name '*.go' -not -name '*_test.go' 2>/dev/null)
 
 .PHONY: plugins
@@ -33,6 +42,22 @@ plugins/builtin/wasm/%.json: plugins/builtin/wasm/%.wasm
 .PHONY: build
 build: plugins ## Build bin/weir.
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/weir ./operator/cmd/weir
+
+# Without Docker and without pulling a base image (hack/image.sh,
+# test/tools/image): the static binary, the built-ins' precompiled code, this
+# machine's CA certificates, user 65532. Push with `$$(make -s crane) push
+# bin/image $(IMG)` or `kind load image-archive bin/weir-image.tar`.
+.PHONY: image
+image: plugins ## Build the image $(IMG) into bin/image (OCI layout) and bin/weir-image.tar, without Docker.
+	VERSION='$(VERSION)' LDFLAGS='$(LDFLAGS)' hack/image.sh '$(IMG)' bin
+
+.PHONY: crane
+crane: ## Build crane (push, copy, inspect images) into bin/ from the Go module proxy and print its path.
+	@hack/crane.sh
+
+.PHONY: docker-build
+docker-build: ## Build the image $(IMG) with Docker (the Dockerfile; same contents as make image).
+	docker build --build-arg VERSION='$(VERSION)' --build-arg IMG='$(IMG)' -t '$(IMG)' .
 
 .PHONY: generate
 generate: ## Generate deepcopy code.
@@ -53,7 +78,7 @@ verify-generated: generate manifests ## Fail when generated files are out of dat
 	  echo "generated files are out of date: run 'make generate manifests' and commit the result" >&2; exit 1; fi
 
 .PHONY: lint
-lint: ## gofmt and go vet.
+lint: plugins ## gofmt and go vet.
 	@out=$$(gofmt -l $$(ls -d access operator plugins webhooks policies test 2>/dev/null)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go vet -tags e2e ./test/e2e/...
@@ -74,10 +99,10 @@ helm-lint: ## helm lint the chart.
 	$$(hack/helm.sh) lint --strict charts/weir
 
 .PHONY: test
-test: tools lint verify-generated test-policies test-unit test-e2e ## Every test: Rego, unit, envtest, Helm, e2e on kwok.
+test: tools plugins lint verify-generated test-policies test-unit test-e2e ## Every test: Rego, unit, envtest, Helm, e2e on kwok.
 
 .PHONY: test-policies
-test-policies: ## The default bundle's Rego tests, with their coverage.
+test-policies: plugins ## The default bundle's Rego tests, with their coverage.
 	go run ./operator/cmd/weir policy test
 
 .PHONY: test-unit

@@ -162,9 +162,11 @@ In another shell:
 Stop with Ctrl-C (it removes the webhook configurations); 'make cluster-down CLUSTER=$name' deletes the local cluster.
 
 MSG
+# Ingestion pods' image: the binary's default (make build stamps the
+# Makefile's IMG), or WEIR_IMAGE.
 "$WEIR" manager \
   --marmot-url="${MARMOT_URL:-http://marmot.marmot.svc.cluster.local:8080}" \
-  --image="${WEIR_IMAGE:-ghcr.io/weir-dev/weir:dev}" \
+  ${WEIR_IMAGE:+"--image=$WEIR_IMAGE"} \
   --metrics-bind-address="127.0.0.1:$metrics_port" --metrics-secure=false \
   --health-probe-bind-address="127.0.0.1:$health_port" \
   --access-bind-address="127.0.0.1:$access_port" --access-secret=weir-system/weir-local-access \

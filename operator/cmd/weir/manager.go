@@ -37,7 +37,24 @@ func parseAccessSecret(s string, c *manager.AccessConfig) error {
 // version is stamped at build time with -ldflags -X main.version=...
 var version = "dev"
 
-func defaultImage() string { return "ghcr.io/weir-dev/weir:" + version }
+// imageRepository is where Weir's image is published; the chart's
+// operator.image.repository and config/manager's image name it too
+// (operator/cmd/weir/image_test.go checks they agree).
+const imageRepository = "ghcr.io/weir-dev/weir"
+
+// image is the reference this binary's image was built as, stamped with
+// -ldflags -X main.image=$(IMG) by make build/image and the Dockerfile;
+// "" means imageRepository:version.
+var image = ""
+
+// defaultImage is --image's default: ingestion pods run the manager's own
+// image.
+func defaultImage() string {
+	if image != "" {
+		return image
+	}
+	return imageRepository + ":" + version
+}
 
 func managerCommand() *cobra.Command {
 	cfg := manager.Config{}
@@ -89,6 +106,7 @@ func managerCommand() *cobra.Command {
 		"serve metrics over HTTPS to clients allowed to get /metrics (bearer token); false: plain HTTP, on a loopback address only")
 	f.IntVar(&cfg.MaxConcurrentReconciles, "max-concurrent-reconciles", manager.DefaultConcurrency, "Runs reconciled at once")
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	f.StringVar(&cfg.PprofBindAddress, "pprof-bind-address", "", "address of net/http/pprof, to profile the manager (empty: off)")
 	f.BoolVar(&cfg.DefaultPolicies, "default-policies", true, "load Weir's embedded default Rego bundle (PolicyBundle \"default\" customises it)")
 	f.StringVar(&cfg.Plugins.CacheDir, "plugin-cache-dir", filepath.Join(os.TempDir(), "weir-plugins"),
 		"directory that keeps SourcePlugin modules, verified, by digest (empty: none on disk)")
