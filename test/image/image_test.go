@@ -260,49 +260,47 @@ func TestImage(t *testing.T) {
 	if len(mods) < len(ids) {
 		t.Fatalf("/%s holds %d compiled modules, want one per built-in (%d)", cachePath, len(mods), len(ids))
 	}
-	{
-		copyDir := filepath.Join(t.TempDir(), "cache")
-		if err := os.CopyFS(copyDir, os.DirFS(filepath.Join(dir, cachePath))); err != nil {
-			t.Fatal(err)
-		}
-		out := run(t, bin, env, "plugin", "precompile", "--cache-dir", copyDir)
-		if strings.Count(out, "\tcached\n") != len(ids) {
-			t.Errorf("precompiling over the image's cache:\n%s\nwant every built-in cached", out)
-		}
+	copyDir := filepath.Join(t.TempDir(), "cache")
+	if err := os.CopyFS(copyDir, os.DirFS(filepath.Join(dir, cachePath))); err != nil {
+		t.Fatal(err)
+	}
+	out := run(t, bin, env, "plugin", "precompile", "--cache-dir", copyDir)
+	if strings.Count(out, "\tcached\n") != len(ids) {
+		t.Errorf("precompiling over the image's cache:\n%s\nwant every built-in cached", out)
+	}
 
-		// `weir ingest` as a Job pod runs it (the image's environment, /tmp
-		// its only writable place) loads postgresql from the baked code:
-		// its cache gains links, no compiled module of its own.
-		tmp := t.TempDir()
-		pipeline := filepath.Join(tmp, "pipeline.yaml")
-		if err := os.WriteFile(pipeline, []byte("name: image-test\nruns:\n  - postgresql: {host: 127.0.0.1, port: 1, user: u, password: p}\n"), 0o600); err != nil {
-			t.Fatal(err)
+	// `weir ingest` as a Job pod runs it (the image's environment, /tmp
+	// its only writable place) loads postgresql from the baked code:
+	// its cache gains links, no compiled module of its own.
+	tmp := t.TempDir()
+	pipeline := filepath.Join(tmp, "pipeline.yaml")
+	if err := os.WriteFile(pipeline, []byte("name: image-test\nruns:\n  - postgresql: {host: 127.0.0.1, port: 1, user: u, password: p}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "ingest", "--dry-run", "-c", pipeline)
+	cmd.Env = append(slices.Clone(c.Env), "HOME="+tmp, "TMPDIR="+tmp)
+	for i, e := range cmd.Env {
+		if v, ok := strings.CutPrefix(e, "WEIR_BUILTIN_CACHE="); ok {
+			cmd.Env[i] = "WEIR_BUILTIN_CACHE=" + filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(v, "/")))
 		}
-		cmd := exec.Command(bin, "ingest", "--dry-run", "-c", pipeline)
-		cmd.Env = append(slices.Clone(c.Env), "HOME="+tmp, "TMPDIR="+tmp)
-		for i, e := range cmd.Env {
-			if v, ok := strings.CutPrefix(e, "WEIR_BUILTIN_CACHE="); ok {
-				cmd.Env[i] = "WEIR_BUILTIN_CACHE=" + filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(v, "/")))
-			}
+	}
+	b, _ := cmd.CombinedOutput() // nothing listens on port 1: the source fails after loading
+	if !strings.Contains(string(b), "127.0.0.1:1") {
+		t.Fatalf("weir ingest did not reach the postgresql source:\n%s", b)
+	}
+	var links, own int
+	_ = filepath.WalkDir(filepath.Join(tmp, "weir-plugin-cache"), func(_ string, d os.DirEntry, err error) error {
+		switch {
+		case err != nil || d.IsDir():
+		case d.Type()&os.ModeSymlink != 0:
+			links++
+		default:
+			own++
 		}
-		b, _ := cmd.CombinedOutput() // nothing listens on port 1: the source fails after loading
-		if !strings.Contains(string(b), "127.0.0.1:1") {
-			t.Fatalf("weir ingest did not reach the postgresql source:\n%s", b)
-		}
-		var links, own int
-		_ = filepath.WalkDir(filepath.Join(tmp, "weir-plugin-cache"), func(_ string, d os.DirEntry, err error) error {
-			switch {
-			case err != nil || d.IsDir():
-			case d.Type()&os.ModeSymlink != 0:
-				links++
-			default:
-				own++
-			}
-			return nil
-		})
-		if links < len(ids) || own != 0 {
-			t.Errorf("after weir ingest, its cache holds %d links to the image's code and %d modules it compiled, want >= %d and 0", links, own, len(ids))
-		}
+		return nil
+	})
+	if links < len(ids) || own != 0 {
+		t.Errorf("after weir ingest, its cache holds %d links to the image's code and %d modules it compiled, want >= %d and 0", links, own, len(ids))
 	}
 
 	// The OCI layout beside the tarball names the same image.
