@@ -53,6 +53,11 @@ const benchLiteralPassword = `{
 //	workspace/template:     the upstream Workspace that names the production
 //	                        template, the template in related (patched)
 //	workspace/plain:        the upstream minimal Workspace, no template
+//	cold/...:               run/seed-sources and workspace/template with
+//	                        the memo of pure functions off: every call
+//	                        computed, as for a request unlike any before it
+//	                        (the others repeat one request, so after the
+//	                        first decision the memo answers every call)
 //	reference/...:          run/seed-sources and workspace/template on the
 //	                        reference path (the engine before lazy input and
 //	                        constant rules; differential_test.go), measured
@@ -60,6 +65,14 @@ const benchLiteralPassword = `{
 func BenchmarkDecision(b *testing.B) {
 	def := loaded(b, DefaultBundle())
 	sources := loaded(b, withSources(DefaultBundle(), builtinSources(b)))
+	// cold engines: the same bundles without the memo of pure functions.
+	coldDef := loaded(b, DefaultBundle())
+	coldSources := loaded(b, withSources(DefaultBundle(), builtinSources(b)))
+	for _, e := range []*Engine{coldDef, coldSources} {
+		for _, cb := range e.cur.Load().bundles {
+			cb.memo = nil
+		}
+	}
 	template := sample(b, templateSample)
 	withTemplate := workspaceInput(sample(b, "workspace_v1alpha1_workspace_with_template.yaml"), template)
 	plain := workspaceInput(sample(b, "workspace_v1alpha1_workspace.yaml"), nil)
@@ -77,6 +90,8 @@ func BenchmarkDecision(b *testing.B) {
 		{"run/literal-password", def, runInput(b, benchLiteralPassword), want{}, false},
 		{"workspace/template", def, withTemplate, want{allowed: true, patched: true}, false},
 		{"workspace/plain", def, plain, want{allowed: true, patched: true}, false},
+		{"cold/run/seed-sources", coldSources, runInput(b, seedSpec), want{allowed: true}, false},
+		{"cold/workspace/template", coldDef, withTemplate, want{allowed: true, patched: true}, false},
 		{"reference/run/seed-sources", sources, runInput(b, seedSpec), want{allowed: true}, true},
 		{"reference/workspace/template", def, withTemplate, want{allowed: true, patched: true}, true},
 	} {

@@ -146,6 +146,8 @@ type compiledBundle struct {
 	// constants are the values of the rules that read no input, evaluated
 	// at load (constants.go); read-only.
 	constants topdown.VirtualCache
+	// memo keeps the results of pure functions across decisions.
+	memo *funcMemo
 	// values keeps what built-ins compile from their arguments across
 	// decisions (json.match_schema's schemas, regex patterns): OPA's
 	// inter-query value cache, bounded, one per bundle and revision.
@@ -184,8 +186,9 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 		return nil, &Error{Bundle: b.Name, Problems: problems(c.Errors)}
 	}
 	mode, _ := b.mode()
+	pure := newPurity(c)
 	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*rego.PreparedEvalQuery{},
-		constants: constantRules(ctx, c, store), values: newValueCache(ctx)}
+		constants: constantRules(ctx, c, store, pure), memo: newFuncMemo(c, pure), values: newValueCache(ctx)}
 	for plural, rules := range decisionRules(mods, b.Name) {
 		var q strings.Builder
 		for _, r := range rules {

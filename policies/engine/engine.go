@@ -226,8 +226,13 @@ func evalQuery(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, 
 			rs, err = nil, fmt.Errorf("policy input: %v", p)
 		}
 	}()
-	return q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalVirtualCache(newLayeredCache(cb.constants)),
+	vc := newLayeredCache(cb.constants, cb.memo)
+	rs, err = q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalVirtualCache(vc),
 		rego.EvalInterQueryBuiltinValueCache(cb.values))
+	if err == nil {
+		cb.memo.add(vc.computed)
+	}
+	return rs, err
 }
 
 // readSets reads a decision query's deny, warn and patch bindings.
