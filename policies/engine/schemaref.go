@@ -87,6 +87,27 @@ func remoteRefs(v ast.Value, at []string, out []RemoteRef) []RemoteRef {
 	return out
 }
 
+// hasRemoteRef reports whether remoteRefs would find any, without
+// building their paths.
+func hasRemoteRef(v ast.Value) bool {
+	switch v := v.(type) {
+	case ast.Object:
+		return v.Until(func(k, val *ast.Term) bool {
+			if key, ok := k.Value.(ast.String); ok && key == "$ref" {
+				if ref, ok := val.Value.(ast.String); ok && !strings.HasPrefix(string(ref), "#") {
+					return true
+				}
+			}
+			return hasRemoteRef(val.Value)
+		})
+	case *ast.Array:
+		return v.Until(func(t *ast.Term) bool { return hasRemoteRef(t.Value) })
+	case ast.Set:
+		return v.Until(func(t *ast.Term) bool { return hasRemoteRef(t.Value) })
+	}
+	return false
+}
+
 // pointer writes segments as a JSON pointer (RFC 6901).
 func pointer(segments []string) string {
 	var b strings.Builder
@@ -165,6 +186,9 @@ func init() { guardSchemaBuiltins() }
 func schemaOperandRefs(v ast.Value) []RemoteRef {
 	s, ok := v.(ast.String)
 	if !ok {
+		if !hasRemoteRef(v) { // every decision passes here: no allocation
+			return nil
+		}
 		return remoteRefs(v, nil, nil)
 	}
 	var doc any
