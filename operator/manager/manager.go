@@ -48,6 +48,8 @@ type Config struct {
 	// (--metrics-secure=false); only a loopback MetricsBindAddress may.
 	MetricsInsecure        bool
 	HealthProbeBindAddress string
+	// PprofBindAddress serves net/http/pprof there; "" or "0": not at all.
+	PprofBindAddress string
 	// MaxConcurrentReconciles per controller; 0 means DefaultConcurrency.
 	MaxConcurrentReconciles int
 	// DefaultPolicies loads Weir's embedded Rego bundle.
@@ -121,6 +123,7 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		Cache:                         cacheOpts,
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        cfg.HealthProbeBindAddress,
+		PprofBindAddress:              cfg.PprofBindAddress,
 		LeaderElection:                cfg.LeaderElect,
 		LeaderElectionID:              "weir.runs.marmotdata.io",
 		LeaderElectionNamespace:       cfg.LeaderElectionNS,
