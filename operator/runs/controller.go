@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -12,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
@@ -49,6 +51,8 @@ type Reconciler struct {
 	// requeue queues every Run when the policies change (PoliciesChanged).
 	requeue     *policycheck.Requeuer
 	requeueOnce sync.Once
+	// decisions are the last policy decision on each Run.
+	decisions decisions
 }
 
 // Event reasons a user may need to notice.
@@ -74,6 +78,9 @@ type errInvalid struct{ error }
 func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	run := &runsv1.Run{}
 	if err := r.Get(ctx, req.NamespacedName, run); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.decisions.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !run.DeletionTimestamp.IsZero() {
@@ -153,7 +160,11 @@ func (r *Reconciler) ensureFinalizer(ctx context.Context, run *runsv1.Run) error
 
 // reconcileChildren makes the ConfigMap and the Job or CronJob match the
 // spec. It returns the config digest and the one-off Job now in place.
+// The children it creates are named in one Created event: a new Run costs
+// one Event write, not one per child.
 func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (string, *batchv1.Job, error) {
+	made := &created{}
+	defer made.event(r.Recorder, run)
 	plugins, err := r.resolvePlugins(ctx, run)
 	if err != nil {
 		return "", nil, err
@@ -162,7 +173,7 @@ func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (st
 	if err != nil {
 		return "", nil, errInvalid{err}
 	}
-	if err := r.ensureConfigMap(ctx, run, pipeline); err != nil {
+	if err := r.ensureConfigMap(ctx, run, pipeline, made); err != nil {
 		return "", nil, err
 	}
 	if err := r.ensureIngestServiceAccount(ctx, run); err != nil {
@@ -173,21 +184,21 @@ func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (st
 		if err := r.deleteIfExists(ctx, &batchv1.Job{}, run.Namespace, JobName(run), KindOneOff); err != nil {
 			return configHash, nil, err
 		}
-		return configHash, nil, r.ensureCronJob(ctx, run, BuildCronJob(run, r.Options, configHash))
+		return configHash, nil, r.ensureCronJob(ctx, run, BuildCronJob(run, r.Options, configHash), made)
 	}
 	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, CronJobName(run), KindScheduled); err != nil {
 		return configHash, nil, err
 	}
-	job, err := r.ensureJob(ctx, run, BuildJob(run, r.Options, configHash))
+	job, err := r.ensureJob(ctx, run, BuildJob(run, r.Options, configHash), made)
 	return configHash, job, err
 }
 
-func (r *Reconciler) ensureConfigMap(ctx context.Context, run *runsv1.Run, pipeline []byte) error {
+func (r *Reconciler) ensureConfigMap(ctx context.Context, run *runsv1.Run, pipeline []byte, made *created) error {
 	want := BuildConfigMap(run, pipeline)
 	have := &corev1.ConfigMap{}
 	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
 	if apierrors.IsNotFound(err) {
-		return r.create(ctx, run, want)
+		return r.create(ctx, run, want, made)
 	}
 	if err != nil {
 		return err
@@ -206,11 +217,11 @@ func (r *Reconciler) ensureConfigMap(ctx context.Context, run *runsv1.Run, pipel
 // ensureJob creates the Run's Job; a Job built from another spec is deleted
 // first (its template is immutable) and recreated once it is gone. It
 // returns the Job in place, nil while a replacement is pending.
-func (r *Reconciler) ensureJob(ctx context.Context, run *runsv1.Run, want *batchv1.Job) (*batchv1.Job, error) {
+func (r *Reconciler) ensureJob(ctx context.Context, run *runsv1.Run, want *batchv1.Job, made *created) (*batchv1.Job, error) {
 	have := &batchv1.Job{}
 	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
 	if apierrors.IsNotFound(err) {
-		if err := r.create(ctx, run, want); err != nil {
+		if err := r.create(ctx, run, want, made); err != nil {
 			return nil, err
 		}
 		return want, nil
@@ -236,11 +247,11 @@ func (r *Reconciler) ensureJob(ctx context.Context, run *runsv1.Run, want *batch
 	return nil, nil
 }
 
-func (r *Reconciler) ensureCronJob(ctx context.Context, run *runsv1.Run, want *batchv1.CronJob) error {
+func (r *Reconciler) ensureCronJob(ctx context.Context, run *runsv1.Run, want *batchv1.CronJob, made *created) error {
 	have := &batchv1.CronJob{}
 	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
 	if apierrors.IsNotFound(err) {
-		return r.create(ctx, run, want)
+		return r.create(ctx, run, want, made)
 	}
 	if err != nil {
 		return err
@@ -269,8 +280,9 @@ func (r *Reconciler) ensureCronJob(ctx context.Context, run *runsv1.Run, want *b
 	return nil
 }
 
-// create makes a child and says so; a rejected child is the spec's fault.
-func (r *Reconciler) create(ctx context.Context, run *runsv1.Run, obj client.Object) error {
+// create makes a child and adds it to made, whose event says so; a
+// rejected child is the spec's fault.
+func (r *Reconciler) create(ctx context.Context, run *runsv1.Run, obj client.Object, made *created) error {
 	if err := r.Create(ctx, obj); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return r.checkExisting(ctx, run, obj)
@@ -279,8 +291,27 @@ func (r *Reconciler) create(ctx context.Context, run *runsv1.Run, obj client.Obj
 			"%s %s: %v", kindOf(obj), obj.GetName(), err)
 		return creationError(err, obj)
 	}
-	r.Recorder.Eventf(run, obj, corev1.EventTypeNormal, ReasonCreated, "Create", "%s %s created", kindOf(obj), obj.GetName())
+	made.add(obj)
 	return nil
+}
+
+// created collects the children one pass created, for a single event.
+type created struct {
+	names   []string
+	related runtime.Object // the last one: the event's related object
+}
+
+func (c *created) add(obj client.Object) {
+	c.names = append(c.names, kindOf(obj)+" "+obj.GetName())
+	c.related = obj
+}
+
+// event records one Created event naming every child made, if any.
+func (c *created) event(rec events.EventRecorder, run *runsv1.Run) {
+	if len(c.names) == 0 {
+		return
+	}
+	rec.Eventf(run, c.related, corev1.EventTypeNormal, ReasonCreated, "Create", "%s created", strings.Join(c.names, ", "))
 }
 
 // checkExisting tells a child the cache has not seen yet from an object of
@@ -342,8 +373,8 @@ func kindOf(obj client.Object) string {
 func (r *Reconciler) updateStatus(ctx context.Context, run, orig *runsv1.Run,
 	written []batchv1.Job, reconcileErr error, refs metav1.Condition) error {
 	before := &orig.Status
-	jobs := &batchv1.JobList{}
-	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace), client.MatchingLabels(childSelector(run))); err != nil {
+	jobs, err := r.listJobs(ctx, run)
+	if err != nil {
 		return err
 	}
 	jobs.Items = withWritten(jobs.Items, written)
@@ -379,7 +410,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, run, orig *runsv1.Run,
 	}
 	meta.SetStatusCondition(&st.Conditions, ready)
 	meta.RemoveStatusCondition(&st.Conditions, runsv1.ConditionTeardown)
-	_, err := status.Patch(ctx, r.Client, run, orig)
+	_, err = status.Patch(ctx, r.Client, run, orig)
 	return err
 }
 

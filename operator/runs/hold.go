@@ -66,8 +66,8 @@ func (r *Reconciler) suspend(ctx context.Context, cron *batchv1.CronJob) error {
 
 // deletePending deletes the Run's ingestion Jobs that have not started.
 func (r *Reconciler) deletePending(ctx context.Context, run *runsv1.Run) error {
-	jobs := &batchv1.JobList{}
-	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace), client.MatchingLabels(childSelector(run))); err != nil {
+	jobs, err := r.listJobs(ctx, run)
+	if err != nil {
 		return err
 	}
 	for i := range jobs.Items {

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -49,7 +50,12 @@ const (
 func jobEvents() handler.EventHandler {
 	enqueue := handler.EnqueueRequestsFromMapFunc(runOfJob)
 	return handler.Funcs{
-		CreateFunc:  enqueue.Create,
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			if madeByReconcile(e.Object) {
+				return
+			}
+			enqueue.Create(ctx, e, q)
+		},
 		DeleteFunc:  enqueue.Delete,
 		GenericFunc: enqueue.Generic,
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
@@ -61,6 +67,19 @@ func jobEvents() handler.EventHandler {
 			enqueue.Update(ctx, e, q)
 		},
 	}
+}
+
+// madeByReconcile: a Job the Run's reconcile creates (its one-off, trigger
+// or teardown Job), whose creation that pass already put in status, so its
+// create event would only reconcile the Run again for nothing. Jobs a
+// CronJob makes are news; so is every update and deletion. At start the
+// cache lists every Job as created, but every Run is listed too.
+func madeByReconcile(obj client.Object) bool {
+	switch obj.GetLabels()[runsv1.LabelJobKind] {
+	case KindOneOff, KindTrigger, KindTeardown:
+		return true
+	}
+	return false
 }
 
 func observeFinished(old, cur *batchv1.Job) {

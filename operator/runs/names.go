@@ -73,8 +73,3 @@ func PipelineConfigMapName(run *runsv1.Run) string {
 // RunLabelValue is the runsv1.LabelRun value of a Run's children. The full
 // name is in the runsv1.AnnotationRun annotation of their Jobs.
 func RunLabelValue(name string) string { return FitName(name, "", validation.LabelValueMaxLength) }
-
-// childSelector selects the Jobs of a Run.
-func childSelector(run *runsv1.Run) map[string]string {
-	return map[string]string{runsv1.LabelRun: RunLabelValue(run.Name), runsv1.LabelManagedBy: runsv1.ManagedBy}
-}

@@ -34,12 +34,17 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(o client.Object) []string { return pluginIDs(o.(*runsv1.Run)) }); err != nil {
 		return err
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &batchv1.Job{}, jobRunIndex, jobRun); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("run").
 		WithOptions(r.controllerOptions()).
 		For(&runsv1.Run{}, builder.WithPredicates(runChanged)).
-		Owns(&corev1.ConfigMap{}).
-		Owns(&batchv1.CronJob{}).
+		// Their creation is the reconcile's own doing; edits and deletions
+		// of them are what brings the Run back.
+		Owns(&corev1.ConfigMap{}, builder.WithPredicates(notCreated)).
+		Owns(&batchv1.CronJob{}, builder.WithPredicates(notCreated)).
 		Watches(&batchv1.Job{}, jobEvents()).
 		// A Run naming a SourcePlugin's id renders its module, or waits for it.
 		Watches(&pluginsv1.SourcePlugin{}, handler.EnqueueRequestsFromMapFunc(r.runsNamingPlugin),
@@ -68,6 +73,34 @@ var runChanged = predicate.Or(
 		return !equality.Semantic.DeepEqual(e.ObjectOld.GetDeletionTimestamp(), e.ObjectNew.GetDeletionTimestamp())
 	}},
 )
+
+// notCreated drops create events: a ConfigMap or CronJob of a Run is
+// created by the Run's reconcile, which needs no second pass for it. At
+// start the cache lists every child as created, but every Run is listed
+// (and reconciled) too.
+var notCreated = predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}
+
+// jobRunIndex indexes Jobs by their Run (the runsv1.LabelRun value of
+// Weir's Jobs): listing a Run's Jobs by label selector walks every Job of
+// the namespace, which made each reconcile cost O(Jobs) and a burst of new
+// Runs in one namespace quadratic.
+const jobRunIndex = "weir.runs.jobRun"
+
+func jobRun(o client.Object) []string {
+	l := o.GetLabels()
+	if l[runsv1.LabelManagedBy] != runsv1.ManagedBy || l[runsv1.LabelRun] == "" {
+		return nil
+	}
+	return []string{l[runsv1.LabelRun]}
+}
+
+// listJobs lists the Jobs of run: Weir's Jobs whose runsv1.LabelRun is
+// RunLabelValue(run.Name), from the index.
+func (r *Reconciler) listJobs(ctx context.Context, run *runsv1.Run) (*batchv1.JobList, error) {
+	jobs := &batchv1.JobList{}
+	err := r.List(ctx, jobs, client.InNamespace(run.Namespace), client.MatchingFields{jobRunIndex: RunLabelValue(run.Name)})
+	return jobs, err
+}
 
 // runOfJob names a Job's Run: the label may be cut short (RunLabelValue),
 // the annotation is not; Jobs made before it existed have only the label.

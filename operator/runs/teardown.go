@@ -84,7 +84,9 @@ func (r *Reconciler) runTeardown(ctx context.Context, run *runsv1.Run) (metav1.C
 		cond.Message = fmt.Sprintf("cannot render the pipeline to tear it down: %v. %s", err, forceHint(run))
 		return cond, false, nil
 	}
-	if err := r.ensureConfigMap(ctx, run, pipeline); err != nil {
+	made := &created{}
+	defer made.event(r.Recorder, run)
+	if err := r.ensureConfigMap(ctx, run, pipeline, made); err != nil {
 		return cond, false, err
 	}
 	job := &batchv1.Job{}
@@ -125,8 +127,8 @@ func (r *Reconciler) stopIngestion(ctx context.Context, run *runsv1.Run) error {
 	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, CronJobName(run), KindScheduled); err != nil {
 		return err
 	}
-	jobs := &batchv1.JobList{}
-	if err := r.List(ctx, jobs, client.InNamespace(run.Namespace), client.MatchingLabels(childSelector(run))); err != nil {
+	jobs, err := r.listJobs(ctx, run)
+	if err != nil {
 		return err
 	}
 	for i := range jobs.Items {
