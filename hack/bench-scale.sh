@@ -8,9 +8,15 @@
 # webhooks on, the same with them off, the median create latency of both and
 # their ratio. Prints both tables and writes them to bin/bench-scale.txt.
 #   K8S_BIN=$(hack/control-plane.sh) WEIR=bin/weir hack/bench-scale.sh
+# The API server keeps an audit log of writes (metadata only), from which the
+# operator's writes are counted by resource and verb (its user agent).
 # Environment: N (1000), BENCH_NS (bench), IDLE (30s), TIMEOUT (15m),
-# WORKERS (16), ADMISSION_N (200), ADMISSION_NS (bench-admission),
-# BENCH_CLUSTER (weir-bench), KEEP_CLUSTER=1 to leave it up.
+# WORKERS (16), ADMISSION_N (200; 0 skips the admission phase),
+# ADMISSION_NS (bench-admission), BENCH_CLUSTER (weir-bench),
+# BENCH_OUT (bin/bench-scale.txt; the operator's log goes beside it),
+# MANAGER_ARGS (extra `weir manager` flags), WEBHOOKS=0 to measure the
+# reconciler alone (no admission webhooks, as the upstream comparison in
+# docs/performance.md runs), KEEP_CLUSTER=1 to leave it up.
 # The cluster and the operator are torn down on exit, whatever happens.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,8 +31,8 @@ WORKERS=${WORKERS:-16}
 ADMISSION_N=${ADMISSION_N:-200}
 ADMISSION_NS=${ADMISSION_NS:-bench-admission}
 cluster=${BENCH_CLUSTER:-weir-bench}
-out="$root/bin/bench-scale.txt"
-log="$root/bin/bench-scale-manager.log"
+out=${BENCH_OUT:-$root/bin/bench-scale.txt}
+log=${out%.txt}-manager.log
 export K8S_BIN PATH="$K8S_BIN:$PATH"
 
 [ -x "$WEIR" ] || { echo "no operator binary at $WEIR: run 'make build'" >&2; exit 1; }
@@ -40,35 +46,88 @@ go build -o "$root/bin/bench-scale" ./test/bench/scale
 go build -o "$root/bin/bench-admission" ./test/bench/admission
 
 echo "starting kwok cluster $cluster" >&2
-KUBECONFIG=$(hack/cluster.sh up "$cluster")
+# Writes only, metadata level: who wrote what, not the objects.
+cat >"$tmp/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [create, update, patch, delete, deletecollection]
+- level: None
+POLICY
+audit="$root/.cache/kwok/clusters/$cluster/logs/audit.log"
+KUBECONFIG=$(KWOK_KUBE_AUDIT_POLICY="$tmp/audit-policy.yaml" hack/cluster.sh up "$cluster")
 export KUBECONFIG
 kubectl apply --server-side -f config/crd/bases/ >&2
 kubectl wait --for condition=Established --timeout 60s -f config/crd/bases/ >&2
 
-start_operator
+webhooks="webhooks on"
+if [ "${WEBHOOKS:-1}" = 0 ]; then
+  # shellcheck disable=SC2086 # MANAGER_ARGS is a list of flags
+  start_operator --webhooks=false ${MANAGER_ARGS:-}
+  kubectl delete validatingwebhookconfiguration weir-local-validating >&2
+  kubectl delete mutatingwebhookconfiguration weir-local-mutating >&2
+  webhooks="webhooks off"
+  ADMISSION_N=0 # nothing to compare
+else
+  # shellcheck disable=SC2086
+  start_operator ${MANAGER_ARGS:-}
+fi
+
+# audit_summary AUDIT_LOG SCALE_OUTPUT prints the operator's writes (user
+# agent: the binary's name) from the audit log by resource and verb: until the time to
+# converge that bench-scale printed, counted from its first Run create, and
+# until the end (settled plus the idle window).
+audit_summary() {
+  local conv
+  conv=$(awk -F'  +' '/^time to converge/ {print $2+0}' "$2")
+  jq -rs --argjson conv "${conv:-0}" --argjson n "$N" --arg ua "$(basename "$WEIR")/" '
+    def ts: (.[0:19] + "Z" | fromdate) + (.[19:-1] | if . == "" then 0 else ("0" + . | tonumber) end);
+    map(select(.stage == "ResponseComplete")) as $all
+    | ([$all[] | select((.userAgent | startswith("bench-scale")) and .objectRef.resource == "runs" and .verb == "create")
+        | .requestReceivedTimestamp | ts] | min) as $start
+    | [$all[] | select((.userAgent | startswith($ua)) and (.requestReceivedTimestamp | ts) >= $start)
+        | {k: ((.objectRef.resource // "?") + (if .objectRef.subresource then "/" + .objectRef.subresource else "" end) + " " + .verb
+               + (if (.responseStatus.code // 0) >= 400 then " (" + (.responseStatus.code | tostring) + ")" else "" end)),
+           conv: ((.requestReceivedTimestamp | ts) - $start <= $conv)}]
+    | group_by(.k)
+    | (["Operator writes (audit log)", "to converge", "per Run", "to the end", "per Run"] | @tsv),
+      (.[] | [.[0].k, ([.[] | select(.conv)] | length), (([.[] | select(.conv)] | length) / $n * 100 | round / 100),
+              length, (length / $n * 100 | round / 100)] | @tsv),
+      (["total", ([.[][] | select(.conv)] | length), (([.[][] | select(.conv)] | length) / $n * 100 | round / 100),
+        ([.[][]] | length), (([.[][]] | length) / $n * 100 | round / 100)] | @tsv)
+  ' "$1" | column -t -s $'\t'
+}
 
 rc=0
 {
   "$root/bin/bench-scale" -n "$N" -namespace "$BENCH_NS" -workers "$WORKERS" \
     -metrics "http://127.0.0.1:$metrics_port/metrics" -pid "$weir_pid" \
-    -idle "$IDLE" -timeout "$TIMEOUT" -log "$log" || echo "$?" >"$out.rc"
+    -idle "$IDLE" -timeout "$TIMEOUT" -log "$log" | tee "$tmp/scale.txt" || echo "$?" >"$out.rc"
   echo
   echo "Runs by phase (kubectl):"
   kubectl get runs.runs.marmotdata.io -n "$BENCH_NS" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' |
     sort | uniq -c | awk '{printf "  %-10s %s\n", $2, $1}'
-  echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), webhooks on"
+  if [ -s "$audit" ]; then
+    echo
+    audit_summary "$audit" "$tmp/scale.txt"
+  fi
+  echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), $webhooks"
 } | tee "$out"
 if [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi
 rm -f "$out.rc"
 
 # The admission phase: what the webhooks add to a create, on vs off. It
 # deletes and restores the webhook configurations itself.
+[ "$ADMISSION_N" = 0 ] || {
 echo >&2
 {
   echo
   "$root/bin/bench-admission" -n "$ADMISSION_N" -namespace "$ADMISSION_NS" \
     -validating-webhook-configuration weir-local-validating -mutating-webhook-configuration weir-local-mutating || echo "$?" >"$out.rc"
 } | tee -a "$out"
+}
 echo "written to $out" >&2
 if [ "$rc" = 0 ] && [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi
 rm -f "$out.rc"

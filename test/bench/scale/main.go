@@ -73,6 +73,7 @@ type sample struct {
 	queueCnt  float64            // workqueue_queue_duration_seconds_count{name="run"}
 	workers   float64            // controller_runtime_max_concurrent_reconciles{controller="run"}
 	heapInuse float64            // go_memstats_heap_inuse_bytes
+	cpu       float64            // process_cpu_seconds_total
 }
 
 func (s sample) totalWrites() float64 {
@@ -126,6 +127,8 @@ func scrape(ctx context.Context) (sample, error) {
 			s.rss = v
 		case "go_memstats_heap_inuse_bytes":
 			s.heapInuse = v
+		case "process_cpu_seconds_total":
+			s.cpu = v
 		}
 	}
 	return s, nil
@@ -444,6 +447,8 @@ func run() error {
 	row("API writes per Run, to settle", "%s (%s)", per(atSet, base), byMethod(atSet, base))
 	row("  of which events.k8s.io Events", "%d objects (%.2f per Run, series count %d)", events, float64(events)/N, series)
 	row("API writes in idle window", "%.0f in %v (%s)", atIdle.totalWrites()-atSet.totalWrites(), *idle, byMethod(atIdle, atSet))
+	row("operator CPU, to converge", "%.2f s (to settle %.2f s, in idle window %.2f s)",
+		atConv.cpu-base.cpu, atSet.cpu-base.cpu, atIdle.cpu-atSet.cpu)
 	row("reconciles per Run, to settle", "%.2f (errors %.0f)", (atSet.reconcile-base.reconcile)/N, atSet.errors-base.errors)
 	row("reconciles in idle window", "%.0f", atIdle.reconcile-atSet.reconcile)
 	if d := atSet.recCount - base.recCount; d > 0 {
