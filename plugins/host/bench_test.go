@@ -2,11 +2,16 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/weir-dev/weir/plugins/model"
 )
 
 // forgetCache drops the process's in-memory cache for dir, so the next
@@ -111,5 +116,39 @@ func BenchmarkDiscover(b *testing.B) {
 		if err := m.Discover(context.Background(), config, emit); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkTerminationChecks is the price of WithCloseOnContextDone, which
+// lets a deadline stop a module that never calls the host: wazero then
+// compiles a call to a check at every loop header, and Go's wasm code
+// enters a loop at every function entry. The good module emits 1,000
+// batches (2,000 items, JSON-encoded in the guest), with the runtime
+// configured as Load does and with the checks off.
+func BenchmarkTerminationChecks(b *testing.B) {
+	config := cfg(map[string]any{"host": "db", "batches": 1000})
+	for _, checks := range []bool{true, false} {
+		b.Run(fmt.Sprintf("checks=%v", checks), func(b *testing.B) {
+			opts, _ := testOptions(b)
+			opts.CacheDir = b.TempDir()
+			opts = opts.withDefaults()
+			cache, err := compilationCache(opts.CacheDir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			m := &Module{opts: opts, digest: fmt.Sprintf("%064x", 0)}
+			m.runtime = wazero.NewRuntimeWithConfig(ctx, runtimeConfig(opts, cache).WithCloseOnContextDone(checks))
+			if err := m.load(ctx, guests["good"]); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { m.Close(ctx); forgetCache(b, opts.CacheDir) })
+			emit := func([]model.Item) error { return nil }
+			for b.Loop() {
+				if err := m.Discover(ctx, config, emit); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -5,7 +5,12 @@
 //   - the PostgreSQL source built as wasm (the module embedded in weir,
 //     plugins/builtin, run by plugins/host) against the same code built
 //     natively (postgresql.Discover with a net.Dialer): discovery time,
-//     process wall time and peak RSS, and their ratios, from one run each;
+//     process wall time and peak RSS, and their ratios, medians of -runs
+//     fresh processes each;
+//   - the same for the MySQL source (a MariaDB from test/mysql with its
+//     fixture and a database of -mysql-tables x -mysql-columns, chained by
+//     foreign keys) and the S3 source (gofakes3 on loopback, -s3-buckets
+//     buckets holding -s3-objects objects); one summary line per source;
 //   - the start of that module: host.Load with an empty compilation cache
 //     (a full compile) against a warm one, each in a fresh process, and
 //     the same seen from the command line, `weir ingest --dry-run` with an
@@ -25,7 +30,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,13 +49,22 @@ import (
 	"github.com/weir-dev/weir/plugins/host"
 	"github.com/weir-dev/weir/plugins/model"
 	"github.com/weir-dev/weir/plugins/sink/marmottest"
+	"github.com/weir-dev/weir/plugins/sources/mysql"
 	"github.com/weir-dev/weir/plugins/sources/postgresql"
+	"github.com/weir-dev/weir/plugins/sources/s3"
 	"github.com/weir-dev/weir/test/postgres"
 )
 
 var (
 	mode     = flag.String("mode", "", "internal: run one variant (wasm, native, load) and print its figures as JSON")
+	source   = flag.String("source", "postgresql", "internal: the source -mode runs (postgresql, mysql, s3)")
 	cacheDir = flag.String("cache", "", "internal: the compilation cache directory of -mode wasm and load")
+	only     = flag.String("only", "postgresql,mysql,s3", "the sources to measure, comma-separated")
+	runs     = flag.Int("runs", 3, "fresh processes per discovery variant (wasm, native); medians are reported")
+	myTables = flag.Int("mysql-tables", 500, "tables in the MySQL benchmark database")
+	myCols   = flag.Int("mysql-columns", 20, "columns per MySQL table")
+	buckets  = flag.Int("s3-buckets", 20, "buckets in the S3 store")
+	objects  = flag.Int("s3-objects", 10000, "objects in the S3 store, spread over the buckets")
 	weir     = flag.String("weir", "bin/weir", "the weir binary for the `weir ingest` runs")
 	tables   = flag.Int("tables", 2000, "tables in the benchmark database")
 	columns  = flag.Int("columns", 20, "columns per table")
@@ -61,7 +74,7 @@ var (
 
 // configEnv carries the source's config (with the password) to the
 // children, rather than their command line.
-const configEnv = "WEIR_BENCH_PG_CONFIG"
+const configEnv = "WEIR_BENCH_SOURCE_CONFIG"
 
 // figures is what a child reports.
 type figures struct {
@@ -102,20 +115,19 @@ func child(mode string) error {
 	}
 	switch mode {
 	case "native":
-		cfg, err := postgresql.Validate(raw)
+		discover, err := native(*source, raw)
 		if err != nil {
 			return err
 		}
-		var d net.Dialer
 		start := time.Now()
-		if err := postgresql.Discover(ctx, cfg, d.DialContext, count); err != nil {
+		if err := discover(ctx, count); err != nil {
 			return err
 		}
 		f.Discover = time.Since(start)
 	case "wasm", "load":
-		wasm, ok := builtin.Module("postgresql")
+		wasm, ok := builtin.Module(*source)
 		if !ok {
-			return errors.New("no postgresql module in this binary: run make plugins")
+			return fmt.Errorf("no %s module in this binary: run make plugins", *source)
 		}
 		opts := host.Options{CacheDir: *cacheDir, Network: host.NetworkPolicy{AllowLoopback: true}}
 		start := time.Now()
@@ -136,6 +148,30 @@ func child(mode string) error {
 		return fmt.Errorf("unknown -mode %q", mode)
 	}
 	return json.NewEncoder(os.Stdout).Encode(f)
+}
+
+// native is the native build of source's discovery for config raw, with
+// the dialer each source uses outside the sandbox.
+func native(source string, raw json.RawMessage) (func(context.Context, func([]model.Item) error) error, error) {
+	switch source {
+	case "postgresql":
+		cfg, err := postgresql.Validate(raw)
+		var d net.Dialer
+		return func(ctx context.Context, emit func([]model.Item) error) error {
+			return postgresql.Discover(ctx, cfg, d.DialContext, emit)
+		}, err
+	case "mysql":
+		cfg, err := mysql.Validate(raw)
+		return func(ctx context.Context, emit func([]model.Item) error) error {
+			return mysql.Discover(ctx, cfg, nil, emit)
+		}, err
+	case "s3":
+		cfg, err := s3.Validate(raw)
+		return func(ctx context.Context, emit func([]model.Item) error) error {
+			return s3.Discover(ctx, cfg, nil, emit)
+		}, err
+	}
+	return nil, fmt.Errorf("unknown -source %q", source)
 }
 
 // proc is a finished child process.
@@ -171,13 +207,18 @@ func spawn(ctx context.Context, name string, args, env []string, stdin io.Reader
 	return p, nil
 }
 
-// variant runs this program again in mode.
+// variant runs this program again in mode, for the PostgreSQL source.
 func variant(ctx context.Context, mode, cache, config string) (proc, error) {
+	return variantOf(ctx, "postgresql", mode, cache, config)
+}
+
+// variantOf runs this program again in mode for source.
+func variantOf(ctx context.Context, source, mode, cache, config string) (proc, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return proc{}, err
 	}
-	p, err := spawn(ctx, self, []string{"-mode", mode, "-cache", cache}, []string{configEnv + "=" + config}, nil)
+	p, err := spawn(ctx, self, []string{"-mode", mode, "-source", source, "-cache", cache}, append(childEnv(), configEnv+"="+config), nil)
 	if err != nil {
 		return p, err
 	}
@@ -203,22 +244,48 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	var lines []summary
+	for _, src := range strings.Split(*only, ",") {
+		var sum summary
+		switch strings.TrimSpace(src) {
+		case "postgresql":
+			sum, err = benchPostgres(ctx, w, tmp, weirBin)
+		case "mysql":
+			sum, err = benchMySQL(ctx, tmp)
+		case "s3":
+			sum, err = benchS3(ctx, tmp)
+		default:
+			err = fmt.Errorf("-only: unknown source %q (postgresql, mysql, s3)", src)
+		}
+		if err != nil {
+			return err
+		}
+		lines = append(lines, sum)
+	}
+	printSummary(w, lines)
+	return w.Flush()
+}
+
+// benchPostgres measures the PostgreSQL source: module start, discovery
+// and `weir ingest`, and returns its discovery summary.
+func benchPostgres(ctx context.Context, w io.Writer, tmp, weirBin string) (summary, error) {
 	logf("starting PostgreSQL")
+	var sum summary
 	pg, err := postgres.New(postgres.Options{})
 	if err != nil {
-		return err
+		return sum, err
 	}
 	defer pg.Close()
 	logf("seeding %d tables x %d columns", *tables, *columns)
 	start := time.Now()
 	if err := pg.SeedWide(ctx, "bench", *tables, *columns); err != nil {
-		return err
+		return sum, err
 	}
 	seeded := time.Since(start)
 	cfgJSON, _ := json.Marshal(map[string]any{"host": pg.Host, "port": pg.Port, "user": pg.Superuser, "password": pg.Password})
 	wantAssets := *tables + 2 // the tables and the databases postgres and bench
 
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "PostgreSQL source plugin: %d tables x %d columns (seeded in %v), PostgreSQL %d, %d cores, %s/%s, %s\n",
 		*tables, *columns, round(seeded), pg.Version, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	wasmBytes, _ := builtin.Module("postgresql")
@@ -236,7 +303,7 @@ func run() error {
 		logf("module start, empty cache (%d/%d)", i+1, max(*cold, 1))
 		p, err := variant(ctx, "load", dir, "")
 		if err != nil {
-			return err
+			return sum, err
 		}
 		coldLoads, coldWalls, coldRSS = append(coldLoads, p.figures.Load), append(coldWalls, p.wall), max(coldRSS, p.maxRSS)
 	}
@@ -244,7 +311,7 @@ func run() error {
 		logf("module start, warm cache (%d/%d)", i+1, *cached)
 		p, err := variant(ctx, "load", warm, "")
 		if err != nil {
-			return err
+			return sum, err
 		}
 		warmLoads, warmWalls, warmRSS = append(warmLoads, p.figures.Load), append(warmWalls, p.wall), max(warmRSS, p.maxRSS)
 	}
@@ -255,30 +322,21 @@ func run() error {
 		fmt.Fprintf(w, "  cold / cached\t%.1fx\t\t\t\n", ratio(median(coldLoads), median(warmLoads)))
 	}
 
-	// Discovery: wasm (warm cache) against native, one run each.
-	logf("discovery as wasm")
-	pw, err := variant(ctx, "wasm", warm, string(cfgJSON))
+	// Discovery: wasm (warm cache) against native, -runs fresh processes
+	// each.
+	sum, err = compare(ctx, "postgresql", fmt.Sprintf("%d tables x %d columns", *tables, *columns), warm, string(cfgJSON), wantAssets)
 	if err != nil {
-		return err
+		return sum, err
 	}
-	logf("discovery natively")
-	pn, err := variant(ctx, "native", "", string(cfgJSON))
-	if err != nil {
-		return err
-	}
-	for _, p := range []proc{pw, pn} {
-		if p.figures.Assets != wantAssets {
-			return fmt.Errorf("a discovery found %d assets, want %d", p.figures.Assets, wantAssets)
-		}
-	}
+	pw, pn := sum.wasm, sum.native
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Discovery (one run each, fresh processes)\tdiscover\tprocess wall\tpeak RSS\titems\tassets/s")
-	fmt.Fprintf(w, "  wasm (weir's module, warm cache; load %v)\t%v\t%v\t%s\t%d\t%.0f\n",
-		round(pw.figures.Load), round(pw.figures.Discover), round(pw.wall), mib(pw.maxRSS), pw.figures.Items, perSecond(pw.figures.Assets, pw.figures.Discover))
-	fmt.Fprintf(w, "  native (postgresql.Discover, net.Dialer)\t%v\t%v\t%s\t%d\t%.0f\n",
-		round(pn.figures.Discover), round(pn.wall), mib(pn.maxRSS), pn.figures.Items, perSecond(pn.figures.Assets, pn.figures.Discover))
-	fmt.Fprintf(w, "  wasm / native\t%.2fx\t%.2fx\t%.2fx\t\t\n",
-		ratio(pw.figures.Discover, pn.figures.Discover), ratio(pw.wall, pn.wall), float64(pw.maxRSS)/float64(max(pn.maxRSS, 1)))
+	fmt.Fprintf(w, "Discovery (medians of %d fresh processes each)\tdiscover\truns\tprocess wall\tpeak RSS\titems\tassets/s\n", *runs)
+	fmt.Fprintf(w, "  wasm (weir's module, warm cache; load %v)\t%v\t%s\t%v\t%s\t%d\t%.0f\n",
+		pw.load, pw.discover, list(pw.discovers), pw.wall, mib(pw.maxRSS), pw.items, perSecond(pw.assets, pw.discover))
+	fmt.Fprintf(w, "  native (postgresql.Discover, net.Dialer)\t%v\t%s\t%v\t%s\t%d\t%.0f\n",
+		pn.discover, list(pn.discovers), pn.wall, mib(pn.maxRSS), pn.items, perSecond(pn.assets, pn.discover))
+	fmt.Fprintf(w, "  wasm / native\t%.2fx\t\t%.2fx\t%.2fx\t\t\n",
+		ratio(pw.discover, pn.discover), ratio(pw.wall, pn.wall), float64(pw.maxRSS)/float64(max(pn.maxRSS, 1)))
 
 	// The command line: weir ingest --dry-run with an empty, then the same
 	// cache; then a real run into a fake Marmot.
@@ -291,7 +349,7 @@ runs:
       user: %s
       password: "${PG_PASSWORD}"
 `, pg.Host, pg.Port, pg.Superuser)), 0o600); err != nil {
-		return err
+		return sum, err
 	}
 	ingestCache := filepath.Join(tmp, "cache-ingest")
 	env := []string{"PG_PASSWORD=" + pg.Password, "WEIR_PLUGIN_ALLOW_LOOPBACK=true", "WEIR_PLUGIN_CACHE=" + ingestCache, "TMPDIR=" + tmp}
@@ -300,10 +358,10 @@ runs:
 		logf("weir ingest --dry-run, %s", what)
 		p, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline, "--dry-run"}, env, nil)
 		if err != nil {
-			return err
+			return sum, err
 		}
 		if lines := bytes.Count(p.stdout, []byte("\n")); lines < 3 {
-			return fmt.Errorf("weir ingest --dry-run #%d printed %d lines", i+1, lines)
+			return sum, fmt.Errorf("weir ingest --dry-run #%d printed %d lines", i+1, lines)
 		}
 		dry = append(dry, p)
 	}
@@ -313,14 +371,14 @@ runs:
 	pi, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline},
 		append(env, "MARMOT_HOST="+fake.URL, "MARMOT_API_KEY=bench-key"), nil)
 	if err != nil {
-		return err
+		return sum, err
 	}
 	runs := fake.Runs()
 	if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Batches != 1 || len(runs[0].Assets) != wantAssets {
-		return fmt.Errorf("the fake Marmot saw %+v, want one completed run with one batch of %d assets", runs, wantAssets)
+		return sum, fmt.Errorf("the fake Marmot saw %+v, want one completed run with one batch of %d assets", runs, wantAssets)
 	}
 	if v := fake.Violations(); len(v) > 0 {
-		return fmt.Errorf("contract violations: %s", strings.Join(v, "; "))
+		return sum, fmt.Errorf("contract violations: %s", strings.Join(v, "; "))
 	}
 	var batchBytes int
 	for _, r := range fake.Requests() {
@@ -334,7 +392,7 @@ runs:
 	fmt.Fprintf(w, "  --dry-run, warm WEIR_PLUGIN_CACHE\t%v\t%s\t\t\n", round(dry[1].wall), mib(dry[1].maxRSS))
 	fmt.Fprintf(w, "  into a fake Marmot (warm cache; one batch of %.1f MiB)\t%v\t%s\t%d\t%.0f\n",
 		float64(batchBytes)/(1<<20), round(pi.wall), mib(pi.maxRSS), len(runs[0].Assets), perSecond(len(runs[0].Assets), pi.wall))
-	return w.Flush()
+	return sum, nil
 }
 
 func logf(format string, args ...any) {
