@@ -62,6 +62,13 @@ func (c *conn) Read(p []byte) (int, error) {
 	}
 	for {
 		sliced := runtime.NumGoroutine() > 1
+		if sliced {
+			// Let the goroutines that can run do so before this one stops
+			// them all in the host: net/http's reader goroutine would
+			// otherwise wait out a whole slice while the request it waits
+			// for has not been written yet (one slice per request).
+			runtime.Gosched()
+		}
 		if err := c.applyReadDeadline(sliced); err != nil {
 			return 0, c.opErr("read", err)
 		}
