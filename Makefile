@@ -59,6 +59,44 @@ crane: ## Build crane (push, copy, inspect images) into bin/ from the Go module 
 docker-build: ## Build the image $(IMG) with Docker (the Dockerfile; same contents as make image).
 	docker build --build-arg VERSION='$(VERSION)' --build-arg IMG='$(IMG)' -t '$(IMG)' .
 
+# The targets kubebuilder projects have, against the cluster of $$KUBECONFIG
+# (kubectl from hack/control-plane.sh unless KUBECTL is set). config/ is
+# built in a temporary copy whose config/manager image is set to IMG
+# (`kustomize edit set image`, as kubebuilder does in place): the checkout
+# stays clean, and config/manager's replacement copies IMG into the
+# manager's --image for ingestion pods. Server-side apply, as test/kwok
+# applies CRDs: no 120 KB last-applied annotation on the Workspace CRD.
+KUSTOMIZE = $(shell hack/kustomize.sh)
+KUBECTL ?= $(K8S_BIN)/kubectl
+DIST ?= dist
+ignore-not-found ?= false
+# $(call kustomize-build,<dir under config>) prints that kustomization's objects with IMG set.
+kustomize-build = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp -r config "$$tmp/" && \
+	(cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image 'ghcr.io/weir-dev/weir=$(IMG)') && \
+	$(KUSTOMIZE) build "$$tmp/config/$(1)"
+
+.PHONY: install
+install: ## Install the CRDs (config/crd) into the cluster of $$KUBECONFIG.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side --force-conflicts -f -
+
+.PHONY: uninstall
+uninstall: ## Delete the CRDs, and with them every Weir object; ignore-not-found=true to skip missing ones.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: ## Deploy config/default (CRDs, RBAC, manager, webhooks) with the image IMG=…
+	$(call kustomize-build,default) | $(KUBECTL) apply --server-side --force-conflicts -f -
+
+.PHONY: undeploy
+undeploy: ## Delete what make deploy made; ignore-not-found=true to skip missing ones.
+	$(call kustomize-build,default) | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: build-installer
+build-installer: ## Write dist/install.yaml (or DIST=dir): config/default with the image IMG=…, one file for kubectl apply -f.
+	mkdir -p '$(DIST)'
+	$(call kustomize-build,default) > '$(DIST)/install.yaml.tmp'
+	mv '$(DIST)/install.yaml.tmp' '$(DIST)/install.yaml'
+
 .PHONY: generate
 generate: ## Generate deepcopy code.
 	$(CONTROLLER_GEN) object paths=./operator/api/...
