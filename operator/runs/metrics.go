@@ -2,9 +2,11 @@ package runs
 
 import (
 	"context"
+	"maps"
 
 	"github.com/prometheus/client_golang/prometheus"
 	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -63,10 +65,29 @@ func jobEvents() handler.EventHandler {
 			cur, curOK := e.ObjectNew.(*batchv1.Job)
 			if oldOK && curOK {
 				observeFinished(old, cur)
+				if !jobNews(old, cur) {
+					return
+				}
 			}
 			enqueue.Update(ctx, e, q)
 		},
 	}
+}
+
+// jobNews says whether an update changes what a Run's reconcile reads of
+// its Job: metadata (labels, annotations, owners, deletion), when it
+// started and finished, its conditions. The Job controller also counts
+// active, ready and finished pods in status, several updates per Job
+// that would each reconcile the Run for nothing.
+func jobNews(old, cur *batchv1.Job) bool {
+	o, c := &old.Status, &cur.Status
+	return old.Generation != cur.Generation ||
+		!equality.Semantic.DeepEqual(old.DeletionTimestamp, cur.DeletionTimestamp) ||
+		!maps.Equal(old.Labels, cur.Labels) || !maps.Equal(old.Annotations, cur.Annotations) ||
+		!equality.Semantic.DeepEqual(old.OwnerReferences, cur.OwnerReferences) ||
+		!equality.Semantic.DeepEqual(o.StartTime, c.StartTime) ||
+		!equality.Semantic.DeepEqual(o.CompletionTime, c.CompletionTime) ||
+		!equality.Semantic.DeepEqual(o.Conditions, c.Conditions)
 }
 
 // madeByReconcile: a Job the Run's reconcile creates (its one-off, trigger
