@@ -121,6 +121,10 @@ lint: plugins ## gofmt and go vet.
 	go vet ./...
 	go vet -tags e2e ./test/e2e/...
 
+.PHONY: lint-go
+lint-go: ## golangci-lint with kube-api-linter
+	$$(hack/golangci-lint.sh) run --build-tags e2e ./...
+
 .PHONY: tools
 tools: ## Build the control plane, kwok, helm, Caddy and the test OIDC provider (cached under bin/).
 	hack/control-plane.sh >/dev/null
