@@ -50,7 +50,8 @@ type Config struct {
 	HealthProbeBindAddress string
 	// PprofBindAddress serves net/http/pprof there; "" or "0": not at all.
 	PprofBindAddress string
-	// MaxConcurrentReconciles per controller; 0 means DefaultConcurrency.
+	// MaxConcurrentReconciles per controller; 0 means DefaultRunConcurrency
+	// for Runs and DefaultConcurrency for the other kinds.
 	MaxConcurrentReconciles int
 	// DefaultPolicies loads Weir's embedded Rego bundle.
 	DefaultPolicies bool
@@ -87,6 +88,13 @@ type WebhookConfig struct {
 // DefaultConcurrency: reconciles are short and mostly wait on the API
 // server, so a few workers keep a burst of Runs from queueing one by one.
 const DefaultConcurrency = 4
+
+// DefaultRunConcurrency: a new Run's reconcile is four API round trips
+// (finalizer, ConfigMap, Job or CronJob, status) and little CPU, so with
+// four workers a burst of 1,000 Runs waited 30 s in the work queue while
+// the operator used a tenth of a core; sixteen halve that wait
+// (docs/performance.md, "Reconciling Runs").
+const DefaultRunConcurrency = 16
 
 // Scheme knows every type Weir reads or writes.
 func Scheme() *runtime.Scheme {
@@ -133,9 +141,9 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	if err != nil {
 		return nil, err
 	}
-	workers := cfg.MaxConcurrentReconciles
+	workers, runWorkers := cfg.MaxConcurrentReconciles, cfg.MaxConcurrentReconciles
 	if workers <= 0 {
-		workers = DefaultConcurrency
+		workers, runWorkers = DefaultConcurrency, DefaultRunConcurrency
 	}
 	eng := engine.New()
 	popts := policybundles.Options{Engine: eng, DefaultEnabled: cfg.DefaultPolicies}
@@ -164,7 +172,7 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		return nil, err
 	}
 	runsCtrl := &runs.Reconciler{Client: mgr.GetClient(), Options: cfg.Runs, Policies: eng,
-		MaxConcurrentReconciles: workers}
+		MaxConcurrentReconciles: runWorkers}
 	if err := runsCtrl.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("run controller: %w", err)
 	}

@@ -104,7 +104,8 @@ func managerCommand() *cobra.Command {
 	f.StringVar(&cfg.MetricsBindAddress, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
 	f.BoolVar(&metricsSecure, "metrics-secure", true,
 		"serve metrics over HTTPS to clients allowed to get /metrics (bearer token); false: plain HTTP, on a loopback address only")
-	f.IntVar(&cfg.MaxConcurrentReconciles, "max-concurrent-reconciles", manager.DefaultConcurrency, "Runs reconciled at once")
+	f.IntVar(&cfg.MaxConcurrentReconciles, "max-concurrent-reconciles", 0, fmt.Sprintf(
+		"objects of each kind reconciled at once (0: %d Runs, %d of each other kind)", manager.DefaultRunConcurrency, manager.DefaultConcurrency))
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
 	f.StringVar(&cfg.PprofBindAddress, "pprof-bind-address", "", "address of net/http/pprof, to profile the manager (empty: off)")
 	f.BoolVar(&cfg.DefaultPolicies, "default-policies", true, "load Weir's embedded default Rego bundle (PolicyBundle \"default\" customises it)")
