@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/weir-dev/weir/plugins/model"
@@ -30,10 +29,11 @@ const (
 // batcher encodes items into a JSON array and hands each full array to
 // send. An error from send is sticky: the host stops discovery on it.
 type batcher struct {
-	send  func([]byte) error
-	buf   []byte
-	items int
-	err   error
+	send    func([]byte) error
+	buf     []byte
+	scratch []byte // one item's encoding, reused
+	items   int
+	err     error
 }
 
 func newBatcher(send func([]byte) error) *batcher {
@@ -45,10 +45,11 @@ func (b *batcher) Emit(items ...model.Item) error {
 		if b.err != nil {
 			return b.err
 		}
-		data, err := json.Marshal(&items[i])
+		data, err := appendItem(b.scratch[:0], &items[i])
 		if err != nil {
 			return fmt.Errorf("encoding item: %w", err)
 		}
+		b.scratch = data
 		if b.items > 0 && len(b.buf)+len(data)+1 > BatchBytes {
 			if err := b.Flush(); err != nil {
 				return err
