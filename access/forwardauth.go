@@ -52,7 +52,7 @@ func parseForwarded(r *http.Request) (forwarded, error) {
 	}
 	u, err := url.ParseRequestURI(f.uri)
 	if err != nil {
-		return f, fmt.Errorf("X-Forwarded-Uri is not a request URI: %v", err)
+		return f, fmt.Errorf("X-Forwarded-Uri is not a request URI: %w", err)
 	}
 	f.path = u.Path
 	// ingress-nginx turns any answer but 2xx, 401 and 403 into a 500: it

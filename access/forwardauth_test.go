@@ -160,7 +160,7 @@ func TestTamperedCookieRefusedAndNotLogged(t *testing.T) {
 	}
 	// Another manager's session is no session here either.
 	ts2 := newTestServer(t, testManager("other", testBase))
-	ts2.Server.codec = ts.codec // same keys, other manager
+	ts2.codec = ts.codec // same keys, other manager
 	ts2.reader.putWorkspace(workspace("team", "open", "alice", wsv1.OwnershipPublic))
 	if rec := ts2.do(authRequest(host, nbURI("team", "open"), ts.sessionCookie(t, "alice"))); rec.Code != http.StatusFound {
 		t.Fatalf("another manager's session: status %d, want 302", rec.Code)

@@ -208,23 +208,23 @@ func (s *Server) idpErrorPage(w http.ResponseWriter, err error) {
 // returnURL checks where to send the browser after login: the manager's
 // own origin (or one of its Workspace hosts, with the Subdomain scheme),
 // so the login page is no open redirect.
-func (st *site) returnURL(rd string) (string, error) {
+func (s *site) returnURL(rd string) (string, error) {
 	if rd == "" {
-		return st.base() + "/", nil
+		return s.base() + "/", nil
 	}
 	u, err := url.Parse(rd)
-	bad := fmt.Errorf("the return address %q is not under this manager's base URL %s; Weir sends you back only there", rd, st.base())
-	if err != nil || u.Scheme != st.scheme || u.User != nil || u.Opaque != "" || strings.ContainsAny(rd, "\\\r\n\t") {
+	bad := fmt.Errorf("the return address %q is not under this manager's base URL %s; Weir sends you back only there", rd, s.base())
+	if err != nil || u.Scheme != s.scheme || u.User != nil || u.Opaque != "" || strings.ContainsAny(rd, "\\\r\n\t") {
 		return "", bad
 	}
 	host := normalHost(u.Scheme, u.Host)
 	switch {
-	case host == st.host:
-		if !strings.HasPrefix(u.Path, st.basePath+"/") && u.Path != st.basePath {
+	case host == s.host:
+		if !strings.HasPrefix(u.Path, s.basePath+"/") && u.Path != s.basePath {
 			return "", bad
 		}
-	case st.subdomain:
-		if _, _, ok := st.workspace(host, "/"); !ok {
+	case s.subdomain:
+		if _, _, ok := s.workspace(host, "/"); !ok {
 			return "", bad
 		}
 	default:
@@ -350,30 +350,30 @@ func identity(oc wsv1.OIDCAuthentication, claims map[string]any) (string, []stri
 // sessionCookie names and scopes a manager's session cookie: the whole
 // base path (and with the Subdomain scheme the Workspace hosts, through
 // the cookie domain, at their root).
-func (st *site) sessionCookie(value string, maxAge int) *http.Cookie {
-	set := st.m.Spec.Authentication.Session
+func (s *site) sessionCookie(value string, maxAge int) *http.Cookie {
+	set := s.m.Spec.Authentication.Session
 	name := set.CookieName
 	if name == "" {
 		name = DefaultCookieName
 	}
-	path := st.basePath + "/"
-	if st.subdomain {
+	path := s.basePath + "/"
+	if s.subdomain {
 		path = "/"
 	}
 	return &http.Cookie{Name: name, Value: value, Path: path, Domain: set.CookieDomain, MaxAge: maxAge,
-		HttpOnly: true, Secure: st.secure(), SameSite: http.SameSiteLaxMode}
+		HttpOnly: true, Secure: s.secure(), SameSite: http.SameSiteLaxMode}
 }
 
-func (st *site) cookieName() string {
-	if n := st.m.Spec.Authentication.Session.CookieName; n != "" {
+func (s *site) cookieName() string {
+	if n := s.m.Spec.Authentication.Session.CookieName; n != "" {
 		return n
 	}
 	return DefaultCookieName
 }
 
 // sessionMaxAge is the manager's session length.
-func (st *site) sessionMaxAge() time.Duration {
-	if m := st.m.Spec.Authentication.Session.MaxAgeMinutes; m > 0 {
+func (s *site) sessionMaxAge() time.Duration {
+	if m := s.m.Spec.Authentication.Session.MaxAgeMinutes; m > 0 {
 		return time.Duration(m) * time.Minute
 	}
 	return 12 * time.Hour

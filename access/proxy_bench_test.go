@@ -67,7 +67,7 @@ func BenchmarkProxyAuth(b *testing.B) {
 			upstreamWithUser.Add(1)
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(upstreamBody)
+		_, _ = w.Write(upstreamBody)
 	}))
 	b.Cleanup(upstream.Close)
 

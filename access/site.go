@@ -134,7 +134,7 @@ type sites []*site
 func (ss sites) match(host, path string, under func(*site) string, workspaceHosts bool) *site {
 	var best *site
 	for _, s := range ss {
-		if s.host != host && !(workspaceHosts && s.subdomain && strings.HasSuffix(host, "."+s.host)) {
+		if s.host != host && (!workspaceHosts || !s.subdomain || !strings.HasSuffix(host, "."+s.host)) {
 			continue
 		}
 		if s.host != host {

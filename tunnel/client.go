@@ -226,7 +226,7 @@ func Forward(ctx context.Context, ln net.Listener, d *Dialer, onError func(error
 		c, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return nil //nolint:nilerr // Accept failed because ctx closed the listener: a clean stop
 			}
 			return err
 		}

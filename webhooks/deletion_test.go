@@ -31,7 +31,7 @@ var _ = Describe("Deleting a Run while a bundle errors", func() {
 			g.Expect(controllerutil.ContainsFinalizer(run, runsv1.Finalizer)).To(BeTrue())
 		}, timeout, interval).Should(Succeed())
 
-		pb := bundle("broken-eval", "deny", map[string]string{"boom.rego": erroringRunRules})
+		pb := bundle("broken-eval", map[string]string{"boom.rego": erroringRunRules})
 		Expect(k8s.Create(ctx, pb)).To(Succeed())
 		DeferCleanup(func() {
 			Expect(client.IgnoreNotFound(k8s.Delete(ctx, pb))).To(Succeed())

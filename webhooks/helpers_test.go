@@ -5,7 +5,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -57,17 +56,13 @@ spec:
 `, name))
 }
 
-func bundle(name, mode string, modules map[string]string) *policiesv1.PolicyBundle {
+// bundle is a denying PolicyBundle of the given modules.
+func bundle(name string, modules map[string]string) *policiesv1.PolicyBundle {
 	pb := &policiesv1.PolicyBundle{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	pb.Spec.EnforcementMode = policiesv1.EnforcementMode(mode)
+	pb.Spec.EnforcementMode = policiesv1.EnforceDeny
 	for file, rego := range modules {
 		pb.Spec.Modules = append(pb.Spec.Modules, policiesv1.Module{Name: file, Rego: rego})
 	}
-	return pb
-}
-
-func withData(pb *policiesv1.PolicyBundle, data string) *policiesv1.PolicyBundle {
-	pb.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(data)}
 	return pb
 }
 

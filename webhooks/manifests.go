@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -17,38 +17,38 @@ type Install struct {
 	// kube-system, so a broken Weir cannot lock either out.
 	Namespace string
 	// Client is the clientConfig for a path.
-	Client func(path string) admissionv1.WebhookClientConfig
+	Client func(path string) admissionregistrationv1.WebhookClientConfig
 }
 
 // Configurations renders Table for one install. No caBundle: Weir's
 // rotator or cert-manager's cainjector injects it.
-func Configurations(in Install) (*admissionv1.ValidatingWebhookConfiguration, *admissionv1.MutatingWebhookConfiguration) {
-	v := &admissionv1.ValidatingWebhookConfiguration{
-		TypeMeta:   metav1.TypeMeta{APIVersion: admissionv1.SchemeGroupVersion.String(), Kind: "ValidatingWebhookConfiguration"},
+func Configurations(in Install) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
+	v := &admissionregistrationv1.ValidatingWebhookConfiguration{
+		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "ValidatingWebhookConfiguration"},
 		ObjectMeta: metav1.ObjectMeta{Name: in.ValidatingName},
 	}
-	m := &admissionv1.MutatingWebhookConfiguration{
-		TypeMeta:   metav1.TypeMeta{APIVersion: admissionv1.SchemeGroupVersion.String(), Kind: "MutatingWebhookConfiguration"},
+	m := &admissionregistrationv1.MutatingWebhookConfiguration{
+		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "MutatingWebhookConfiguration"},
 		ObjectMeta: metav1.ObjectMeta{Name: in.MutatingName},
 	}
 	for _, h := range Table {
-		fail, equivalent, none := admissionv1.Fail, admissionv1.Equivalent, admissionv1.SideEffectClassNone
+		fail, equivalent, none := admissionregistrationv1.Fail, admissionregistrationv1.Equivalent, admissionregistrationv1.SideEffectClassNone
 		timeout := int32(TimeoutSeconds)
 		client := in.Client(h.Path)
-		conditions := []admissionv1.MatchCondition{{Name: MatchConditionNotFinalizing, Expression: NotFinalizingExpression}}
+		conditions := []admissionregistrationv1.MatchCondition{{Name: MatchConditionNotFinalizing, Expression: NotFinalizingExpression}}
 		selector := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
 			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", in.Namespace},
 		}}}
 		if h.Mutating {
-			never := admissionv1.NeverReinvocationPolicy
-			m.Webhooks = append(m.Webhooks, admissionv1.MutatingWebhook{
+			never := admissionregistrationv1.NeverReinvocationPolicy
+			m.Webhooks = append(m.Webhooks, admissionregistrationv1.MutatingWebhook{
 				Name: h.Name, ClientConfig: client, Rules: h.Rules(), FailurePolicy: &fail, MatchPolicy: &equivalent,
 				NamespaceSelector: selector, SideEffects: &none, TimeoutSeconds: &timeout,
 				AdmissionReviewVersions: []string{"v1"}, MatchConditions: conditions, ReinvocationPolicy: &never,
 			})
 			continue
 		}
-		v.Webhooks = append(v.Webhooks, admissionv1.ValidatingWebhook{
+		v.Webhooks = append(v.Webhooks, admissionregistrationv1.ValidatingWebhook{
 			Name: h.Name, ClientConfig: client, Rules: h.Rules(), FailurePolicy: &fail, MatchPolicy: &equivalent,
 			NamespaceSelector: selector, SideEffects: &none, TimeoutSeconds: &timeout,
 			AdmissionReviewVersions: []string{"v1"}, MatchConditions: conditions,
@@ -62,18 +62,18 @@ func Configurations(in Install) (*admissionv1.ValidatingWebhookConfiguration, *a
 var (
 	// KustomizeInstall: through the Service weir-webhook.
 	KustomizeInstall = Install{ValidatingName: "weir-validating", MutatingName: "weir-mutating", Namespace: "weir-system",
-		Client: func(path string) admissionv1.WebhookClientConfig {
+		Client: func(path string) admissionregistrationv1.WebhookClientConfig {
 			port := int32(443)
-			return admissionv1.WebhookClientConfig{Service: &admissionv1.ServiceReference{
+			return admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{
 				Name: "weir-webhook", Namespace: "weir-system", Path: &path, Port: &port}}
 		}}
 	// LocalInstall: an operator outside the cluster, on localhost. Its
 	// names differ from the installed ones, so `make run` and an install
 	// never overwrite each other's objects.
 	LocalInstall = Install{ValidatingName: "weir-local-validating", MutatingName: "weir-local-mutating", Namespace: "weir-system",
-		Client: func(path string) admissionv1.WebhookClientConfig {
+		Client: func(path string) admissionregistrationv1.WebhookClientConfig {
 			url := "https://localhost:9443" + path
-			return admissionv1.WebhookClientConfig{URL: &url}
+			return admissionregistrationv1.WebhookClientConfig{URL: &url}
 		}}
 )
 
@@ -122,17 +122,17 @@ const chartHeader = generated + `# What differs between Weir's webhooks; templat
 // chartFile is files/webhooks.yaml: the webhooks of each configuration
 // and the matchConditions they share.
 type chartFile struct {
-	MatchConditions []admissionv1.MatchCondition `json:"matchConditions"`
-	Validating      []chartHook                  `json:"validating"`
-	Mutating        []chartHook                  `json:"mutating"`
+	MatchConditions []admissionregistrationv1.MatchCondition `json:"matchConditions"`
+	Validating      []chartHook                              `json:"validating"`
+	Mutating        []chartHook                              `json:"mutating"`
 }
 
 // chartHook is one webhook as the chart template reads it.
 type chartHook struct {
-	Name               string                              `json:"name"`
-	Path               string                              `json:"path"`
-	Rules              []admissionv1.RuleWithOperations    `json:"rules"`
-	ReinvocationPolicy *admissionv1.ReinvocationPolicyType `json:"reinvocationPolicy,omitempty"`
+	Name               string                                          `json:"name"`
+	Path               string                                          `json:"path"`
+	Rules              []admissionregistrationv1.RuleWithOperations    `json:"rules"`
+	ReinvocationPolicy *admissionregistrationv1.ReinvocationPolicyType `json:"reinvocationPolicy,omitempty"`
 }
 
 // GeneratedFiles renders every file generated from Table, by path
@@ -151,14 +151,14 @@ func GeneratedFiles() (map[string][]byte, error) {
 		}
 		out[file] = b
 	}
-	chart := chartFile{MatchConditions: []admissionv1.MatchCondition{{Name: MatchConditionNotFinalizing, Expression: NotFinalizingExpression}}}
+	chart := chartFile{MatchConditions: []admissionregistrationv1.MatchCondition{{Name: MatchConditionNotFinalizing, Expression: NotFinalizingExpression}}}
 	for _, h := range Table {
 		c := chartHook{Name: h.Name, Path: h.Path, Rules: h.Rules()}
 		if !h.Mutating {
 			chart.Validating = append(chart.Validating, c)
 			continue
 		}
-		never := admissionv1.NeverReinvocationPolicy
+		never := admissionregistrationv1.NeverReinvocationPolicy
 		c.ReinvocationPolicy = &never
 		chart.Mutating = append(chart.Mutating, c)
 	}

@@ -41,7 +41,7 @@ var _ = Describe("PolicyBundle admission and reload", func() {
 	BeforeEach(func() { ns = newNamespace(); warns.take() })
 
 	It("changes the next decision when a bundle is created, edited and deleted, without a restart", func() {
-		pb := bundle("team-rules", "deny", map[string]string{"team.rego": teamLabel})
+		pb := bundle("team-rules", map[string]string{"team.rego": teamLabel})
 		createTeamBundle(pb)
 
 		Eventually(func() error {
@@ -72,7 +72,7 @@ var _ = Describe("PolicyBundle admission and reload", func() {
 	})
 
 	It("rejects a bundle that does not compile with the file, line and column", func() {
-		pb := bundle("broken", "deny", map[string]string{"broken.rego": "package weir.runs\n\ndeny contains msg if {\n\tmsg := \n}\n"})
+		pb := bundle("broken", map[string]string{"broken.rego": "package weir.runs\n\ndeny contains msg if {\n\tmsg := \n}\n"})
 		err := k8s.Create(ctx, pb)
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "got %v", err)
 		Expect(err.Error()).To(And(
@@ -93,7 +93,7 @@ var _ = Describe("PolicyBundle admission and reload", func() {
 		job.Status.StartTime = ptrTo(metav1.Now())
 		Expect(k8s.Status().Update(ctx, job)).To(Succeed())
 
-		pb := bundle("team-rules-2", "deny", map[string]string{"team.rego": teamLabel})
+		pb := bundle("team-rules-2", map[string]string{"team.rego": teamLabel})
 		createTeamBundle(pb)
 		Eventually(func(g Gomega) {
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(run), run)).To(Succeed())

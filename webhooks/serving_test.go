@@ -21,7 +21,7 @@ import (
 func negotiated(addr string) string {
 	GinkgoHelper()
 	// The servers' certificates are self-signed; only ALPN is checked here.
-	conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}}) //nolint:gosec
+	conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}}) //nolint:gosec // the test server's certificate is self-signed
 	Expect(err).NotTo(HaveOccurred())
 	defer conn.Close()
 	return conn.ConnectionState().NegotiatedProtocol
@@ -37,7 +37,7 @@ func scrape(token string) (int, string, error) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // the test server's certificate is self-signed
 	defer c.CloseIdleConnections()
 	resp, err := c.Do(req)
 	if err != nil {

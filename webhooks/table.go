@@ -1,7 +1,7 @@
 package webhooks
 
 import (
-	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
@@ -23,15 +23,15 @@ type Hook struct {
 	// resource, so status and subresource writes never wait on Weir.
 	GroupVersion schema.GroupVersion
 	Resources    []string
-	Scope        admissionv1.ScopeType
-	Operations   []admissionv1.OperationType
+	Scope        admissionregistrationv1.ScopeType
+	Operations   []admissionregistrationv1.OperationType
 	// extras adds the kind's own checks to its PolicyHandler.
 	extras func(h *PolicyHandler, d handlerDeps)
 }
 
 var (
-	createUpdate       = []admissionv1.OperationType{admissionv1.Create, admissionv1.Update}
-	createUpdateDelete = []admissionv1.OperationType{admissionv1.Create, admissionv1.Update, admissionv1.Delete}
+	createUpdate       = []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
+	createUpdateDelete = []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update, admissionregistrationv1.Delete}
 )
 
 // Table lists every webhook: validating ones first, each configuration in
@@ -42,7 +42,7 @@ var (
 var Table = []Hook{
 	{
 		Name: NameValidateRuns, Path: PathValidateRuns,
-		GroupVersion: runsv1.GroupVersion, Resources: []string{"runs"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		GroupVersion: runsv1.GroupVersion, Resources: []string{"runs"}, Scope: admissionregistrationv1.NamespacedScope, Operations: createUpdate,
 		extras: func(h *PolicyHandler, d handlerDeps) {
 			h.Check = referenceAccess(d.client)
 			h.Warn = missingReferences(d.apiReader)
@@ -50,42 +50,42 @@ var Table = []Hook{
 	},
 	{
 		Name: NameValidatePolicyBundles, Path: PathValidatePolicyBundles,
-		GroupVersion: policiesv1.GroupVersion, Resources: []string{"policybundles"}, Scope: admissionv1.ClusterScope, Operations: createUpdate,
+		GroupVersion: policiesv1.GroupVersion, Resources: []string{"policybundles"}, Scope: admissionregistrationv1.ClusterScope, Operations: createUpdate,
 		extras: func(h *PolicyHandler, d handlerDeps) { h.Check = compileCheck(d.checkBundle) },
 	},
 	{
 		Name: NameValidateWorkspaces, Path: PathValidateWorkspaces,
-		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaces"}, Scope: admissionv1.NamespacedScope, Operations: createUpdateDelete,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaces"}, Scope: admissionregistrationv1.NamespacedScope, Operations: createUpdateDelete,
 		extras: permissions,
 	},
 	{
 		Name: NameValidateWorkspaceTemplates, Path: PathValidateWorkspaceTemplates,
-		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspacetemplates"}, Scope: admissionv1.ClusterScope, Operations: createUpdate,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspacetemplates"}, Scope: admissionregistrationv1.ClusterScope, Operations: createUpdate,
 	},
 	{
 		Name: NameValidateWorkspaceShares, Path: PathValidateWorkspaceShares,
-		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaceshares"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaceshares"}, Scope: admissionregistrationv1.NamespacedScope, Operations: createUpdate,
 		extras: permissions,
 	},
 	{
 		Name: NameMutateRuns, Path: PathMutateRuns, Mutating: true,
-		GroupVersion: runsv1.GroupVersion, Resources: []string{"runs"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		GroupVersion: runsv1.GroupVersion, Resources: []string{"runs"}, Scope: admissionregistrationv1.NamespacedScope, Operations: createUpdate,
 		extras: malformed,
 	},
 	{
 		Name: NameMutateWorkspaces, Path: PathMutateWorkspaces, Mutating: true,
-		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaces"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaces"}, Scope: admissionregistrationv1.NamespacedScope, Operations: createUpdate,
 		extras: malformed,
 	},
 	{
 		Name: NameMutateWorkspaceTemplates, Path: PathMutateWorkspaceTemplates, Mutating: true,
-		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspacetemplates"}, Scope: admissionv1.ClusterScope, Operations: createUpdate,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspacetemplates"}, Scope: admissionregistrationv1.ClusterScope, Operations: createUpdate,
 		extras: malformed,
 	},
 	{
 		// Stamps the share's owner reference to its Workspace.
 		Name: NameMutateWorkspaceShares, Path: PathMutateWorkspaceShares, Mutating: true,
-		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaceshares"}, Scope: admissionv1.NamespacedScope, Operations: createUpdate,
+		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaceshares"}, Scope: admissionregistrationv1.NamespacedScope, Operations: createUpdate,
 	},
 }
 
@@ -115,14 +115,14 @@ const (
 )
 
 // Rules is the hook's one rule.
-func (h Hook) Rules() []admissionv1.RuleWithOperations {
-	scope := h.Scope
-	return []admissionv1.RuleWithOperations{{
-		Operations: h.Operations,
-		Rule: admissionv1.Rule{
-			APIGroups:   []string{h.GroupVersion.Group},
-			APIVersions: []string{h.GroupVersion.Version},
-			Resources:   h.Resources,
+func (hook Hook) Rules() []admissionregistrationv1.RuleWithOperations {
+	scope := hook.Scope
+	return []admissionregistrationv1.RuleWithOperations{{
+		Operations: hook.Operations,
+		Rule: admissionregistrationv1.Rule{
+			APIGroups:   []string{hook.GroupVersion.Group},
+			APIVersions: []string{hook.GroupVersion.Version},
+			Resources:   hook.Resources,
 			Scope:       &scope,
 		},
 	}}

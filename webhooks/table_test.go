@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
-	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 )
 
 // The committed configurations are what the table renders: editing one by
@@ -43,16 +43,16 @@ func TestTable(t *testing.T) {
 		resource string
 		mutating bool
 	}
-	want := map[side][]admissionv1.OperationType{
-		{"runs", false}:               {admissionv1.Create, admissionv1.Update},
-		{"runs", true}:                {admissionv1.Create, admissionv1.Update},
-		{"policybundles", false}:      {admissionv1.Create, admissionv1.Update},
-		{"workspaces", false}:         {admissionv1.Create, admissionv1.Update, admissionv1.Delete},
-		{"workspaces", true}:          {admissionv1.Create, admissionv1.Update},
-		{"workspacetemplates", false}: {admissionv1.Create, admissionv1.Update},
-		{"workspacetemplates", true}:  {admissionv1.Create, admissionv1.Update},
-		{"workspaceshares", false}:    {admissionv1.Create, admissionv1.Update},
-		{"workspaceshares", true}:     {admissionv1.Create, admissionv1.Update},
+	want := map[side][]admissionregistrationv1.OperationType{
+		{"runs", false}:               {admissionregistrationv1.Create, admissionregistrationv1.Update},
+		{"runs", true}:                {admissionregistrationv1.Create, admissionregistrationv1.Update},
+		{"policybundles", false}:      {admissionregistrationv1.Create, admissionregistrationv1.Update},
+		{"workspaces", false}:         {admissionregistrationv1.Create, admissionregistrationv1.Update, admissionregistrationv1.Delete},
+		{"workspaces", true}:          {admissionregistrationv1.Create, admissionregistrationv1.Update},
+		{"workspacetemplates", false}: {admissionregistrationv1.Create, admissionregistrationv1.Update},
+		{"workspacetemplates", true}:  {admissionregistrationv1.Create, admissionregistrationv1.Update},
+		{"workspaceshares", false}:    {admissionregistrationv1.Create, admissionregistrationv1.Update},
+		{"workspaceshares", true}:     {admissionregistrationv1.Create, admissionregistrationv1.Update},
 	}
 	names, paths := map[string]bool{}, map[string]bool{}
 	for _, h := range Table {

@@ -61,7 +61,7 @@ func workspacePermissions(c client.Client) func(context.Context, admission.Reque
 		attrs.Name = name
 		allowed, err := userMay(ctx, c, req, attrs)
 		if err != nil {
-			return nil, fmt.Errorf("could not check that %s may %s %s %q (%v); retry", subject(req), attrs.Verb, attrs.Resource, name, err)
+			return nil, fmt.Errorf("could not check that %s may %s %s %q (%w); retry", subject(req), attrs.Verb, attrs.Resource, name, err)
 		}
 		return map[string]any{key: allowed}, nil
 	}

@@ -114,8 +114,8 @@ var _ = Describe("A PolicyBundle", Ordered, func() {
 		Expect(got.Status.Errors).NotTo(BeEmpty())
 		e := got.Status.Errors[0]
 		Expect(e.File).To(Equal("runs/broken.rego"))
-		Expect(e.Line).To(Equal(5))
-		Expect(e.Column).To(Equal(1))
+		Expect(e.Line).To(Equal(int32(5)))
+		Expect(e.Column).To(Equal(int32(1)))
 		Expect(e.Message).To(HavePrefix("rego_parse_error: "))
 		Eventually(eventsFor("acme"), timeout, interval).Should(ContainElement("Warning CompileFailed"))
 

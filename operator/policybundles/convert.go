@@ -56,7 +56,7 @@ func decodeData(raw []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&data); err != nil {
-		return nil, fmt.Errorf("want a JSON object: %v", err)
+		return nil, fmt.Errorf("want a JSON object: %w", err)
 	}
 	return data, nil
 }

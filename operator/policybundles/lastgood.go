@@ -89,10 +89,10 @@ func (s ConfigMapStore) key(ctx context.Context, create bool) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("Secret %s/%s (the key that signs the PolicyBundles' last good specs): %w", k.Namespace, k.Name, err)
+		return nil, fmt.Errorf("reading Secret %s/%s (the key that signs the PolicyBundles' last good specs): %w", k.Namespace, k.Name, err)
 	}
 	if len(sec.Data[lastGoodKeyField]) < 16 {
-		return nil, fmt.Errorf("Secret %s/%s: %q holds no key of at least 16 bytes; delete the Secret and Weir makes a new one", k.Namespace, k.Name, lastGoodKeyField)
+		return nil, fmt.Errorf("the Secret %s/%s: %q holds no key of at least 16 bytes; delete the Secret and Weir makes a new one", k.Namespace, k.Name, lastGoodKeyField)
 	}
 	return sec.Data[lastGoodKeyField], nil
 }

@@ -47,7 +47,7 @@ func Setup(mgr ctrl.Manager, opts Options) (*Loader, error) {
 			}
 			return err == nil, nil
 		}); err != nil {
-			return nil // stopping
+			return nil //nolint:nilerr // the poll ends only with ctx: the manager is stopping, not failing
 		}
 		if !slices.ContainsFunc(list.Items, func(pb policiesv1.PolicyBundle) bool { return pb.Name == policiesv1.DefaultBundleName }) {
 			// A reconcile of the missing "default" creates it.

@@ -78,8 +78,8 @@ func compileErrors(bundle string, ps []engine.Problem) []policiesv1.CompileError
 		}
 		out = append(out, policiesv1.CompileError{
 			File:    strings.TrimPrefix(p.File, bundle+"/"),
-			Line:    p.Line,
-			Column:  p.Col,
+			Line:    int32(p.Line),
+			Column:  int32(p.Col),
 			Message: msg,
 		})
 	}

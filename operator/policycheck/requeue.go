@@ -18,7 +18,7 @@ import (
 
 // Default spacing of List retries in PoliciesChanged.
 const (
-	DefaultRetryMin = 500 * time.Millisecond
+	DefaultRetryMin = 500 * time.Millisecond //nolint:revive // Min is the minimum, not minutes
 	DefaultRetryMax = 30 * time.Second
 )
 

@@ -21,7 +21,7 @@ import (
 func echo(t *testing.T, name string) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, forged := r.Header["X-Weir-Forged"]
-		json.NewEncoder(w).Encode(map[string]any{
+		_ = json.NewEncoder(w).Encode(map[string]any{
 			"upstream": name, "path": r.URL.Path, "host": r.Host,
 			"user": r.Header.Values("X-Weir-User"), "groups": r.Header.Values("X-Weir-Groups"), "forged": forged,
 		})
@@ -50,7 +50,7 @@ func TestRenderedCaddyfileInCaddy(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, "<h1>Access denied by the test</h1>")
+		_, _ = io.WriteString(w, "<h1>Access denied by the test</h1>")
 	}))
 	t.Cleanup(auth.Close)
 	upstreams := map[string]*httptest.Server{

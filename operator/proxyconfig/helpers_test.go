@@ -17,10 +17,6 @@ import (
 // caddyClass is the IngressClass the tests' managers name.
 const caddyClass = "weir-caddy"
 
-// authURL is what Weir's builders put in the auth-url annotation for
-// testManager's access Service.
-const authURL = "http://weir-access.weir-system.svc:8090/_weir/auth"
-
 func testManager(name, base string) *wsv1.WorkspaceManager {
 	return &wsv1.WorkspaceManager{
 		ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("uid-" + name)},

@@ -207,12 +207,12 @@ func upstreamOf(namespace string, b *networkingv1.IngressBackend, o RenderOption
 		}
 		n, err := o.NamedPort(namespace, b.Service.Name, name)
 		if err != nil {
-			return "", true, fmt.Errorf("Service %s port %q: %v", b.Service.Name, name, err)
+			return "", true, fmt.Errorf("the Service %s port %q: %w", b.Service.Name, name, err)
 		}
 		port = n
 	}
 	if port <= 0 {
-		return "", false, fmt.Errorf("Service %s has no port", b.Service.Name)
+		return "", false, fmt.Errorf("the Service %s has no port", b.Service.Name)
 	}
 	up := ClusterUpstream
 	if o.Upstream != nil {

@@ -67,11 +67,11 @@ func newNamespace(t *testing.T, labels map[string]string) string {
 func TestWorkspaceTemplateFound(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t, map[string]string{"team": "a"})
-	max := resource.MustParse("2")
+	maxCPU := resource.MustParse("2")
 	tmpl := &wsv1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{GenerateName: "tmpl-"},
 		Spec: wsv1.WorkspaceTemplateSpec{DefaultImage: "jupyter/minimal-notebook:latest",
 			AllowedImages:  []string{"jupyter/minimal-notebook:latest"},
-			ResourceBounds: &wsv1.ResourceBounds{CPU: &wsv1.ResourceRange{Max: &max}}}}
+			ResourceBounds: &wsv1.ResourceBounds{CPU: &wsv1.ResourceRange{Max: &maxCPU}}}}
 	if err := k8s.Create(ctx, tmpl); err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 // Retries of a fetch that failed, or served other bytes: from
 // retryMin, doubling, at most retryMax apart.
 const (
-	retryMin = 5 * time.Second
+	retryMin = 5 * time.Second //nolint:revive // Min is the minimum, not minutes
 	retryMax = 5 * time.Minute
 )
 

@@ -38,7 +38,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	}
 	describeFn := opts.Describe
 	if describeFn == nil {
-		describeFn = describe.InProcess(host.Options{Logger: opts.Logger}) // nil: slog.Default()
+		describeFn = describe.InProcess(host.Options{Logger: opts.Logger}) // a nil Logger logs to slog.Default()
 	}
 	r := &reconciler{Client: mgr.GetClient(), fetcher: f, recorder: mgr.GetEventRecorder("weir-sourceplugins"),
 		describe: describeFn, memo: map[string]memoEntry{}, failures: map[string]int{}}

@@ -18,7 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
@@ -55,23 +55,26 @@ func namespace(name string) *corev1.Namespace {
 	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 }
 
+// gatewayName is the name of every test Gateway; each test has its own namespace.
+const gatewayName = "public"
+
 // gateway creates a Gateway (nothing serves it; only its existence counts).
-func gateway(ns, name string) {
+func gateway(ns string) {
 	if err := k8s.Create(ctx, namespace(ns)); err != nil && !apierrors.IsAlreadyExists(err) {
 		Expect(err).NotTo(HaveOccurred())
 	}
-	gw := &gwv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: gwv1.GatewaySpec{
+	gw := &gatewayv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: gatewayName}, Spec: gatewayv1.GatewaySpec{
 		GatewayClassName: "test",
-		Listeners:        []gwv1.Listener{{Name: "http", Port: 80, Protocol: gwv1.HTTPProtocolType}},
+		Listeners:        []gatewayv1.Listener{{Name: "http", Port: 80, Protocol: gatewayv1.HTTPProtocolType}},
 	}}
 	Expect(k8s.Create(ctx, gw)).To(Succeed())
 	DeferCleanup(func() { Expect(client.IgnoreNotFound(k8s.Delete(ctx, gw))).To(Succeed()) })
 }
 
 // withGateway and withIngress are the two routing kinds.
-func withGateway(ns, name string) wsv1.WorkspaceRouting {
+func withGateway(ns string) wsv1.WorkspaceRouting {
 	return wsv1.WorkspaceRouting{
-		GatewayRef:    &wsv1.GatewayReference{Namespace: ns, Name: name},
+		GatewayRef:    &wsv1.GatewayReference{Namespace: ns, Name: gatewayName},
 		AccessService: wsv1.ServiceReference{Name: "weir-access", Namespace: weirNS, Port: 8090},
 	}
 }
@@ -134,9 +137,9 @@ func event(typ, reason string) OmegaMatcher {
 	return ContainElement(And(HaveField("Type", typ), HaveField("Reason", reason)))
 }
 
-func accessRoute(name string) func(Gomega) *gwv1.HTTPRoute {
-	return func(g Gomega) *gwv1.HTTPRoute {
-		r := &gwv1.HTTPRoute{}
+func accessRoute(name string) func(Gomega) *gatewayv1.HTTPRoute {
+	return func(g Gomega) *gatewayv1.HTTPRoute {
+		r := &gatewayv1.HTTPRoute{}
 		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: workspacemanagers.AccessRouteName(name)}, r)).To(Succeed())
 		return r
 	}
@@ -167,9 +170,9 @@ func update(name string, change func(*wsv1.WorkspaceManager)) {
 
 var _ = Describe("WorkspaceManager", func() {
 	It("is Ready with a reachable issuer, its Gateway and its client secret, routes the login pages, and writes no status at rest", func() {
-		gateway("gw-ready", "public")
+		gateway("gw-ready")
 		clientSecret("oidc-ready", "client-secret", "s3cret")
-		m := newManager("ready", "https://ide.example.test/base", issuer(), withGateway("gw-ready", "public"),
+		m := newManager("ready", "https://ide.example.test/base", issuer(), withGateway("gw-ready"),
 			&wsv1.SecretKeySelector{Name: "oidc-ready", Key: "client-secret"})
 
 		Eventually(condition(m.Name, wsv1.ConditionRoutingReady), timeout, interval).Should(haveStatus(metav1.ConditionTrue, workspacemanagers.ReasonRoutingReady))
@@ -187,7 +190,7 @@ var _ = Describe("WorkspaceManager", func() {
 		Expect(metav1.IsControlledBy(r, got)).To(BeTrue())
 		Expect(r.Spec.ParentRefs).To(HaveLen(1))
 		Expect(string(r.Spec.ParentRefs[0].Name)).To(Equal("public"))
-		Expect(r.Spec.Hostnames).To(ConsistOf(gwv1.Hostname("ide.example.test")))
+		Expect(r.Spec.Hostnames).To(ConsistOf(gatewayv1.Hostname("ide.example.test")))
 		var paths []string
 		for _, mt := range r.Spec.Rules[0].Matches {
 			paths = append(paths, *mt.Path.Value)
@@ -207,9 +210,9 @@ var _ = Describe("WorkspaceManager", func() {
 	})
 
 	It("says IssuerUnreachable with a Warning for a closed port, and recovers when the issuer is fixed", func() {
-		gateway("gw-unreach", "public")
+		gateway("gw-unreach")
 		bad := closedPort()
-		m := newManager("unreachable", "https://ide.example.test", bad, withGateway("gw-unreach", "public"), nil)
+		m := newManager("unreachable", "https://ide.example.test", bad, withGateway("gw-unreach"), nil)
 
 		Eventually(condition(m.Name, wsv1.ConditionIdPReachable), timeout, interval).Should(And(
 			haveStatus(metav1.ConditionFalse, workspacemanagers.ReasonIssuerUnreachable),
@@ -224,14 +227,14 @@ var _ = Describe("WorkspaceManager", func() {
 	})
 
 	It("says DiscoveryFailed when the URL answers without a discovery document", func() {
-		gateway("gw-disc", "public")
-		m := newManager("discovery", "https://ide.example.test", issuer()+"/elsewhere", withGateway("gw-disc", "public"), nil)
+		gateway("gw-disc")
+		m := newManager("discovery", "https://ide.example.test", issuer()+"/elsewhere", withGateway("gw-disc"), nil)
 		Eventually(condition(m.Name, wsv1.ConditionIdPReachable), timeout, interval).Should(haveStatus(metav1.ConditionFalse, workspacemanagers.ReasonDiscoveryFailed))
 	})
 
 	It("says ClientSecretNotFound until the Secret exists in Weir's namespace", func() {
-		gateway("gw-secret", "public")
-		m := newManager("secret", "https://ide.example.test", issuer(), withGateway("gw-secret", "public"),
+		gateway("gw-secret")
+		m := newManager("secret", "https://ide.example.test", issuer(), withGateway("gw-secret"),
 			&wsv1.SecretKeySelector{Name: "oidc-later", Key: "client-secret"})
 		Eventually(condition(m.Name, wsv1.ConditionIdPReachable), timeout, interval).Should(And(
 			haveStatus(metav1.ConditionFalse, workspacemanagers.ReasonClientSecretNotFound),
@@ -243,7 +246,7 @@ var _ = Describe("WorkspaceManager", func() {
 	})
 
 	It("says GatewayNotFound until the Gateway exists, with the route already in place", func() {
-		m := newManager("nogateway", "https://ide.example.test", issuer(), withGateway("gw-later", "public"), nil)
+		m := newManager("nogateway", "https://ide.example.test", issuer(), withGateway("gw-later"), nil)
 		Eventually(condition(m.Name, wsv1.ConditionRoutingReady), timeout, interval).Should(And(
 			haveStatus(metav1.ConditionFalse, workspacemanagers.ReasonGatewayNotFound),
 			HaveField("Message", ContainSubstring("gw-later/public"))))
@@ -251,18 +254,18 @@ var _ = Describe("WorkspaceManager", func() {
 		Eventually(events(m.Name), timeout, interval).Should(event(corev1.EventTypeWarning, workspacemanagers.ReasonGatewayNotFound))
 		Eventually(accessRoute(m.Name), timeout, interval).ShouldNot(BeNil())
 
-		gateway("gw-later", "public")
+		gateway("gw-later")
 		Eventually(condition(m.Name, wsv1.ConditionReady), timeout, interval).Should(haveStatus(metav1.ConditionTrue, workspacemanagers.ReasonReady))
 	})
 
 	It("rewrites the route when the manager changes, moves to an Ingress when routing does, and puts back a deleted route", func() {
-		gateway("gw-change", "public")
-		m := newManager("change", "https://one.example.test", issuer(), withGateway("gw-change", "public"), nil)
+		gateway("gw-change")
+		m := newManager("change", "https://one.example.test", issuer(), withGateway("gw-change"), nil)
 		Eventually(condition(m.Name, wsv1.ConditionReady), timeout, interval).Should(haveStatus(metav1.ConditionTrue, workspacemanagers.ReasonReady))
 
 		update(m.Name, func(m *wsv1.WorkspaceManager) { m.Spec.BaseURL = "https://two.example.test/ide" })
-		Eventually(func(g Gomega) []gwv1.Hostname { return accessRoute(m.Name)(g).Spec.Hostnames }, timeout, interval).
-			Should(ConsistOf(gwv1.Hostname("two.example.test")))
+		Eventually(func(g Gomega) []gatewayv1.Hostname { return accessRoute(m.Name)(g).Spec.Hostnames }, timeout, interval).
+			Should(ConsistOf(gatewayv1.Hostname("two.example.test")))
 		Expect(*accessRoute(m.Name)(Default).Spec.Rules[0].Matches[0].Path.Value).To(HavePrefix("/ide/_weir/"))
 		Eventually(func(g Gomega) string {
 			got := &wsv1.WorkspaceManager{}
@@ -279,8 +282,8 @@ var _ = Describe("WorkspaceManager", func() {
 		Expect(k8s.Create(ctx, namespace("weir-moved"))).To(Succeed())
 		update(m.Name, func(m *wsv1.WorkspaceManager) { m.Spec.Routing.AccessService.Namespace = "weir-moved" })
 		Eventually(func(g Gomega) {
-			g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "weir-moved", Name: workspacemanagers.AccessRouteName(m.Name)}, &gwv1.HTTPRoute{})).To(Succeed())
-			err := k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: workspacemanagers.AccessRouteName(m.Name)}, &gwv1.HTTPRoute{})
+			g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: "weir-moved", Name: workspacemanagers.AccessRouteName(m.Name)}, &gatewayv1.HTTPRoute{})).To(Succeed())
+			err := k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: workspacemanagers.AccessRouteName(m.Name)}, &gatewayv1.HTTPRoute{})
 			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the route in %s: %v", weirNS, err)
 		}, timeout, interval).Should(Succeed())
 		update(m.Name, func(m *wsv1.WorkspaceManager) { m.Spec.Routing.AccessService.Namespace = weirNS })
@@ -290,7 +293,7 @@ var _ = Describe("WorkspaceManager", func() {
 		update(m.Name, func(m *wsv1.WorkspaceManager) { m.Spec.Routing = withIngress("weir-test") })
 		Eventually(condition(m.Name, wsv1.ConditionRoutingReady), timeout, interval).Should(haveStatus(metav1.ConditionFalse, workspacemanagers.ReasonIngressClassNotFound))
 		Eventually(func() bool {
-			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: workspacemanagers.AccessRouteName(m.Name)}, &gwv1.HTTPRoute{}))
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: weirNS, Name: workspacemanagers.AccessRouteName(m.Name)}, &gatewayv1.HTTPRoute{}))
 		}, timeout, interval).Should(BeTrue())
 		ing := accessIngress(m.Name)(Default)
 		Expect(*ing.Spec.IngressClassName).To(Equal("weir-test"))
@@ -310,8 +313,8 @@ var _ = Describe("WorkspaceManager", func() {
 	})
 
 	It("says AccessRouteFailed while the access Service's namespace does not exist", func() {
-		gateway("gw-nons", "public")
-		routing := withGateway("gw-nons", "public")
+		gateway("gw-nons")
+		routing := withGateway("gw-nons")
 		routing.AccessService.Namespace = "weir-elsewhere"
 		m := newManager("nonamespace", "https://ide.example.test", issuer(), routing, nil)
 		Eventually(condition(m.Name, wsv1.ConditionRoutingReady), timeout, interval).Should(And(
@@ -323,21 +326,21 @@ var _ = Describe("WorkspaceManager", func() {
 	})
 
 	It("reports a name taken by another object as AccessRouteConflict and leaves that object alone", func() {
-		gateway("gw-taken", "public")
-		other := &gwv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: weirNS, Name: workspacemanagers.AccessRouteName("taken")},
-			Spec: gwv1.HTTPRouteSpec{Hostnames: []gwv1.Hostname{"mine.example.test"}}}
+		gateway("gw-taken")
+		other := &gatewayv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: weirNS, Name: workspacemanagers.AccessRouteName("taken")},
+			Spec: gatewayv1.HTTPRouteSpec{Hostnames: []gatewayv1.Hostname{"mine.example.test"}}}
 		Expect(k8s.Create(ctx, other)).To(Succeed())
 		DeferCleanup(func() { Expect(client.IgnoreNotFound(k8s.Delete(ctx, other))).To(Succeed()) })
-		m := newManager("taken", "https://ide.example.test", issuer(), withGateway("gw-taken", "public"), nil)
+		m := newManager("taken", "https://ide.example.test", issuer(), withGateway("gw-taken"), nil)
 		Eventually(condition(m.Name, wsv1.ConditionRoutingReady), timeout, interval).Should(haveStatus(metav1.ConditionFalse, workspacemanagers.ReasonAccessRouteConflict))
-		Expect(accessRoute("taken")(Default).Spec.Hostnames).To(ConsistOf(gwv1.Hostname("mine.example.test")))
+		Expect(accessRoute("taken")(Default).Spec.Hostnames).To(ConsistOf(gatewayv1.Hostname("mine.example.test")))
 	})
 
 	It("tells the younger of two managers that select a namespace that the older one serves it", func() {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-conflict", Labels: map[string]string{"team": "conflict"}}}
 		Expect(k8s.Create(ctx, ns)).To(Succeed())
 		sel := &metav1.LabelSelector{MatchLabels: map[string]string{"team": "conflict"}}
-		gateway("gw-conflict", "public")
+		gateway("gw-conflict")
 		older := newManagerSelecting("conflict-older", sel)
 		// creationTimestamp has a resolution of one second.
 		time.Sleep(1100 * time.Millisecond)
@@ -361,7 +364,7 @@ func newManagerSelecting(name string, sel *metav1.LabelSelector) *wsv1.Workspace
 	m := &wsv1.WorkspaceManager{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: wsv1.WorkspaceManagerSpec{
 		BaseURL:           "https://" + name + ".example.test",
 		NamespaceSelector: sel,
-		Routing:           withGateway("gw-conflict", "public"),
+		Routing:           withGateway("gw-conflict"),
 		Authentication:    wsv1.WorkspaceAuthentication{OIDC: wsv1.OIDCAuthentication{IssuerURL: issuer(), ClientID: "weir"}},
 	}}
 	Expect(k8s.Create(ctx, m)).To(Succeed())

@@ -53,7 +53,7 @@ var _ = Describe("WorkspaceManager without the Gateway API", Ordered, func() {
 
 	It("says GatewayAPINotInstalled for a gatewayRef, and makes the Ingress of ingress routing", func() {
 		gw := &wsv1.WorkspaceManager{ObjectMeta: metav1.ObjectMeta{Name: "gw"}, Spec: wsv1.WorkspaceManagerSpec{
-			BaseURL: "https://ide.example.test", Routing: withGateway("gateways", "public"),
+			BaseURL: "https://ide.example.test", Routing: withGateway("gateways"),
 			Authentication: wsv1.WorkspaceAuthentication{OIDC: wsv1.OIDCAuthentication{IssuerURL: issuer(), ClientID: "weir"}},
 		}}
 		Expect(c.Create(ctx, gw)).To(Succeed())

@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
@@ -97,7 +97,7 @@ func routeMeta(m *wsv1.WorkspaceManager, spec any) metav1.ObjectMeta {
 // the public pages of the access server, attached to the Gateway, on the
 // base URL's host. No auth-url annotation: login must work without a
 // session.
-func BuildAccessHTTPRoute(m *wsv1.WorkspaceManager) (*gwv1.HTTPRoute, error) {
+func BuildAccessHTTPRoute(m *wsv1.WorkspaceManager) (*gatewayv1.HTTPRoute, error) {
 	ref := m.Spec.Routing.GatewayRef
 	if ref == nil {
 		return nil, fmt.Errorf("spec.routing.gatewayRef is not set")
@@ -106,38 +106,38 @@ func BuildAccessHTTPRoute(m *wsv1.WorkspaceManager) (*gwv1.HTTPRoute, error) {
 	if err != nil {
 		return nil, err
 	}
-	parent := gwv1.ParentReference{
-		Group:     ptr.To(gwv1.Group(gwv1.GroupName)),
-		Kind:      ptr.To(gwv1.Kind("Gateway")),
-		Namespace: ptr.To(gwv1.Namespace(ref.Namespace)),
-		Name:      gwv1.ObjectName(ref.Name),
+	parent := gatewayv1.ParentReference{
+		Group:     ptr.To(gatewayv1.Group(gatewayv1.GroupName)),
+		Kind:      ptr.To(gatewayv1.Kind("Gateway")),
+		Namespace: ptr.To(gatewayv1.Namespace(ref.Namespace)),
+		Name:      gatewayv1.ObjectName(ref.Name),
 	}
 	if ref.SectionName != "" {
-		parent.SectionName = ptr.To(gwv1.SectionName(ref.SectionName))
+		parent.SectionName = ptr.To(gatewayv1.SectionName(ref.SectionName))
 	}
-	var matches []gwv1.HTTPRouteMatch
+	var matches []gatewayv1.HTTPRouteMatch
 	for _, p := range accessPaths(basePath) {
-		matches = append(matches, gwv1.HTTPRouteMatch{Path: &gwv1.HTTPPathMatch{
-			Type: ptr.To(gwv1.PathMatchExact), Value: ptr.To(p),
+		matches = append(matches, gatewayv1.HTTPRouteMatch{Path: &gatewayv1.HTTPPathMatch{
+			Type: ptr.To(gatewayv1.PathMatchExact), Value: ptr.To(p),
 		}})
 	}
 	svc := m.Spec.Routing.AccessService
-	spec := gwv1.HTTPRouteSpec{
-		CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{parent}},
-		Rules: []gwv1.HTTPRouteRule{{
+	spec := gatewayv1.HTTPRouteSpec{
+		CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{parent}},
+		Rules: []gatewayv1.HTTPRouteRule{{
 			Matches: matches,
-			BackendRefs: []gwv1.HTTPBackendRef{{BackendRef: gwv1.BackendRef{
-				BackendObjectReference: gwv1.BackendObjectReference{
-					Name: gwv1.ObjectName(svc.Name),
-					Port: ptr.To(gwv1.PortNumber(svc.Port)),
+			BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{
+				BackendObjectReference: gatewayv1.BackendObjectReference{
+					Name: gatewayv1.ObjectName(svc.Name),
+					Port: ptr.To(svc.Port),
 				},
 			}}},
 		}},
 	}
 	if host != "" {
-		spec.Hostnames = []gwv1.Hostname{gwv1.Hostname(host)}
+		spec.Hostnames = []gatewayv1.Hostname{gatewayv1.Hostname(host)}
 	}
-	return &gwv1.HTTPRoute{ObjectMeta: routeMeta(m, spec), Spec: spec}, nil
+	return &gatewayv1.HTTPRoute{ObjectMeta: routeMeta(m, spec), Spec: spec}, nil
 }
 
 // BuildAccessIngress is the access route of a manager with ingress routing.

@@ -7,7 +7,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/workspacemanagers"
@@ -56,7 +56,7 @@ func TestBuildAccessHTTPRoute(t *testing.T) {
 	}
 	var paths []string
 	for _, mt := range r.Spec.Rules[0].Matches {
-		if *mt.Path.Type != gwv1.PathMatchExact {
+		if *mt.Path.Type != gatewayv1.PathMatchExact {
 			t.Errorf("match %s is %s, want Exact", *mt.Path.Value, *mt.Path.Type)
 		}
 		paths = append(paths, *mt.Path.Value)

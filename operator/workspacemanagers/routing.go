@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 )
@@ -35,13 +35,13 @@ const (
 )
 
 // httpRouteKind is what GatewayAPIInstalled looks for.
-var httpRouteKind = schema.GroupKind{Group: gwv1.GroupName, Kind: "HTTPRoute"}
+var httpRouteKind = schema.GroupKind{Group: gatewayv1.GroupName, Kind: "HTTPRoute"}
 
 // GatewayAPIInstalled says whether the cluster serves Gateway API
 // HTTPRoutes (v1). Without them nothing may watch or cache HTTPRoutes: the
 // manager would not start.
 func GatewayAPIInstalled(mapper meta.RESTMapper) (bool, error) {
-	_, err := mapper.RESTMapping(httpRouteKind, gwv1.GroupVersion.Version)
+	_, err := mapper.RESTMapping(httpRouteKind, gatewayv1.GroupVersion.Version)
 	if meta.IsNoMatchError(err) {
 		return false, nil
 	}
@@ -58,7 +58,7 @@ func (r *Reconciler) reconcileRouting(ctx context.Context, m *wsv1.WorkspaceMana
 	}
 	if m.Spec.Routing.Ingress != nil {
 		if gwAPI {
-			if err := r.deleteOwned(ctx, m, &gwv1.HTTPRoute{}); err != nil {
+			if err := r.deleteOwned(ctx, m, &gatewayv1.HTTPRoute{}); err != nil {
 				return failed(ReasonAccessRouteFailed, err.Error()), err
 			}
 		}
@@ -93,11 +93,11 @@ func (r *Reconciler) reconcileRouting(ctx context.Context, m *wsv1.WorkspaceMana
 	if err != nil {
 		return failed(ReasonAccessRouteFailed, err.Error()), nil
 	}
-	if c, bad, err := r.ensure(ctx, m, desired, &gwv1.HTTPRoute{}); bad {
+	if c, bad, err := r.ensure(ctx, m, desired, &gatewayv1.HTTPRoute{}); bad {
 		return c, err
 	}
 	gw := &metav1.PartialObjectMetadata{}
-	gw.SetGroupVersionKind(gwv1.SchemeGroupVersion.WithKind("Gateway"))
+	gw.SetGroupVersionKind(schema.GroupVersion(gatewayv1.GroupVersion).WithKind("Gateway"))
 	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, gw); err != nil {
 		if apierrors.IsNotFound(err) {
 			return failed(ReasonGatewayNotFound, fmt.Sprintf("Gateway %s/%s (spec.routing.gatewayRef) not found; create it or name another", ref.Namespace, ref.Name)), nil
@@ -181,7 +181,7 @@ func (r *Reconciler) deleteOwned(ctx context.Context, m *wsv1.WorkspaceManager, 
 func (r *Reconciler) deleteMoved(ctx context.Context, m *wsv1.WorkspaceManager, gwAPI bool) error {
 	lists := []client.ObjectList{&networkingv1.IngressList{}}
 	if gwAPI {
-		lists = append(lists, &gwv1.HTTPRouteList{})
+		lists = append(lists, &gatewayv1.HTTPRouteList{})
 	}
 	var errs []error
 	for _, l := range lists {
@@ -208,7 +208,7 @@ func (r *Reconciler) deleteMoved(ctx context.Context, m *wsv1.WorkspaceManager, 
 
 func kindOf(obj client.Object) string {
 	switch obj.(type) {
-	case *gwv1.HTTPRoute:
+	case *gatewayv1.HTTPRoute:
 		return "HTTPRoute"
 	case *networkingv1.Ingress:
 		return "Ingress"

@@ -18,7 +18,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 )
@@ -63,7 +63,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.Or(predicate.LabelChangedPredicate{},
 				predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})))
 	if gwAPI {
-		b = b.Owns(&gwv1.HTTPRoute{})
+		b = b.Owns(&gatewayv1.HTTPRoute{})
 	}
 	return b.Complete(r)
 }

@@ -102,7 +102,9 @@ func TestIdleDetectionHTTPGet(t *testing.T) {
 	defer ide.Close()
 	host, port, _ := strings.Cut(strings.TrimPrefix(ide.URL, "http://"), ":")
 	var portNum int32
-	fmt.Sscan(port, &portNum)
+	if _, err := fmt.Sscan(port, &portNum); err != nil {
+		t.Fatalf("port of %s: %v", ide.URL, err)
+	}
 	ws := availableSince(last.Add(-time.Hour), &wsv1.IdleDetection{HTTPGet: &corev1.HTTPGetAction{
 		Host: host, Port: intstr.FromInt32(portNum), Path: "/activity", HTTPHeaders: []corev1.HTTPHeader{{Name: "X-Probe", Value: "idle"}},
 	}})

@@ -70,7 +70,7 @@ func TestWorkspaceURL(t *testing.T) {
 // The oldest manager whose selector matches serves; then the first by
 // name; one being deleted or with a selector that matches nothing does not.
 func TestManagerFor(t *testing.T) {
-	at := func(min int) metav1.Time { return metav1.NewTime(time.Date(2026, 1, 1, 0, min, 0, 0, time.UTC)) }
+	at := func(minute int) metav1.Time { return metav1.NewTime(time.Date(2026, 1, 1, 0, minute, 0, 0, time.UTC)) }
 	m := func(name string, created metav1.Time, sel *metav1.LabelSelector) wsv1.WorkspaceManager {
 		return wsv1.WorkspaceManager{ObjectMeta: metav1.ObjectMeta{Name: name, CreationTimestamp: created},
 			Spec: wsv1.WorkspaceManagerSpec{NamespaceSelector: sel}}

@@ -10,6 +10,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -96,7 +97,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // gatewayAPIServed says whether the API server serves HTTPRoutes, and
 // makes sure the manager's scheme knows them when it does.
 func gatewayAPIServed(mgr ctrl.Manager) (bool, error) {
-	gvk := gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute")
+	gvk := schema.GroupVersion(gatewayv1.GroupVersion).WithKind("HTTPRoute")
 	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
 		if meta.IsNoMatchError(err) {
 			return false, nil

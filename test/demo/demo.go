@@ -35,7 +35,7 @@ type demo struct {
 
 // start brings everything up and prints the banner; every failure is a
 // Fatal (run stops what was started).
-func (d *demo) start() error {
+func (d *demo) start() {
 	t := d.t
 	d.say("starting the kwok cluster %s (the first time takes a minute)", clusterName)
 	// Kept after Ctrl-C: the next make demo picks it up.
@@ -76,7 +76,6 @@ func (d *demo) start() error {
 
 	url := d.aliceWorkspace()
 	d.banner(url)
-	return nil
 }
 
 // startManager runs bin/weir's manager with local webhooks (the chart's
@@ -218,7 +217,7 @@ func (d *demo) command(env []string, name string, args ...string) (string, error
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = &out, logOut
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("%v (its output is above)\n%s", err, out.String())
+		return out.String(), fmt.Errorf("%w (its output is above)\n%s", err, out.String())
 	}
 	return out.String(), nil
 }

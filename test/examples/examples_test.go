@@ -42,7 +42,7 @@ func buildExample(t *testing.T, name string) []byte {
 	}
 	dir := filepath.Join(root, "plugins", "examples", name)
 	h := sha256.New()
-	io.WriteString(h, runtime.Version()+"\n")
+	_, _ = io.WriteString(h, runtime.Version()+"\n")
 	// The example and what its replace directive takes from this module.
 	for _, d := range []string{dir, filepath.Join(root, "plugins", "sdk"), filepath.Join(root, "plugins", "model"), filepath.Join(root, "plugins", "source"), filepath.Join(root, "go.mod")} {
 		err := filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
@@ -54,7 +54,7 @@ func buildExample(t *testing.T, name string) []byte {
 				return err
 			}
 			rel, _ := filepath.Rel(root, p)
-			io.WriteString(h, rel+"\n")
+			_, _ = io.WriteString(h, rel+"\n")
 			h.Write(b)
 			return nil
 		})
@@ -117,7 +117,7 @@ func TestHTTPJSONExample(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, catalog)
+		_, _ = io.WriteString(w, catalog)
 	}))
 	defer srv.Close()
 	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))

@@ -1,6 +1,7 @@
 package helm_test
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -22,7 +23,7 @@ import (
 // kustomize build itself is TestKustomizeBuild.
 
 var kustomizeHooks = hookSettings{
-	failurePolicy: admissionv1.Fail, timeout: 5,
+	failurePolicy: admissionregistrationv1.Fail, timeout: 5,
 	excluded: []string{"kube-system", "weir-system"}, client: serviceClient("weir-system"),
 }
 
@@ -31,10 +32,10 @@ var kustomizeHooks = hookSettings{
 // an install on the same cluster never overwrite each other.
 var localHooks = hookSettings{
 	validating: "weir-local-validating", mutating: "weir-local-mutating",
-	failurePolicy: admissionv1.Fail, timeout: 5,
+	failurePolicy: admissionregistrationv1.Fail, timeout: 5,
 	excluded: []string{"kube-system", "weir-system"},
-	client: func(path string) admissionv1.WebhookClientConfig {
-		return admissionv1.WebhookClientConfig{URL: ptr("https://localhost:9443" + path)}
+	client: func(path string) admissionregistrationv1.WebhookClientConfig {
+		return admissionregistrationv1.WebhookClientConfig{URL: ptr("https://localhost:9443" + path)}
 	},
 }
 
@@ -160,7 +161,7 @@ func kustomize(t *testing.T, dir string) []doc {
 	out, err := cmd.Output()
 	if err != nil {
 		stderr := ""
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			stderr = string(ee.Stderr)
 		}
 		t.Fatalf("kubectl kustomize %s: %v\n%s", dir, err, stderr)
@@ -232,7 +233,7 @@ func kustomizeEdited(t *testing.T, edit func(string) string) []doc {
 func TestKustomizeNamespace(t *testing.T) {
 	kubectlBin(t)
 	inNamespace := func(k string) string { return "namespace: team-ops\n" + k }
-	hooks := hookSettings{failurePolicy: admissionv1.Fail, timeout: 5,
+	hooks := hookSettings{failurePolicy: admissionregistrationv1.Fail, timeout: 5,
 		excluded: []string{"kube-system", "team-ops"}, client: serviceClient("team-ops")}
 	for _, tc := range []struct {
 		name        string

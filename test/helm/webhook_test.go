@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -31,20 +31,20 @@ const (
 // both kinds compare against one expectation.
 type hook struct {
 	Name                    string
-	ClientConfig            admissionv1.WebhookClientConfig
-	Rules                   []admissionv1.RuleWithOperations
-	FailurePolicy           *admissionv1.FailurePolicyType
-	MatchPolicy             *admissionv1.MatchPolicyType
+	ClientConfig            admissionregistrationv1.WebhookClientConfig
+	Rules                   []admissionregistrationv1.RuleWithOperations
+	FailurePolicy           *admissionregistrationv1.FailurePolicyType
+	MatchPolicy             *admissionregistrationv1.MatchPolicyType
 	NamespaceSelector       *metav1.LabelSelector
 	ObjectSelector          *metav1.LabelSelector
-	SideEffects             *admissionv1.SideEffectClass
+	SideEffects             *admissionregistrationv1.SideEffectClass
 	TimeoutSeconds          *int32
 	AdmissionReviewVersions []string
-	MatchConditions         []admissionv1.MatchCondition
-	ReinvocationPolicy      *admissionv1.ReinvocationPolicyType
+	MatchConditions         []admissionregistrationv1.MatchCondition
+	ReinvocationPolicy      *admissionregistrationv1.ReinvocationPolicyType
 }
 
-func validatingHooks(c admissionv1.ValidatingWebhookConfiguration) []hook {
+func validatingHooks(c admissionregistrationv1.ValidatingWebhookConfiguration) []hook {
 	var hs []hook
 	for _, w := range c.Webhooks {
 		hs = append(hs, hook{w.Name, w.ClientConfig, w.Rules, w.FailurePolicy, w.MatchPolicy, w.NamespaceSelector,
@@ -53,7 +53,7 @@ func validatingHooks(c admissionv1.ValidatingWebhookConfiguration) []hook {
 	return hs
 }
 
-func mutatingHooks(c admissionv1.MutatingWebhookConfiguration) []hook {
+func mutatingHooks(c admissionregistrationv1.MutatingWebhookConfiguration) []hook {
 	var hs []hook
 	for _, w := range c.Webhooks {
 		hs = append(hs, hook{w.Name, w.ClientConfig, w.Rules, w.FailurePolicy, w.MatchPolicy, w.NamespaceSelector,
@@ -65,8 +65,8 @@ func mutatingHooks(c admissionv1.MutatingWebhookConfiguration) []hook {
 // hookSpec describes one of Weir's webhooks.
 type hookSpec struct {
 	name, path, group, resource string
-	scope                       admissionv1.ScopeType
-	operations                  []admissionv1.OperationType
+	scope                       admissionregistrationv1.ScopeType
+	operations                  []admissionregistrationv1.OperationType
 	mutating                    bool
 }
 
@@ -95,21 +95,21 @@ const notFinalizing = `request.operation != 'UPDATE' || !has(object.metadata.del
 
 // hookSettings are the values-driven parts of every webhook.
 type hookSettings struct {
-	failurePolicy admissionv1.FailurePolicyType
+	failurePolicy admissionregistrationv1.FailurePolicyType
 	timeout       int32
 	// excluded namespaces, in order
 	excluded []string
 	// included namespaces (watchNamespaces), in order; none: all
 	included []string
 	// clientConfig for a path
-	client func(path string) admissionv1.WebhookClientConfig
+	client func(path string) admissionregistrationv1.WebhookClientConfig
 	// configuration names, when not validatingConfig and mutatingConfig
 	validating, mutating string
 }
 
-func serviceClient(namespace string) func(string) admissionv1.WebhookClientConfig {
-	return func(path string) admissionv1.WebhookClientConfig {
-		return admissionv1.WebhookClientConfig{Service: &admissionv1.ServiceReference{
+func serviceClient(namespace string) func(string) admissionregistrationv1.WebhookClientConfig {
+	return func(path string) admissionregistrationv1.WebhookClientConfig {
+		return admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{
 			Name: webhookService, Namespace: namespace, Path: &path, Port: ptr(int32(443)),
 		}}
 	}
@@ -119,22 +119,22 @@ func (s hookSpec) want(set hookSettings) hook {
 	h := hook{
 		Name:         s.name,
 		ClientConfig: set.client(s.path),
-		Rules: []admissionv1.RuleWithOperations{{
+		Rules: []admissionregistrationv1.RuleWithOperations{{
 			Operations: s.operations,
-			Rule: admissionv1.Rule{
+			Rule: admissionregistrationv1.Rule{
 				APIGroups: []string{s.group}, APIVersions: []string{"v1alpha1"}, Resources: []string{s.resource},
 				Scope: ptr(s.scope),
 			},
 		}},
 		FailurePolicy: ptr(set.failurePolicy),
-		MatchPolicy:   ptr(admissionv1.Equivalent),
+		MatchPolicy:   ptr(admissionregistrationv1.Equivalent),
 		NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
 			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: set.excluded,
 		}}},
-		SideEffects:             ptr(admissionv1.SideEffectClassNone),
+		SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
 		TimeoutSeconds:          ptr(set.timeout),
 		AdmissionReviewVersions: []string{"v1"},
-		MatchConditions:         []admissionv1.MatchCondition{{Name: "not-finalizing", Expression: notFinalizing}},
+		MatchConditions:         []admissionregistrationv1.MatchCondition{{Name: "not-finalizing", Expression: notFinalizing}},
 	}
 	if len(set.included) > 0 {
 		h.NamespaceSelector.MatchExpressions = append(h.NamespaceSelector.MatchExpressions, metav1.LabelSelectorRequirement{
@@ -142,7 +142,7 @@ func (s hookSpec) want(set hookSettings) hook {
 		})
 	}
 	if s.mutating {
-		h.ReinvocationPolicy = ptr(admissionv1.NeverReinvocationPolicy)
+		h.ReinvocationPolicy = ptr(admissionregistrationv1.NeverReinvocationPolicy)
 	}
 	return h
 }
@@ -157,11 +157,11 @@ func wantHooks(set hookSettings, specs ...hookSpec) []hook {
 
 // checkConfigurations compares both rendered configurations with Weir's
 // webhooks (webhooks.Table), field by field.
-func checkConfigurations(t *testing.T, docs []doc, set hookSettings) (admissionv1.ValidatingWebhookConfiguration, admissionv1.MutatingWebhookConfiguration) {
+func checkConfigurations(t *testing.T, docs []doc, set hookSettings) (admissionregistrationv1.ValidatingWebhookConfiguration, admissionregistrationv1.MutatingWebhookConfiguration) {
 	t.Helper()
 	vName, mName := cmp.Or(set.validating, validatingConfig), cmp.Or(set.mutating, mutatingConfig)
-	v := named[admissionv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", vName)
-	m := named[admissionv1.MutatingWebhookConfiguration](t, docs, "MutatingWebhookConfiguration", mName)
+	v := named[admissionregistrationv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", vName)
+	m := named[admissionregistrationv1.MutatingWebhookConfiguration](t, docs, "MutatingWebhookConfiguration", mName)
 	if got, want := validatingHooks(v), wantHooks(set, tableHooks(false)...); !reflect.DeepEqual(got, want) {
 		t.Errorf("%s webhooks:\n got %s\nwant %s", vName, dump(t, got), dump(t, want))
 	}
@@ -172,7 +172,7 @@ func checkConfigurations(t *testing.T, docs []doc, set hookSettings) (admissionv
 }
 
 var defaultHooks = hookSettings{
-	failurePolicy: admissionv1.Fail, timeout: 5,
+	failurePolicy: admissionregistrationv1.Fail, timeout: 5,
 	excluded: []string{"kube-system", "weir"}, client: serviceClient("weir"),
 }
 
@@ -241,7 +241,7 @@ func TestWebhookValues(t *testing.T) {
 		"--set", "webhooks.failurePolicy=Ignore", "--set", "webhooks.timeoutSeconds=12", "--set", "webhooks.port=9555",
 		"--set", "policies.defaultBundle=false")
 	checkConfigurations(t, docs, hookSettings{
-		failurePolicy: admissionv1.Ignore, timeout: 12,
+		failurePolicy: admissionregistrationv1.Ignore, timeout: 12,
 		excluded: []string{"kube-system", "platform"}, client: serviceClient("platform"),
 	})
 	dep := only[appsv1.Deployment](t, docs, "Deployment")
@@ -255,7 +255,7 @@ func TestWebhookValues(t *testing.T) {
 	// Installed into kube-system, the selector still names it once.
 	docs = render(t, "--namespace", "kube-system")
 	checkConfigurations(t, docs, hookSettings{
-		failurePolicy: admissionv1.Fail, timeout: 5,
+		failurePolicy: admissionregistrationv1.Fail, timeout: 5,
 		excluded: []string{"kube-system"}, client: serviceClient("kube-system"),
 	})
 }
@@ -516,8 +516,8 @@ func ptr[T any](v T) *T { return &v }
 func TestWebhookNamesFollowRelease(t *testing.T) {
 	const full = "acme-weir" // release "acme" + chart "weir"
 	docs := renderRelease(t, chartDir, "acme")
-	named[admissionv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", full+"-validating")
-	m := named[admissionv1.MutatingWebhookConfiguration](t, docs, "MutatingWebhookConfiguration", full+"-mutating")
+	named[admissionregistrationv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", full+"-validating")
+	m := named[admissionregistrationv1.MutatingWebhookConfiguration](t, docs, "MutatingWebhookConfiguration", full+"-mutating")
 	if s := m.Webhooks[0].ClientConfig.Service; s == nil || s.Name != full+"-webhook" {
 		t.Errorf("mutating webhook service = %+v, want %s-webhook", s, full)
 	}
@@ -540,7 +540,7 @@ func TestWebhookNamesFollowRelease(t *testing.T) {
 	}
 
 	docs = renderRelease(t, chartDir, "acme", "--set", "certManager.enabled=true")
-	v := named[admissionv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", full+"-validating")
+	v := named[admissionregistrationv1.ValidatingWebhookConfiguration](t, docs, "ValidatingWebhookConfiguration", full+"-validating")
 	if got := v.Annotations[injectCAFrom]; got != "weir/"+full+"-webhook" {
 		t.Errorf("%s = %q, want weir/%s-webhook", injectCAFrom, got, full)
 	}

@@ -107,7 +107,7 @@ func ensureInstalled() error {
 	}
 	out, err := exec.Command("sh", "-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("apt-get install mariadb-server: %v\n%s", err, out)
+		return fmt.Errorf("apt-get install mariadb-server: %w\n%s", err, out)
 	}
 	return nil
 }
@@ -133,7 +133,7 @@ func (s *Server) install() error {
 		"--auth-root-authentication-method=normal", "--skip-test-db"}, userArgs()...)
 	out, err := exec.Command(binary("mariadb-install-db"), args...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("mariadb-install-db: %v\n%s", err, out)
+		return fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
 	}
 	return nil
 }

@@ -172,7 +172,7 @@ func (s *Server) init(runAs *syscall.Credential, o Options) error {
 	out, err := s.command(runAs, "initdb", "-D", s.DataDir, "-U", s.Superuser, "--pwfile="+pwfile,
 		"--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("initdb: %v\n%s", err, out)
+		return fmt.Errorf("initdb: %w\n%s", err, out)
 	}
 	if len(o.HBA) > 0 {
 		hba := filepath.Join(s.DataDir, "pg_hba.conf")
@@ -263,7 +263,7 @@ func (s *Server) start(runAs *syscall.Credential, o Options) error {
 		cancel()
 		if time.Now().After(deadline) {
 			s.kill()
-			return fmt.Errorf("postgres did not accept connections within 60s (%v):\n%s", err, s.Log())
+			return fmt.Errorf("postgres did not accept connections within 60s (%w):\n%s", err, s.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -388,7 +388,7 @@ func BinDir() (string, error) {
 		cmd := exec.Command("apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("installing PostgreSQL: apt-get %s: %v\n%s", strings.Join(args, " "), err, out)
+			return "", fmt.Errorf("installing PostgreSQL: apt-get %s: %w\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 	if d := findBinDir(); d != "" {
@@ -433,7 +433,7 @@ func serverCredential() (*syscall.Credential, error) {
 		out, uerr := exec.Command("useradd", "--system", "--user-group", "--no-create-home",
 			"--home-dir", "/var/lib/postgresql", "--shell", "/bin/sh", "postgres").CombinedOutput()
 		if uerr != nil {
-			return nil, fmt.Errorf("PostgreSQL refuses to run as root and there is no postgres user; useradd postgres: %v\n%s", uerr, out)
+			return nil, fmt.Errorf("PostgreSQL refuses to run as root and there is no postgres user; useradd postgres: %w\n%s", uerr, out)
 		}
 		if u, err = user.Lookup("postgres"); err != nil {
 			return nil, err

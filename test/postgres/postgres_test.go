@@ -98,8 +98,8 @@ func TestMissingBinaries(t *testing.T) {
 		}
 		return
 	}
-	real := findBinDir()
-	if real == "" {
+	binDir := findBinDir()
+	if binDir == "" {
 		t.Fatal("no PostgreSQL binaries to stand in for the package")
 	}
 	root, fakeBin := t.TempDir(), t.TempDir()
@@ -107,7 +107,7 @@ func TestMissingBinaries(t *testing.T) {
 	script := fmt.Sprintf(`#!/bin/sh
 echo "$DEBIAN_FRONTEND apt-get $*" >> %s
 if [ "$1" = install ]; then mkdir -p %s/99 && ln -s %s %s/99/bin; fi
-`, log, root, real, root)
+`, log, root, binDir, root)
 	if err := os.WriteFile(filepath.Join(fakeBin, "apt-get"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestCaddyForwardAuth(t *testing.T) {
 		case "no":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusForbidden)
-			io.WriteString(w, "<h1>Not yours</h1>")
+			_, _ = io.WriteString(w, "<h1>Not yours</h1>")
 		case "who":
 			w.Header().Set("WWW-Authenticate", `Bearer realm="weir"`)
 			w.WriteHeader(http.StatusUnauthorized)
@@ -46,7 +46,7 @@ func TestCaddyForwardAuth(t *testing.T) {
 	}))
 	defer auth.Close()
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]string{
+		_ = json.NewEncoder(w).Encode(map[string]string{
 			"host": r.Host, "uri": r.URL.RequestURI(), "user": r.Header.Get("X-Weir-User"),
 		})
 	}))
@@ -135,11 +135,11 @@ func TestCaddyForwardAuth(t *testing.T) {
 	})
 
 	t.Run("denials reach the client unchanged", func(t *testing.T) {
-		resp, body := do(t, http.MethodGet, "/workspaces/ns/nb/tree?a=b", nil)
+		resp, _ := do(t, http.MethodGet, "/workspaces/ns/nb/tree?a=b", nil)
 		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/_weir/login?rd=/workspaces/ns/nb/tree?a=b" {
 			t.Errorf("no X-Allow: status %d Location %q, want 302 to the login", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		resp, body = do(t, http.MethodGet, "/workspaces/ns/nb/", map[string]string{"X-Allow": "no"})
+		resp, body := do(t, http.MethodGet, "/workspaces/ns/nb/", map[string]string{"X-Allow": "no"})
 		if resp.StatusCode != http.StatusForbidden || body != "<h1>Not yours</h1>" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("X-Allow: no: status %d, %q, body %q; want 403 with the auth server's HTML", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}

@@ -101,11 +101,11 @@ func (p *process) waitFor(timeout time.Duration, ready func() error) error {
 		}
 		select {
 		case <-p.exited:
-			return fmt.Errorf("%s exited (%v) before it was ready:\n%s", p.name, p.waitErr, p.tail(30))
+			return fmt.Errorf("%s exited (%w) before it was ready:\n%s", p.name, p.waitErr, p.tail(30))
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after %s (last check: %v):\n%s", p.name, timeout, last, p.tail(30))
+			return fmt.Errorf("%s not ready after %s (last check: %w):\n%s", p.name, timeout, last, p.tail(30))
 		}
 	}
 }

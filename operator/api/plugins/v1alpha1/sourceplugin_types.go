@@ -8,28 +8,30 @@ import (
 
 // SourcePluginSpec says where a source module is and which bytes it must be.
 type SourcePluginSpec struct {
-	// URL of the WebAssembly module: https://host/path/plugin.wasm, or an
+	// url of the WebAssembly module: https://host/path/plugin.wasm, or an
 	// OCI artifact whose manifest has a single layer, the module:
 	// oci://registry/repository:tag or oci://registry/repository@sha256:<hex>.
 	// Job pods fetch it too, so it must be reachable from them.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') || self.startsWith('oci://')",message="url must be https://... or oci://registry/repository:tag (or @sha256:...)"
+	// +required
 	URL string `json:"url"`
 
-	// SHA-256 of the module's bytes, as sha256sum prints it. Weir refuses
+	// sha256 is SHA-256 of the module's bytes, as sha256sum prints it. Weir refuses
 	// any other bytes, wherever they come from.
 	// +kubebuilder:validation:MinLength=64
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9a-f]{64}$')",message="sha256 must be 64 lower-case hex digits (sha256sum <module.wasm>)"
+	// +required
 	SHA256 string `json:"sha256"`
 
-	// Limits of the module's sandbox; unset fields take the host's
+	// limits of the module's sandbox; unset fields take the host's
 	// defaults.
 	// +optional
 	Limits *Limits `json:"limits,omitempty"`
 
-	// PEM certificates of the CAs that sign the server or registry at
+	// caBundle is PEM certificates of the CAs that sign the server or registry at
 	// url, trusted besides the system's roots, by the operator and by Job
 	// pods alike: for a server with a private CA. Certificates are public;
 	// this is not a secret.
@@ -41,16 +43,16 @@ type SourcePluginSpec struct {
 
 // Limits bound what the module may use in one instance and one run.
 type Limits struct {
-	// Linear memory an instance may grow to. Default 256Mi, at most 4Gi.
+	// memory is the linear memory an instance may grow to. Default 256Mi, at most 4Gi.
 	// +optional
 	Memory *resource.Quantity `json:"memory,omitempty"`
-	// Wall time of one describe, validate or instance start. Default 1m.
+	// callTimeout is the wall time of one describe, validate or instance start. Default 1m.
 	// +optional
 	CallTimeout *metav1.Duration `json:"callTimeout,omitempty"`
-	// Wall time of one discovery, start to end. Default 1h.
+	// runTimeout is the wall time of one discovery, start to end. Default 1h.
 	// +optional
 	RunTimeout *metav1.Duration `json:"runTimeout,omitempty"`
-	// Bytes of all the batches one discovery may emit. Default 1Gi.
+	// outputBytes caps the bytes of all the batches one discovery may emit. Default 1Gi.
 	// +optional
 	OutputBytes *resource.Quantity `json:"outputBytes,omitempty"`
 }
@@ -58,34 +60,37 @@ type Limits struct {
 // SourcePluginStatus is what the module said of itself, once fetched and
 // verified.
 type SourcePluginStatus struct {
-	// Source id the module describes itself with: the key of a Run's
-	// runs[] entry that uses it.
-	// +optional
-	ID string `json:"id,omitempty"`
-	// Version of the module.
-	// +optional
-	Version string `json:"version,omitempty"`
-	// Plugin ABI version the module was built for.
-	// +optional
-	ABI int32 `json:"abi,omitempty"`
-	// JSON Schema of a runs[] entry's config for this source.
-	// +optional
-	// +kubebuilder:validation:Type=object
-	// +kubebuilder:pruning:PreserveUnknownFields
-	ConfigSchema *apiextensionsv1.JSON `json:"configSchema,omitempty"`
-	// Capabilities the module needs, e.g. network.
-	// +optional
-	// +listType=atomic
-	Capabilities []string `json:"capabilities,omitempty"`
-	// Digest of the bytes that were verified and loaded, sha256:<hex>.
-	// +optional
-	Digest string `json:"digest,omitempty"`
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// conditions are Ready (the summary; its reason says why not) and the
+	// conditions it sums up.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// id is the source id the module describes itself with: the key of a Run's
+	// runs[] entry that uses it.
+	// +optional
+	ID string `json:"id,omitempty"`
+	// version of the module.
+	// +optional
+	Version string `json:"version,omitempty"`
+	// abi is the plugin ABI version the module was built for.
+	// +optional
+	ABI int32 `json:"abi,omitempty"`
+	// configSchema is JSON Schema of a runs[] entry's config for this source.
+	// +optional
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	ConfigSchema *apiextensionsv1.JSON `json:"configSchema,omitempty"`
+	// capabilities the module needs, e.g. network.
+	// +optional
+	// +listType=atomic
+	Capabilities []string `json:"capabilities,omitempty"`
+	// digest of the bytes that were verified and loaded, sha256:<hex>.
+	// +optional
+	Digest string `json:"digest,omitempty"`
+	// observedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
 // SourcePlugin is an ingestion source from a third party: a WebAssembly
@@ -101,10 +106,16 @@ type SourcePluginStatus struct {
 // +kubebuilder:printcolumn:name="URL",type=string,priority=1,JSONPath=`.spec.url`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type SourcePlugin struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object's metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   SourcePluginSpec   `json:"spec"`
+	// spec is the desired state of the SourcePlugin.
+	// +required
+	Spec SourcePluginSpec `json:"spec"`
+	// status is the observed state of the SourcePlugin.
+	// +optional
 	Status SourcePluginStatus `json:"status,omitempty"`
 }
 
@@ -117,5 +128,5 @@ type SourcePluginList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&SourcePlugin{}, &SourcePluginList{})
+	register(&SourcePlugin{}, &SourcePluginList{})
 }

@@ -20,18 +20,20 @@ const (
 
 // Module is one Rego file of a bundle.
 type Module struct {
-	// File name, used in compile errors (file:line:col).
+	// name is the file name, used in compile errors (file:line:col).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_./-]+\.rego$`
+	// +required
 	Name string `json:"name"`
-	// Rego source, v1 syntax.
+	// rego source, v1 syntax.
 	// +kubebuilder:validation:MinLength=1
+	// +required
 	Rego string `json:"rego"`
 }
 
 // PolicyBundleSpec is a set of Rego modules and the data they read.
 type PolicyBundleSpec struct {
-	// Rego modules. Required, except in the bundle named "default", which
+	// modules are the Rego modules. Required, except in the bundle named "default", which
 	// customises Weir's embedded bundle: there a module is added to the
 	// embedded ones, or replaces the embedded module of the same name
 	// (e.g. runs/secrets.rego).
@@ -40,7 +42,7 @@ type PolicyBundleSpec struct {
 	// +listMapKey=name
 	Modules []Module `json:"modules,omitempty"`
 
-	// JSON object the bundle's own modules read as data.*. Bundles are
+	// data is JSON object the bundle's own modules read as data.*. Bundles are
 	// compiled apart: no other bundle sees it. In the bundle named
 	// "default" it is deep-merged over the embedded data.json (objects
 	// merge, other values replace), e.g. to set settings.runs.maxResources.
@@ -49,7 +51,7 @@ type PolicyBundleSpec struct {
 	// +kubebuilder:pruning:PreserveUnknownFields
 	Data *apiextensionsv1.JSON `json:"data,omitempty"`
 
-	// What this bundle's denials do.
+	// enforcementMode says what this bundle's denials do.
 	// +kubebuilder:default=deny
 	// +optional
 	EnforcementMode EnforcementMode `json:"enforcementMode,omitempty"`
@@ -57,28 +59,39 @@ type PolicyBundleSpec struct {
 
 // CompileError is one compiler message, with its place.
 type CompileError struct {
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
+	// file is the module's name.
+	// +optional
+	File string `json:"file,omitempty"`
+	// line is the 1-based line in the module; 0 when the message has no place.
+	// +optional
+	Line int32 `json:"line,omitempty"`
+	// column is the 1-based column in the line.
+	// +optional
+	Column int32 `json:"column,omitempty"`
+	// message is the compiler's message.
+	// +required
 	Message string `json:"message"`
 }
 
 // PolicyBundleStatus is what Weir made of the bundle.
 type PolicyBundleStatus struct {
-	// Content digest of the revision in force for this bundle.
-	// +optional
-	Revision string `json:"revision,omitempty"`
-	// Errors of the last compile that failed; the last good revision stays
-	// in force while they are set.
-	// +optional
-	// +listType=atomic
-	Errors []CompileError `json:"errors,omitempty"`
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// conditions are Ready (the summary; its reason says why not) and the
+	// conditions it sums up.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// revision is the content digest of the revision in force for this bundle.
+	// +optional
+	Revision string `json:"revision,omitempty"`
+	// errors of the last compile that failed; the last good revision stays
+	// in force while they are set.
+	// +optional
+	// +listType=atomic
+	Errors []CompileError `json:"errors,omitempty"`
+	// observedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
 // PolicyBundle holds Rego policies that decide admission and defaults for
@@ -91,10 +104,15 @@ type PolicyBundleStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type PolicyBundle struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object's metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   PolicyBundleSpec   `json:"spec"`
+	// spec is the desired state of the PolicyBundle.
+	Spec PolicyBundleSpec `json:"spec"`
+	// status is the observed state of the PolicyBundle.
+	// +optional
 	Status PolicyBundleStatus `json:"status,omitempty"`
 }
 
@@ -107,5 +125,5 @@ type PolicyBundleList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&PolicyBundle{}, &PolicyBundleList{})
+	register(&PolicyBundle{}, &PolicyBundleList{})
 }

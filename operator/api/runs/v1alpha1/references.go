@@ -9,6 +9,8 @@ import (
 // Reference is a Secret or the ServiceAccount a Run's pods use, as the
 // controller (ReferencesResolved) and the webhooks (existence warnings,
 // access reviews) read them: one list, so they never disagree.
+//
+//nolint:kubeapilinter // not an API type: computed from a Run, never serialized or in the CRD
 type Reference struct {
 	// Kind is "Secret" or "ServiceAccount".
 	Kind, Name string

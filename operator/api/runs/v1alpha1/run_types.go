@@ -21,90 +21,90 @@ const (
 // +kubebuilder:validation:XValidation:rule="(has(self.schedule) && size(self.schedule) > 0) || !has(self.timeZone)",message="spec.timeZone applies to a schedule only: set spec.schedule, or remove spec.timeZone",fieldPath=".timeZone"
 // +kubebuilder:validation:XValidation:rule="(has(self.schedule) && size(self.schedule) > 0) || !has(self.suspend) || !self.suspend",message="spec.suspend pauses a schedule only: set spec.schedule, or remove spec.suspend (a Run without a schedule runs once; delete it to stop it)",fieldPath=".suspend"
 type RunSpec struct {
-	// Source configurations, in the same format as the `marmot ingest` CLI
+	// runs is the source configurations, in the same format as the `marmot ingest` CLI
 	// YAML: each entry is an object with one key naming the source.
 	// Credentials belong in env/envFrom and are referenced as ${VAR}.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:items:Type=object
 	Runs []runtime.RawExtension `json:"runs"`
 
-	// Cron expression. When set, the Run becomes a CronJob instead of a Job.
+	// schedule is the cron expression. When set, the Run becomes a CronJob instead of a Job.
 	// +optional
 	Schedule string `json:"schedule,omitempty"`
 
-	// IANA time zone for the schedule, for example "Europe/London".
+	// timeZone is IANA time zone for the schedule, for example "Europe/London".
 	// +optional
 	TimeZone *string `json:"timeZone,omitempty"`
 
-	// Pause scheduled executions. Only applies when schedule is set.
+	// suspend pauses scheduled executions. Only applies when schedule is set.
 	// Defaults to false.
 	// +kubebuilder:default=false
 	// +optional
 	Suspend *bool `json:"suspend,omitempty"`
 
-	// How to handle concurrent executions of a scheduled Run: Allow, Forbid
+	// concurrencyPolicy sets how to handle concurrent executions of a scheduled Run: Allow, Forbid
 	// or Replace. Defaults to Forbid.
 	// +kubebuilder:default=Forbid
 	// +optional
 	ConcurrencyPolicy ConcurrencyPolicy `json:"concurrencyPolicy,omitempty"`
 
-	// Retries before a Job is marked failed. Defaults to 3.
+	// backoffLimit is the number of retries before a Job is marked failed. Defaults to 3.
 	// +kubebuilder:default=3
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	BackoffLimit *int32 `json:"backoffLimit,omitempty"`
 
-	// Maximum duration in seconds that a Job may run, at most 604800 (7
+	// activeDeadlineSeconds is the maximum duration in seconds that a Job may run, at most 604800 (7
 	// days). No limit by default.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=604800
 	// +optional
 	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
 
-	// Successful CronJob runs to retain. Defaults to 3.
+	// successfulJobsHistoryLimit is the number of successful CronJob runs to retain. Defaults to 3.
 	// +kubebuilder:default=3
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	SuccessfulJobsHistoryLimit *int32 `json:"successfulJobsHistoryLimit,omitempty"`
 
-	// Failed CronJob runs to retain. Defaults to 1.
+	// failedJobsHistoryLimit is the number of failed CronJob runs to retain. Defaults to 1.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	FailedJobsHistoryLimit *int32 `json:"failedJobsHistoryLimit,omitempty"`
 
-	// CPU and memory requests and limits for the ingestion container.
+	// resources is CPU and memory requests and limits for the ingestion container.
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 
-	// Additional labels for the ingestion pod.
+	// podLabels are additional labels for the ingestion pod.
 	// +optional
 	PodLabels map[string]string `json:"podLabels,omitempty"`
 
-	// Additional annotations for the ingestion pod.
+	// podAnnotations are additional annotations for the ingestion pod.
 	// +optional
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
 
-	// Run `weir ingest --destroy` when the Run is deleted, removing the assets
+	// teardownOnDelete runs `weir ingest --destroy` when the Run is deleted, removing the assets
 	// this pipeline discovered from Marmot. Defaults to true.
 	// +kubebuilder:default=true
 	// +optional
 	TeardownOnDelete *bool `json:"teardownOnDelete,omitempty"`
 
-	// Environment of the ingestion container. Use valueFrom.secretKeyRef for
+	// env is the environment of the ingestion container. Use valueFrom.secretKeyRef for
 	// credentials and reference them from runs as ${NAME}.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
 	Env []corev1.EnvVar `json:"env,omitempty"`
 
-	// Sources of environment variables (Secrets, ConfigMaps) for the
+	// envFrom lists the sources of environment variables (Secrets, ConfigMaps) for the
 	// ingestion container.
 	// +optional
 	// +listType=atomic
 	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
 
-	// Service account of the ingestion pod. Defaults to the operator's
+	// serviceAccountName is the service account of the ingestion pod. Defaults to the operator's
 	// configured ingest service account.
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
@@ -139,43 +139,16 @@ const (
 
 // TriggerStatus records the last manual trigger.
 type TriggerStatus struct {
-	// Name of the Job the trigger created.
+	// jobName is the name of the Job the trigger created.
 	JobName string `json:"jobName"`
-	// When the trigger was handled.
+	// time says when the trigger was handled.
+	// +required
 	Time metav1.Time `json:"time"`
 }
 
 // RunStatus is the observed state of a Run.
 type RunStatus struct {
-	// One-word summary: Idle, Scheduled, Running, Succeeded, Failed,
-	// Suspended, or Blocked when the Run cannot run as specified (denied by
-	// policy, an unknown source, an invalid config, a missing Secret or
-	// ServiceAccount): the Ready condition's reason says which.
-	// +optional
-	Phase RunPhase `json:"phase,omitempty"`
-
-	// Start time of the most recent ingestion Job.
-	// +optional
-	LastRunTime *metav1.Time `json:"lastRunTime,omitempty"`
-
-	// Completion time of the most recent successful ingestion Job.
-	// +optional
-	LastSuccessfulTime *metav1.Time `json:"lastSuccessfulTime,omitempty"`
-
-	// Ingestion Jobs that are running now.
-	// +optional
-	// +listType=atomic
-	Active []corev1.ObjectReference `json:"active,omitempty"`
-
-	// The last manual trigger.
-	// +optional
-	LastTrigger *TriggerStatus `json:"lastTrigger,omitempty"`
-
-	// The generation of the spec this status describes.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// Conditions: Ready (the summary; its reason says why not), Valid (the
+	// conditions are Ready (the summary; its reason says why not), Valid (the
 	// policies in force allow the Run), ReferencesResolved (its Secrets and
 	// ServiceAccount exist), Trigger (present only while the trigger
 	// annotation has a value other than "true") and Teardown (while a
@@ -184,6 +157,34 @@ type RunStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// phase is a one-word summary: Idle, Scheduled, Running, Succeeded, Failed,
+	// Suspended, or Blocked when the Run cannot run as specified (denied by
+	// policy, an unknown source, an invalid config, a missing Secret or
+	// ServiceAccount): the Ready condition's reason says which.
+	// +optional
+	Phase RunPhase `json:"phase,omitempty"`
+
+	// lastRunTime is the start time of the most recent ingestion Job.
+	// +optional
+	LastRunTime *metav1.Time `json:"lastRunTime,omitempty"`
+
+	// lastSuccessfulTime is the completion time of the most recent successful ingestion Job.
+	// +optional
+	LastSuccessfulTime *metav1.Time `json:"lastSuccessfulTime,omitempty"`
+
+	// active lists the ingestion Jobs that are running now.
+	// +optional
+	// +listType=atomic
+	Active []corev1.ObjectReference `json:"active,omitempty"`
+
+	// lastTrigger is the last manual trigger.
+	// +optional
+	LastTrigger *TriggerStatus `json:"lastTrigger,omitempty"`
+
+	// observedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
 // Run is a declarative Marmot metadata-ingestion pipeline. It becomes a Job,
@@ -200,10 +201,15 @@ type RunStatus struct {
 // +kubebuilder:printcolumn:name="Teardown On Delete",type=boolean,JSONPath=`.spec.teardownOnDelete`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Run struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object's metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   RunSpec   `json:"spec"`
+	// spec is the desired state of the Run.
+	Spec RunSpec `json:"spec"`
+	// status is the observed state of the Run.
+	// +optional
 	Status RunStatus `json:"status,omitempty"`
 }
 
@@ -216,5 +222,5 @@ type RunList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Run{}, &RunList{})
+	register(&Run{}, &RunList{})
 }

@@ -48,12 +48,12 @@ const (
 // Weir's defaults; status shows the effective values.
 // +kubebuilder:validation:XValidation:rule="has(self.templateRef) == has(oldSelf.templateRef) && (!has(self.templateRef) || self.templateRef == oldSelf.templateRef)",message="spec.templateRef is immutable: it cannot be set, changed or removed after the Workspace is created; to use another template, create a new Workspace",fieldPath=".templateRef"
 type WorkspaceSpec struct {
-	// Human-readable name of the Workspace, shown in UIs.
+	// displayName is the human-readable name of the Workspace, shown in UIs.
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	DisplayName string `json:"displayName,omitempty"`
 
-	// Container image of the IDE. A short name (for example "uv") resolves
+	// image is the container image of the IDE. A short name (for example "uv") resolves
 	// through the image table the cluster admin configures; status.image
 	// shows the image that runs. Unset: the template's defaultImage. With a
 	// template, the image must be its defaultImage or one of its
@@ -62,26 +62,26 @@ type WorkspaceSpec struct {
 	// +optional
 	Image string `json:"image,omitempty"`
 
-	// Running starts one pod; Stopped scales it to none and keeps the storage.
+	// desiredStatus is Running or Stopped: Running starts one pod; Stopped scales it to none and keeps the storage.
 	// Defaults to Running.
 	// +kubebuilder:default=Running
 	// +optional
 	DesiredStatus DesiredStatus `json:"desiredStatus,omitempty"`
 
-	// CPU, memory and GPU (nvidia.com/gpu) requests and limits of the IDE
+	// resources is CPU, memory and GPU (nvidia.com/gpu) requests and limits of the IDE
 	// container. Unset: the template's defaultResources. With a template,
 	// each request and limit must lie within its resourceBounds.
 	// +optional
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 
-	// Primary storage: a PersistentVolumeClaim mounted into the IDE. Every
+	// storage is the primary storage: a PersistentVolumeClaim mounted into the IDE. Every
 	// Workspace has one; unset fields come from the template's
 	// primaryStorage, then from Weir's defaults (10Gi at /home/jovyan, the
 	// cluster's default StorageClass, Retain).
 	// +optional
 	Storage *WorkspaceStorage `json:"storage,omitempty"`
 
-	// Name of the cluster-scoped WorkspaceTemplate that gives this Workspace
+	// templateRef is the name of the cluster-scoped WorkspaceTemplate that gives this Workspace
 	// its defaults and bounds. Immutable: it cannot be set, changed or
 	// removed after creation. A template that does not exist yet leaves the
 	// Workspace without a pod (Valid=False, reason TemplateNotFound) until
@@ -91,7 +91,7 @@ type WorkspaceSpec struct {
 	// +optional
 	TemplateRef string `json:"templateRef,omitempty"`
 
-	// Who may change, delete and connect to the Workspace besides what RBAC
+	// ownershipType says who may change, delete and connect to the Workspace besides what RBAC
 	// allows: Public (anyone RBAC lets) or OwnerOnly (its owner, the user
 	// who created it, and cluster admins; connecting also the subjects of
 	// its WorkspaceShares). Unset: the template's defaultOwnershipType, else
@@ -99,7 +99,7 @@ type WorkspaceSpec struct {
 	// +optional
 	OwnershipType OwnershipType `json:"ownershipType,omitempty"`
 
-	// Further PersistentVolumeClaims, in the Workspace's namespace, mounted
+	// volumes are further PersistentVolumeClaims, in the Workspace's namespace, mounted
 	// into the IDE.
 	// +kubebuilder:validation:MaxItems=32
 	// +listType=map
@@ -107,29 +107,29 @@ type WorkspaceSpec struct {
 	// +optional
 	Volumes []WorkspaceVolume `json:"volumes,omitempty"`
 
-	// Command and arguments of the IDE container. Unset: the image's own.
+	// containerConfig is the command and arguments of the IDE container. Unset: the image's own.
 	// +optional
 	ContainerConfig *ContainerConfig `json:"containerConfig,omitempty"`
 
-	// postStart and preStop hooks of the IDE container.
+	// lifecycle is the postStart and preStop hooks of the IDE container.
 	// +optional
 	Lifecycle *corev1.Lifecycle `json:"lifecycle,omitempty"`
 
-	// Node labels the IDE pod must match to be scheduled.
+	// nodeSelector lists the node labels the IDE pod must match to be scheduled.
 	// +optional
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 
-	// Node affinity and pod (anti-)affinity of the IDE pod.
+	// affinity is the node affinity and pod (anti-)affinity of the IDE pod.
 	// +optional
 	Affinity *corev1.Affinity `json:"affinity,omitempty"`
 
-	// Taints the IDE pod tolerates.
+	// tolerations are the taints the IDE pod tolerates.
 	// +kubebuilder:validation:MaxItems=64
 	// +listType=atomic
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
-	// Environment of the IDE container, added to the template's
+	// env is the environment of the IDE container, added to the template's
 	// environmentVariables (a name given here wins). Use
 	// valueFrom.secretKeyRef for credentials, never a literal value.
 	// +kubebuilder:validation:MaxItems=128
@@ -138,12 +138,12 @@ type WorkspaceSpec struct {
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
 
-	// Stop the Workspace (desiredStatus becomes Stopped) after it has been
+	// idleShutdown stops the Workspace (desiredStatus becomes Stopped) after it has been
 	// idle for a while. Unset: never stopped for idleness.
 	// +optional
 	IdleShutdown *IdleShutdown `json:"idleShutdown,omitempty"`
 
-	// Name of the WorkspaceExecutionProfile, in this namespace, whose
+	// executionProfileRef is the name of the WorkspaceExecutionProfile, in this namespace, whose
 	// identity (ServiceAccount, token automount, cloud-identity pod
 	// annotations and labels, env) the IDE pod runs with. Whoever creates
 	// or changes the Workspace must be allowed to "use" it (RBAC verb use
@@ -155,7 +155,7 @@ type WorkspaceSpec struct {
 	// +optional
 	ExecutionProfileRef string `json:"executionProfileRef,omitempty"`
 
-	// A tunnel for desktop IDEs (VS Code Remote, SSH): a sidecar in the
+	// tunnel is a tunnel for desktop IDEs (VS Code Remote, SSH): a sidecar in the
 	// pod that `weir workspace connect` reaches over the Workspace's
 	// authenticated URL (<url>_weir/tunnel, a WebSocket) and that forwards
 	// to port inside the pod. No Service of type LoadBalancer or NodePort,
@@ -166,16 +166,17 @@ type WorkspaceSpec struct {
 
 // WorkspaceTunnel is where a desktop IDE's tunnel ends inside the pod.
 type WorkspaceTunnel struct {
-	// Port, inside the pod, the tunnel forwards to: an SSH server (22)
+	// port is the port, inside the pod, the tunnel forwards to: an SSH server (22)
 	// or a VS Code server's port.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
+	// +required
 	Port int32 `json:"port"`
 }
 
 // WorkspaceStorage is a Workspace's primary storage.
 type WorkspaceStorage struct {
-	// StorageClass of the PersistentVolumeClaim. Unset: the template's
+	// storageClassName is StorageClass of the PersistentVolumeClaim. Unset: the template's
 	// primaryStorage.defaultStorageClassName, else the cluster's default
 	// StorageClass.
 	// +kubebuilder:validation:MaxLength=253
@@ -192,7 +193,7 @@ type WorkspaceStorage struct {
 	// +optional
 	Size *resource.Quantity `json:"size,omitempty"`
 
-	// Absolute path where the storage is mounted in the IDE container.
+	// mountPath is the absolute path where the storage is mounted in the IDE container.
 	// Unset: the template's primaryStorage.defaultMountPath, else
 	// /home/jovyan.
 	// +kubebuilder:validation:MaxLength=4096
@@ -200,7 +201,7 @@ type WorkspaceStorage struct {
 	// +optional
 	MountPath string `json:"mountPath,omitempty"`
 
-	// What happens to the PersistentVolumeClaim when the Workspace is
+	// reclaimPolicy says what happens to the PersistentVolumeClaim when the Workspace is
 	// deleted: Retain keeps it (and the data), Delete deletes it. Stopping
 	// a Workspace always keeps it. Unset: the template's
 	// primaryStorage.reclaimPolicy, else Retain.
@@ -210,38 +211,41 @@ type WorkspaceStorage struct {
 
 // WorkspaceVolume mounts an existing PersistentVolumeClaim into the IDE.
 type WorkspaceVolume struct {
-	// Name of the volume in the pod, unique within the Workspace: a DNS
+	// name of the volume in the pod, unique within the Workspace: a DNS
 	// label (lower-case letters, digits and '-').
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +required
 	Name string `json:"name"`
 
-	// Name of the PersistentVolumeClaim, in the Workspace's namespace. Weir
+	// persistentVolumeClaimName is the name of the PersistentVolumeClaim, in the Workspace's namespace. Weir
 	// neither creates nor deletes it.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +required
 	PersistentVolumeClaimName string `json:"persistentVolumeClaimName"`
 
-	// Absolute path where the volume is mounted in the IDE container.
+	// mountPath is the absolute path where the volume is mounted in the IDE container.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=4096
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="must be an absolute path, starting with /"
+	// +required
 	MountPath string `json:"mountPath"`
 
-	// Mount the volume read-only. Defaults to false.
+	// readOnly mounts the volume read-only. Defaults to false.
 	// +optional
 	ReadOnly bool `json:"readOnly,omitempty"`
 }
 
 // ContainerConfig overrides the IDE container's entrypoint.
 type ContainerConfig struct {
-	// Entrypoint of the IDE container, instead of the image's ENTRYPOINT.
+	// command is the entrypoint of the IDE container, instead of the image's ENTRYPOINT.
 	// +listType=atomic
 	// +optional
 	Command []string `json:"command,omitempty"`
 
-	// Arguments to the entrypoint, instead of the image's CMD.
+	// args are the arguments to the entrypoint, instead of the image's CMD.
 	// +listType=atomic
 	// +optional
 	Args []string `json:"args,omitempty"`
@@ -249,11 +253,11 @@ type ContainerConfig struct {
 
 // IdleShutdown stops an idle Workspace.
 type IdleShutdown struct {
-	// Turn idle shutdown on. Defaults to false.
+	// enabled turns idle shutdown on. Defaults to false.
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
 
-	// Minutes without activity after which the Workspace is stopped, from 1
+	// idleTimeoutInMinutes is the minutes without activity after which the Workspace is stopped, from 1
 	// to 10080 (7 days). Defaults to 60.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=10080
@@ -261,7 +265,7 @@ type IdleShutdown struct {
 	// +optional
 	IdleTimeoutInMinutes int32 `json:"idleTimeoutInMinutes,omitempty"`
 
-	// How activity is detected. Unset: Jupyter Server's /api/status
+	// detection sets how activity is detected. Unset: Jupyter Server's /api/status
 	// (last_activity) on the IDE port.
 	// +optional
 	Detection *IdleDetection `json:"detection,omitempty"`
@@ -269,102 +273,53 @@ type IdleShutdown struct {
 
 // IdleDetection says how a Workspace's last activity is read.
 type IdleDetection struct {
-	// An HTTP GET on the IDE container that answers with its activity.
+	// httpGet is an HTTP GET on the IDE container that answers with its activity.
 	// +optional
 	HTTPGet *corev1.HTTPGetAction `json:"httpGet,omitempty"`
 }
 
 // WorkspaceStorageStatus is the primary storage as it is.
 type WorkspaceStorageStatus struct {
-	// Name of the PersistentVolumeClaim.
+	// claimName is the name of the PersistentVolumeClaim.
 	// +optional
 	ClaimName string `json:"claimName,omitempty"`
-	// StorageClass of the claim; empty for the cluster's default.
+	// storageClassName is StorageClass of the claim; empty for the cluster's default.
 	// +optional
 	StorageClassName string `json:"storageClassName,omitempty"`
-	// Effective requested size.
+	// size is the effective requested size.
 	// +optional
 	Size *resource.Quantity `json:"size,omitempty"`
-	// Capacity the bound volume reports; below size while a resize is
+	// capacity the bound volume reports; below size while a resize is
 	// pending or has failed (the Degraded condition says why).
 	// +optional
 	Capacity *resource.Quantity `json:"capacity,omitempty"`
-	// Effective mount path in the IDE container.
+	// mountPath is the effective mount path in the IDE container.
 	// +optional
 	MountPath string `json:"mountPath,omitempty"`
-	// Effective reclaim policy: Retain or Delete.
+	// reclaimPolicy is the effective reclaim policy: Retain or Delete.
 	// +optional
 	ReclaimPolicy StorageReclaimPolicy `json:"reclaimPolicy,omitempty"`
-	// Phase of the claim: Pending, Bound or Lost.
+	// phase of the claim: Pending, Bound or Lost.
 	// +optional
 	Phase corev1.PersistentVolumeClaimPhase `json:"phase,omitempty"`
 }
 
 // RouteStatus names a Workspace's route and its manager.
 type RouteStatus struct {
-	// HTTPRoute or Ingress.
+	// kind is HTTPRoute or Ingress.
 	// +optional
 	Kind string `json:"kind,omitempty"`
-	// Name of the route, in the Workspace's namespace.
+	// name of the route, in the Workspace's namespace.
 	// +optional
 	Name string `json:"name,omitempty"`
-	// The WorkspaceManager it was made from.
+	// manager is the WorkspaceManager it was made from.
 	// +optional
 	Manager string `json:"manager,omitempty"`
 }
 
 // WorkspaceStatus is the observed state of a Workspace.
 type WorkspaceStatus struct {
-	// The generation of the spec this status describes.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// The Workspace's unique URL: <base>/workspaces/<namespace>/<name>/.
-	// +optional
-	URL string `json:"url,omitempty"`
-
-	// Effective image, after template defaults and short-name resolution.
-	// +optional
-	Image string `json:"image,omitempty"`
-
-	// Effective requests and limits of the IDE container.
-	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
-
-	// Effective primary storage and its claim's state.
-	// +optional
-	Storage *WorkspaceStorageStatus `json:"storage,omitempty"`
-
-	// Name of the Deployment that runs the IDE pod.
-	// +optional
-	DeploymentName string `json:"deploymentName,omitempty"`
-
-	// Name of the Service in front of the IDE pod.
-	// +optional
-	ServiceName string `json:"serviceName,omitempty"`
-
-	// The route that serves status.url: kind (HTTPRoute or Ingress) and
-	// name, made from the WorkspaceManager that serves the namespace.
-	// +optional
-	Route *RouteStatus `json:"route,omitempty"`
-
-	// ServiceAccount the IDE pod runs as (from the execution profile).
-	// +optional
-	ServiceAccountName string `json:"serviceAccountName,omitempty"`
-
-	// Pods wanted: 1 when Running and valid, else 0.
-	// +optional
-	DesiredReplicas int32 `json:"desiredReplicas,omitempty"`
-
-	// Pods that exist now (Stopped reaches 0 when the last one is gone).
-	// +optional
-	CurrentReplicas int32 `json:"currentReplicas,omitempty"`
-
-	// Pods that are ready.
-	// +optional
-	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
-
-	// Conditions, each with observedGeneration: Valid (the template and the
+	// conditions are the conditions, each with observedGeneration: Valid (the template and the
 	// policies in force allow the spec; reasons TemplateViolation,
 	// PolicyDenied, TemplateNotFound when False, the message listing every
 	// problem; no pod runs while False), Available (the IDE serves at its
@@ -375,6 +330,55 @@ type WorkspaceStatus struct {
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// url is the Workspace's unique URL: <base>/workspaces/<namespace>/<name>/.
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// image is the effective image, after template defaults and short-name resolution.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// resources is the effective requests and limits of the IDE container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// storage is the effective primary storage and its claim's state.
+	// +optional
+	Storage *WorkspaceStorageStatus `json:"storage,omitempty"`
+
+	// deploymentName is the name of the Deployment that runs the IDE pod.
+	// +optional
+	DeploymentName string `json:"deploymentName,omitempty"`
+
+	// serviceName is the name of the Service in front of the IDE pod.
+	// +optional
+	ServiceName string `json:"serviceName,omitempty"`
+
+	// route is the route that serves status.url: kind (HTTPRoute or Ingress) and
+	// name, made from the WorkspaceManager that serves the namespace.
+	// +optional
+	Route *RouteStatus `json:"route,omitempty"`
+
+	// serviceAccountName is ServiceAccount the IDE pod runs as (from the execution profile).
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// desiredReplicas counts the pods wanted: 1 when Running and valid, else 0.
+	// +optional
+	DesiredReplicas int32 `json:"desiredReplicas,omitempty"`
+
+	// currentReplicas counts the pods that exist now (Stopped reaches 0 when the last one is gone).
+	// +optional
+	CurrentReplicas int32 `json:"currentReplicas,omitempty"`
+
+	// readyReplicas counts the pods that are ready.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
 }
 
 // Workspace is an IDE (JupyterLab and others) with its own storage and URL.
@@ -395,10 +399,15 @@ type WorkspaceStatus struct {
 // +kubebuilder:printcolumn:name="Degraded",type=string,JSONPath=`.status.conditions[?(@.type=="Degraded")].status`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Workspace struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object's metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   WorkspaceSpec   `json:"spec"`
+	// spec is the desired state of the Workspace.
+	Spec WorkspaceSpec `json:"spec"`
+	// status is the observed state of the Workspace.
+	// +optional
 	Status WorkspaceStatus `json:"status,omitempty"`
 }
 
@@ -411,5 +420,5 @@ type WorkspaceList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Workspace{}, &WorkspaceList{})
+	register(&Workspace{}, &WorkspaceList{})
 }

@@ -7,26 +7,27 @@ import (
 
 // WorkspaceExecutionProfileSpec is the identity an IDE pod runs as.
 type WorkspaceExecutionProfileSpec struct {
-	// ServiceAccount of the IDE pod, in this namespace.
+	// serviceAccountName is ServiceAccount of the IDE pod, in this namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +required
 	ServiceAccountName string `json:"serviceAccountName"`
 
-	// Mount the ServiceAccount's API token into the pod. Defaults to
+	// automountServiceAccountToken mounts the ServiceAccount's API token into the pod. Defaults to
 	// false: only profiles meant to call the Kubernetes API need it.
 	// +optional
 	AutomountServiceAccountToken *bool `json:"automountServiceAccountToken,omitempty"`
 
-	// Annotations put on the IDE pod, e.g. for cloud identities.
+	// podAnnotations are annotations put on the IDE pod, e.g. for cloud identities.
 	// +optional
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
 
-	// Labels put on the IDE pod, e.g. azure.workload.identity/use: "true".
+	// podLabels are labels put on the IDE pod, e.g. azure.workload.identity/use: "true".
 	// Weir's own labels win over these.
 	// +optional
 	PodLabels map[string]string `json:"podLabels,omitempty"`
 
-	// Environment added to the IDE container (a Workspace's own entry of
+	// env is the environment added to the IDE container (a Workspace's own entry of
 	// the same name wins). Use valueFrom.secretKeyRef for credentials.
 	// +kubebuilder:validation:MaxItems=128
 	// +listType=map
@@ -46,9 +47,13 @@ type WorkspaceExecutionProfileSpec struct {
 // +kubebuilder:printcolumn:name="Automount",type=boolean,JSONPath=`.spec.automountServiceAccountToken`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type WorkspaceExecutionProfile struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object's metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec is the desired state of the WorkspaceExecutionProfile.
+	// +required
 	Spec WorkspaceExecutionProfileSpec `json:"spec"`
 }
 
@@ -61,5 +66,5 @@ type WorkspaceExecutionProfileList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&WorkspaceExecutionProfile{}, &WorkspaceExecutionProfileList{})
+	register(&WorkspaceExecutionProfile{}, &WorkspaceExecutionProfileList{})
 }

@@ -22,60 +22,68 @@ const (
 // their routes, who logs users in, and where the access server is.
 // +kubebuilder:validation:XValidation:rule="has(self.routing.gatewayRef) != has(self.routing.ingress)",message="spec.routing needs exactly one of gatewayRef (Gateway API HTTPRoutes) or ingress (Ingresses)",fieldPath=".routing"
 type WorkspaceManagerSpec struct {
-	// Where Workspaces are served from: scheme, host, optional port and
+	// baseURL says where Workspaces are served from: scheme, host, optional port and
 	// path prefix, e.g. https://ide.example.com or
 	// https://apps.example.com/ide. The login, callback and logout pages
 	// live under <baseURL>/_weir/.
 	// +kubebuilder:validation:MinLength=8
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http') && url(self).getQuery().size() == 0 && !self.contains('#')",message="must be an absolute http(s) URL without query or fragment, e.g. https://ide.example.com"
+	// +required
 	BaseURL string `json:"baseURL"`
 
-	// Path (<baseURL>/workspaces/<namespace>/<name>/) or Subdomain
+	// urlScheme is the path (<baseURL>/workspaces/<namespace>/<name>/) or Subdomain
 	// (<name>--<namespace>.<host>). Defaults to Path.
 	// +kubebuilder:default=Path
 	// +optional
 	URLScheme URLScheme `json:"urlScheme,omitempty"`
 
-	// Namespaces whose Workspaces this manager serves. Unset: every
+	// namespaceSelector selects the namespaces whose Workspaces this manager serves. Unset: every
 	// namespace. Where two managers select a namespace, the oldest one
 	// (then the first by name) serves it and the other reports it.
 	// +optional
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
 
-	// The routes Weir makes for each Workspace and for the access server.
+	// routing is the routes Weir makes for each Workspace and for the access server.
+	// +required
 	Routing WorkspaceRouting `json:"routing"`
 
-	// How users log in.
+	// authentication sets how users log in.
+	// +required
 	Authentication WorkspaceAuthentication `json:"authentication"`
 }
 
 // WorkspaceRouting chooses Gateway API HTTPRoutes or Ingresses.
 type WorkspaceRouting struct {
-	// The Gateway that serves the routes: one HTTPRoute per Workspace,
+	// gatewayRef is the Gateway that serves the routes: one HTTPRoute per Workspace,
 	// attached to it.
 	// +optional
 	GatewayRef *GatewayReference `json:"gatewayRef,omitempty"`
 
-	// Ingresses of this class, one per Workspace.
+	// ingress sets Ingresses of this class, one per Workspace.
 	// +optional
 	Ingress *IngressRouting `json:"ingress,omitempty"`
 
-	// The Service in front of Weir's access server (login, callback,
+	// accessService is the Service in front of Weir's access server (login, callback,
 	// logout and the forward-auth endpoint /_weir/auth that the proxy
 	// calls on every request). The Helm chart makes it.
+	// +required
 	AccessService ServiceReference `json:"accessService"`
 }
 
 // GatewayReference names a Gateway API Gateway (and optionally a listener).
 type GatewayReference struct {
+	// name is the Gateway's name.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +required
 	Name string `json:"name"`
+	// namespace is the Gateway's namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
+	// +required
 	Namespace string `json:"namespace"`
-	// Listener of the Gateway; unset: every listener that admits the route.
+	// sectionName is the listener of the Gateway; unset: every listener that admits the route.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	SectionName string `json:"sectionName,omitempty"`
@@ -83,15 +91,16 @@ type GatewayReference struct {
 
 // IngressRouting is what Weir's Ingresses carry.
 type IngressRouting struct {
-	// IngressClass of the Ingresses.
+	// className is IngressClass of the Ingresses.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +required
 	ClassName string `json:"className"`
-	// Annotations copied onto every Ingress, e.g. the ingress controller's
+	// annotations copied onto every Ingress, e.g. the ingress controller's
 	// forward-auth settings pointing at the access Service's /_weir/auth.
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
-	// Secret with the TLS certificate for the base URL's host, in each
+	// tlsSecretName is the secret with the TLS certificate for the base URL's host, in each
 	// Workspace's namespace. Unset: no tls section.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
@@ -100,74 +109,83 @@ type IngressRouting struct {
 
 // ServiceReference names a port of a Service.
 type ServiceReference struct {
+	// name is the Service's name.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
+	// +required
 	Name string `json:"name"`
+	// namespace is the Service's namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
+	// +required
 	Namespace string `json:"namespace"`
+	// port is the Service's port number.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
+	// +required
 	Port int32 `json:"port"`
 }
 
 // WorkspaceAuthentication is the login of a manager's users.
 type WorkspaceAuthentication struct {
-	// OpenID Connect: the authorization-code flow with PKCE, served by Weir.
+	// oidc is OpenID Connect: the authorization-code flow with PKCE, served by Weir.
+	// +required
 	OIDC OIDCAuthentication `json:"oidc"`
 
-	// The session cookie Weir sets after login.
+	// session is the session cookie Weir sets after login.
 	// +optional
 	Session SessionSettings `json:"session,omitempty"`
 }
 
 // OIDCAuthentication is the identity provider and the client Weir logs in as.
 type OIDCAuthentication struct {
-	// Issuer URL; Weir reads <issuerURL>/.well-known/openid-configuration.
+	// issuerURL is the issuer URL; Weir reads <issuerURL>/.well-known/openid-configuration.
 	// +kubebuilder:validation:MinLength=8
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http')",message="must be an absolute http(s) URL, e.g. https://dex.example.com"
+	// +required
 	IssuerURL string `json:"issuerURL"`
 
-	// OAuth2 client ID registered at the provider, with the redirect URI
+	// clientID is OAuth2 client ID registered at the provider, with the redirect URI
 	// <baseURL>/_weir/callback.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
+	// +required
 	ClientID string `json:"clientID"`
 
-	// The client secret, by reference: a key of a Secret in Weir's own
+	// clientSecretRef is the client secret, by reference: a key of a Secret in Weir's own
 	// namespace (Weir reads no other Secrets). Unset: a public client
 	// (PKCE alone).
 	// +optional
 	ClientSecretRef *SecretKeySelector `json:"clientSecretRef,omitempty"`
 
-	// Scopes asked for besides openid. Defaults to email, profile and
+	// scopes asked for besides openid. Defaults to email, profile and
 	// groups.
 	// +kubebuilder:validation:MaxItems=32
 	// +listType=set
 	// +optional
 	Scopes []string `json:"scopes,omitempty"`
 
-	// ID-token claim that is the user's name, as Kubernetes RBAC sees it.
+	// usernameClaim is ID-token claim that is the user's name, as Kubernetes RBAC sees it.
 	// Defaults to email.
 	// +kubebuilder:default=email
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	UsernameClaim string `json:"usernameClaim,omitempty"`
 
-	// Prefix put before the username, as kube-apiserver's
+	// usernamePrefix is the prefix put before the username, as kube-apiserver's
 	// --oidc-username-prefix does (so RBAC subjects match).
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	UsernamePrefix string `json:"usernamePrefix,omitempty"`
 
-	// ID-token claim that lists the user's groups. Defaults to groups.
+	// groupsClaim is ID-token claim that lists the user's groups. Defaults to groups.
 	// +kubebuilder:default=groups
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	GroupsClaim string `json:"groupsClaim,omitempty"`
 
-	// Prefix put before each group, as kube-apiserver's
+	// groupsPrefix is the prefix put before each group, as kube-apiserver's
 	// --oidc-groups-prefix does.
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
@@ -176,27 +194,31 @@ type OIDCAuthentication struct {
 
 // SecretKeySelector is one key of a Secret in Weir's namespace.
 type SecretKeySelector struct {
+	// name is the Secret's name.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +required
 	Name string `json:"name"`
+	// key is the key in the Secret's data.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +required
 	Key string `json:"key"`
 }
 
 // SessionSettings shape the session cookie.
 type SessionSettings struct {
-	// Name of the cookie. Defaults to weir_session.
+	// cookieName is the name of the cookie. Defaults to weir_session.
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
 	// +optional
 	CookieName string `json:"cookieName,omitempty"`
-	// Domain of the cookie; set it to the base host's parent domain with
+	// cookieDomain is the domain of the cookie; set it to the base host's parent domain with
 	// the Subdomain scheme. Unset: the base URL's host only.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	CookieDomain string `json:"cookieDomain,omitempty"`
-	// How long a login lasts, in minutes, from 5 to 10080 (7 days).
+	// maxAgeMinutes sets how long a login lasts, in minutes, from 5 to 10080 (7 days).
 	// Defaults to 720 (12 hours).
 	// +kubebuilder:validation:Minimum=5
 	// +kubebuilder:validation:Maximum=10080
@@ -206,15 +228,7 @@ type SessionSettings struct {
 
 // WorkspaceManagerStatus is what the manager serves and whether it works.
 type WorkspaceManagerStatus struct {
-	// The generation of the spec this status describes.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// The base URL in force.
-	// +optional
-	BaseURL string `json:"baseURL,omitempty"`
-
-	// Conditions, each with observedGeneration: RoutingReady (the access
+	// conditions are the conditions, each with observedGeneration: RoutingReady (the access
 	// route exists and the Gateway or IngressClass is there), IdPReachable
 	// (the issuer's discovery document was read and the client secret
 	// found), Ready (both).
@@ -222,6 +236,14 @@ type WorkspaceManagerStatus struct {
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// baseURL is the base URL in force.
+	// +optional
+	BaseURL string `json:"baseURL,omitempty"`
 }
 
 // WorkspaceManager routes, authenticates and authorizes the Workspaces of
@@ -235,10 +257,16 @@ type WorkspaceManagerStatus struct {
 // +kubebuilder:printcolumn:name="Issuer",type=string,JSONPath=`.spec.authentication.oidc.issuerURL`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type WorkspaceManager struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object's metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   WorkspaceManagerSpec   `json:"spec"`
+	// spec is the desired state of the WorkspaceManager.
+	// +required
+	Spec WorkspaceManagerSpec `json:"spec"`
+	// status is the observed state of the WorkspaceManager.
+	// +optional
 	Status WorkspaceManagerStatus `json:"status,omitempty"`
 }
 
@@ -251,5 +279,5 @@ type WorkspaceManagerList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&WorkspaceManager{}, &WorkspaceManagerList{})
+	register(&WorkspaceManager{}, &WorkspaceManagerList{})
 }

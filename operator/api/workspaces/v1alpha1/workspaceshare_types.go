@@ -7,18 +7,20 @@ import (
 
 // WorkspaceShareSpec grants subjects access to one Workspace.
 type WorkspaceShareSpec struct {
-	// Name of the Workspace, in this namespace. Immutable: share another
+	// workspaceName is the name of the Workspace, in this namespace. Immutable: share another
 	// Workspace with another WorkspaceShare.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.workspaceName is immutable: create another WorkspaceShare to share another Workspace"
+	// +required
 	WorkspaceName string `json:"workspaceName"`
 
-	// Who may connect: Users and Groups (as the login names them, with the
+	// subjects says who may connect: Users and Groups (as the login names them, with the
 	// manager's prefixes) and ServiceAccounts.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=256
 	// +listType=atomic
+	// +required
 	Subjects []rbacv1.Subject `json:"subjects"`
 }
 
@@ -32,9 +34,13 @@ type WorkspaceShareSpec struct {
 // +kubebuilder:printcolumn:name="Subjects",type=string,JSONPath=`.spec.subjects[*].name`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type WorkspaceShare struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object's metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// spec is the desired state of the WorkspaceShare.
+	// +required
 	Spec WorkspaceShareSpec `json:"spec"`
 }
 
@@ -47,5 +53,5 @@ type WorkspaceShareList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&WorkspaceShare{}, &WorkspaceShareList{})
+	register(&WorkspaceShare{}, &WorkspaceShareList{})
 }

@@ -10,24 +10,25 @@ import (
 // inherits for what it leaves unset, and the bounds it must stay within.
 // +kubebuilder:validation:XValidation:rule="!has(self.allowedImages) || size(self.allowedImages) == 0 || self.defaultImage in self.allowedImages",message="spec.defaultImage must be one of spec.allowedImages: add it to the list, or leave allowedImages empty to allow only defaultImage",fieldPath=".defaultImage"
 type WorkspaceTemplateSpec struct {
-	// Human-readable name of the template, shown in UIs and by
+	// displayName is the human-readable name of the template, shown in UIs and by
 	// `kubectl get workspacetemplates`.
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	DisplayName string `json:"displayName,omitempty"`
 
-	// What the template is for.
+	// description says what the template is for.
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Description string `json:"description,omitempty"`
 
-	// Image of Workspaces that name none. A short name resolves through the
+	// defaultImage is the image of Workspaces that name none. A short name resolves through the
 	// admin's image table, as a Workspace's image does.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
+	// +required
 	DefaultImage string `json:"defaultImage"`
 
-	// Images a Workspace may name. Empty: only defaultImage. When set, it
+	// allowedImages lists the images a Workspace may name. Empty: only defaultImage. When set, it
 	// must include defaultImage.
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=512
@@ -35,20 +36,20 @@ type WorkspaceTemplateSpec struct {
 	// +optional
 	AllowedImages []string `json:"allowedImages,omitempty"`
 
-	// Requests and limits of Workspaces that set no resources.
+	// defaultResources are the requests and limits of Workspaces that set no resources.
 	// +optional
 	DefaultResources *corev1.ResourceRequirements `json:"defaultResources,omitempty"`
 
-	// Minimum and maximum of each request and limit a Workspace may set
+	// resourceBounds is the minimum and maximum of each request and limit a Workspace may set
 	// (its own or inherited). Unset: no bounds.
 	// +optional
 	ResourceBounds *ResourceBounds `json:"resourceBounds,omitempty"`
 
-	// Size, class, mount path and bounds of Workspaces' primary storage.
+	// primaryStorage is the size, class, mount path and bounds of Workspaces' primary storage.
 	// +optional
 	PrimaryStorage *PrimaryStorage `json:"primaryStorage,omitempty"`
 
-	// Environment of every Workspace's IDE container; a Workspace's own env
+	// environmentVariables is the environment of every Workspace's IDE container; a Workspace's own env
 	// entry of the same name wins. Use valueFrom.secretKeyRef for
 	// credentials, never a literal value.
 	// +kubebuilder:validation:MaxItems=128
@@ -57,13 +58,13 @@ type WorkspaceTemplateSpec struct {
 	// +optional
 	EnvironmentVariables []corev1.EnvVar `json:"environmentVariables,omitempty"`
 
-	// ownershipType of Workspaces that set none: Public or OwnerOnly.
+	// defaultOwnershipType is the ownershipType of Workspaces that set none: Public or OwnerOnly.
 	// Defaults to Public.
 	// +kubebuilder:default=Public
 	// +optional
 	DefaultOwnershipType OwnershipType `json:"defaultOwnershipType,omitempty"`
 
-	// WorkspaceExecutionProfiles (by name, in the Workspace's namespace) a
+	// allowedExecutionProfiles lists the WorkspaceExecutionProfiles (by name, in the Workspace's namespace) a
 	// Workspace of this template may run with. Empty: any profile its
 	// creator may use.
 	// +kubebuilder:validation:MaxItems=64
@@ -72,18 +73,18 @@ type WorkspaceTemplateSpec struct {
 	// +optional
 	AllowedExecutionProfiles []string `json:"allowedExecutionProfiles,omitempty"`
 
-	// Idle shutdown of the template's Workspaces: the default, and the
+	// idleShutdown is the idle shutdown of the template's Workspaces: the default, and the
 	// longest timeout a Workspace may choose.
 	// +optional
 	IdleShutdown *TemplateIdleShutdown `json:"idleShutdown,omitempty"`
 
-	// Command and arguments of the IDE container of Workspaces that set no
+	// defaultContainerConfig is the command and arguments of the IDE container of Workspaces that set no
 	// containerConfig (e.g. code-server's --bind-addr 0.0.0.0:8888 --auth
 	// none, so it serves on Weir's IDE port behind the access server).
 	// +optional
 	DefaultContainerConfig *ContainerConfig `json:"defaultContainerConfig,omitempty"`
 
-	// Tunnel of Workspaces that set none (e.g. port 22 for an image with
+	// defaultTunnel is the tunnel of Workspaces that set none (e.g. port 22 for an image with
 	// an SSH server, for VS Code Remote-SSH).
 	// +optional
 	DefaultTunnel *WorkspaceTunnel `json:"defaultTunnel,omitempty"`
@@ -91,19 +92,19 @@ type WorkspaceTemplateSpec struct {
 
 // TemplateIdleShutdown bounds and defaults Workspaces' idle shutdown.
 type TemplateIdleShutdown struct {
-	// Turn idle shutdown on for Workspaces that do not say. Defaults to
+	// enabled turns idle shutdown on for Workspaces that do not say. Defaults to
 	// false.
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
 
-	// Minutes without activity before a Workspace that does not say is
+	// defaultIdleTimeoutInMinutes is the minutes without activity before a Workspace that does not say is
 	// stopped, from 1 to 10080. Defaults to 60.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=10080
 	// +optional
 	DefaultIdleTimeoutInMinutes int32 `json:"defaultIdleTimeoutInMinutes,omitempty"`
 
-	// The longest idle timeout a Workspace may set; with it set, idle
+	// maxIdleTimeoutInMinutes is the longest idle timeout a Workspace may set; with it set, idle
 	// shutdown cannot be turned off. Unset: no bound.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=10080
@@ -113,15 +114,15 @@ type TemplateIdleShutdown struct {
 
 // ResourceBounds bounds each request and limit of a Workspace's container.
 type ResourceBounds struct {
-	// CPU, in cores (for example 100m or 2).
+	// cpu is CPU, in cores (for example 100m or 2).
 	// +optional
 	CPU *ResourceRange `json:"cpu,omitempty"`
 
-	// Memory, in bytes (for example 128Mi or 4Gi).
+	// memory is the memory, in bytes (for example 128Mi or 4Gi).
 	// +optional
 	Memory *ResourceRange `json:"memory,omitempty"`
 
-	// GPUs, counted as the extended resource nvidia.com/gpu. A Workspace
+	// gpu is the GPU count, as the extended resource nvidia.com/gpu. A Workspace
 	// that requests none counts as 0.
 	// +optional
 	GPU *ResourceRange `json:"gpu,omitempty"`
@@ -171,20 +172,20 @@ type PrimaryStorage struct {
 	// +optional
 	MaxSize *resource.Quantity `json:"maxSize,omitempty"`
 
-	// StorageClass of Workspaces that set no storage.storageClassName.
+	// defaultStorageClassName is StorageClass of Workspaces that set no storage.storageClassName.
 	// Unset: the cluster's default StorageClass.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	DefaultStorageClassName *string `json:"defaultStorageClassName,omitempty"`
 
-	// Mount path of Workspaces that set no storage.mountPath. Unset:
+	// defaultMountPath is the mount path of Workspaces that set no storage.mountPath. Unset:
 	// /home/jovyan.
 	// +kubebuilder:validation:MaxLength=4096
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="must be an absolute path, starting with /"
 	// +optional
 	DefaultMountPath string `json:"defaultMountPath,omitempty"`
 
-	// What happens to the storage of a deleted Workspace that sets no
+	// reclaimPolicy says what happens to the storage of a deleted Workspace that sets no
 	// storage.reclaimPolicy: Retain keeps the PersistentVolumeClaim,
 	// Delete deletes it. Unset: Retain.
 	// +optional
@@ -202,11 +203,14 @@ type PrimaryStorage struct {
 // +kubebuilder:printcolumn:name="Description",type=string,JSONPath=`.spec.description`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type WorkspaceTemplate struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object's metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// The template's defaults and bounds. Immutable after creation.
+	// spec is the template's defaults and bounds. Immutable after creation.
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a WorkspaceTemplate cannot change after creation, so the Workspaces using it stay as they were created; create a new template with another name (for example production-v2) and use it for new Workspaces"
+	// +required
 	Spec WorkspaceTemplateSpec `json:"spec"`
 }
 
@@ -219,5 +223,5 @@ type WorkspaceTemplateList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&WorkspaceTemplate{}, &WorkspaceTemplateList{})
+	register(&WorkspaceTemplate{}, &WorkspaceTemplateList{})
 }
