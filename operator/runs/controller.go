@@ -53,6 +53,9 @@ type Reconciler struct {
 	requeueOnce sync.Once
 	// decisions are the last policy decision on each Run.
 	decisions decisions
+	// foreignAccounts: when the ingest service account, not Weir's, was
+	// last found in a namespace (client.ObjectKey to time.Time).
+	foreignAccounts sync.Map
 }
 
 // Event reasons a user may need to notice.

@@ -2,6 +2,7 @@ package runs
 
 import (
 	"context"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,7 +28,17 @@ func (r *Reconciler) ensureIngestServiceAccount(ctx context.Context, run *runsv1
 	if !apierrors.IsNotFound(err) {
 		return err
 	}
-	if err := r.APIReader.Get(ctx, key, sa); !apierrors.IsNotFound(err) {
+	// Someone else's account (the chart's, in Weir's own namespace) is not
+	// in the cache: having found it, don't read it past the cache at every
+	// reconcile of every Run there; look again after the recheck interval.
+	if at, ok := r.foreignAccounts.Load(key); ok && time.Since(at.(time.Time)) < r.Options.recheckInterval() {
+		return nil
+	}
+	err = r.APIReader.Get(ctx, key, sa)
+	if err == nil {
+		r.foreignAccounts.Store(key, time.Now())
+	}
+	if !apierrors.IsNotFound(err) {
 		return err
 	}
 	sa = &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
