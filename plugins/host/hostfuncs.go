@@ -48,7 +48,12 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 			if in == nil {
 				panic("weir host function called outside a host call") // a bug in this package
 			}
+			// A trusted module (Options.Trusted) has no other check: a
+			// deadline must stop it at its next host call, and when one
+			// passed during a call, before it resumes.
+			in.stopIfDone(ctx)
 			f.fn(ctx, in, mod.Memory(), stack)
+			in.stopIfDone(ctx)
 		}), f.params, f.results).Export(name)
 	}
 	_, err := b.Instantiate(ctx)

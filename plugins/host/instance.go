@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -73,7 +74,7 @@ func (m *Module) newInstance(parent, run context.Context, g *grant) (*instance, 
 		WithName(""). // anonymous: instances of one module may coexist
 		WithStartFunctions(exportInitialize).
 		WithArgs(m.name()).
-		WithStdout(in.stdout).WithStderr(in.stderr).
+		WithStdout(checkedWriter{in, in.stdout}).WithStderr(checkedWriter{in, in.stderr}).
 		// Real clocks and randomness: TLS needs both. The defaults are
 		// deterministic fakes.
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader).
@@ -107,14 +108,29 @@ func (in *instance) close() {
 }
 
 // sleep serves WASI poll_oneoff's clock waits, cut short when the call
-// ends so a sleeping module cannot outlive its deadline.
+// ends so a sleeping module cannot outlive its deadline: it is stopped
+// there, as a trusted module has no other check (Options.Trusted).
 func (in *instance) sleep(ns int64) {
+	in.stopIfDone(in.cur)
 	t := time.NewTimer(time.Duration(ns))
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-in.cur.Done():
 	}
+	in.stopIfDone(in.cur)
+}
+
+// checkedWriter is a module's stdout or stderr, stopping the module when
+// its call's deadline has passed: WASI fd_write is a host call too.
+type checkedWriter struct {
+	in *instance
+	w  io.Writer
+}
+
+func (c checkedWriter) Write(p []byte) (int, error) {
+	c.in.stopIfDone(c.in.cur)
+	return c.w.Write(p)
 }
 
 // invoke calls an export. Calls other than weir_discover are bounded by

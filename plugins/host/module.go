@@ -59,7 +59,10 @@ func runtimeConfig(o Options, cache wazero.CompilationCache) wazero.RuntimeConfi
 		WithMemoryLimitPages(o.Limits.memoryPages()).
 		WithCoreFeatures(coreFeatures).
 		// Lets a deadline stop a module in a loop that calls nothing.
-		WithCloseOnContextDone(true)
+		// wazero's module ID (and so its cache key) includes this flag,
+		// so trusted and checked code of the same bytes never mix in a
+		// shared CacheDir (TestTrustedAndCheckedCodeAreCachedApart).
+		WithCloseOnContextDone(!o.Trusted)
 }
 
 func (m *Module) load(ctx context.Context, wasm []byte) error {

@@ -23,6 +23,14 @@ type Options struct {
 	// Undeclared variables never reach a module. nil: none. `weir
 	// ingest` passes the pod's environment, less weir's own secrets.
 	Environ func(name string) (string, bool)
+	// Trusted compiles the module without wazero's termination checks,
+	// which cost about 4x the guest's CPU (docs/performance.md, "WASM
+	// sources"). A deadline then stops the module at its next host call
+	// (log, emit, dial, conn_*, sleep, stdout/stderr) but not in a loop
+	// that calls none: only the job's activeDeadlineSeconds bounds that.
+	// For Weir's own built-in modules only (plugins/builtin.Load); leave
+	// it false for anything fetched, mounted or uploaded.
+	Trusted bool
 }
 
 func (o Options) withDefaults() Options {

@@ -1,10 +1,13 @@
-// Command stall never finishes discovering: it spins, sleeps, or waits
-// for bytes that never come, to be stopped by the wall-time limits.
+// Command stall never finishes discovering: it spins, sleeps, waits for
+// bytes that never come, or calls one host function without end ignoring
+// its errors, to be stopped by the wall-time limits.
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"time"
@@ -14,7 +17,7 @@ import (
 )
 
 type config struct {
-	Mode string `json:"mode"` // spin, sleep, read, or spin-validate
+	Mode string `json:"mode"` // spin, sleep, read, spin-validate, or a loop: emit, log, print, dial, reread
 	Host string `json:"host"`
 	Port int    `json:"port"`
 }
@@ -63,6 +66,34 @@ func (plugin) Discover(ctx context.Context, raw json.RawMessage, e sdk.Emitter) 
 		buf := make([]byte, 10)
 		_, err = conn.Read(buf) // no deadline: the host's must stop it
 		return err
+	case "emit":
+		for i := 0; ; i++ {
+			_ = e.Asset(sdk.NewAsset("Table", "Test", "t"+strconv.Itoa(i)))
+			_ = e.Flush()
+		}
+	case "log":
+		for {
+			slog.Info("still here")
+		}
+	case "print":
+		for {
+			fmt.Println("still here")
+		}
+	case "dial": // a closed port: each dial fails at once
+		for {
+			if conn, err := sdk.DialContext(ctx, "tcp", net.JoinHostPort(c.Host, strconv.Itoa(c.Port))); err == nil {
+				conn.Close()
+			}
+		}
+	case "reread": // once the host closed the connection, reads fail at once
+		conn, err := sdk.DialContext(ctx, "tcp", net.JoinHostPort(c.Host, strconv.Itoa(c.Port)))
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, 10)
+		for {
+			_, _ = conn.Read(buf)
+		}
 	default:
 		spin()
 	}
