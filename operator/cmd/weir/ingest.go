@@ -69,6 +69,7 @@ func pluginLoader(cache string, base host.Options) ingest.PluginLoader {
 			return nil, err
 		}
 		opts := base
+		opts.Trusted = false // third-party code keeps wazero's termination checks
 		opts.Limits = host.Limits{
 			Memory:   uint64(p.Limits.Memory),
 			CallTime: p.Limits.CallTimeout,

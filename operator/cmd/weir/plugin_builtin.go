@@ -55,7 +55,8 @@ func pluginPrecompileCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "precompile --cache-dir DIR",
 		Short: "Compile every built-in source into wazero's compilation cache in DIR",
-		Long: "Compiles each built-in source as `weir ingest` does and keeps the code in\n" +
+		Long: "Compiles each built-in source as `weir ingest` does (trusted: without\n" +
+			"wazero's termination checks) and keeps the code in\n" +
 			"DIR, so ingestion pods start without compiling (seconds per source).\n" +
 			"The image runs this at build time and sets " + builtinCacheEnv + " to DIR;\n" +
 			"`weir ingest` then links that code into its own, writable cache\n" +
@@ -85,12 +86,13 @@ func precompileBuiltins(ctx context.Context, w io.Writer, dir string) error {
 		ctx = context.Background()
 	}
 	for _, id := range ids {
-		wasm, _ := builtin.Module(id)
 		before, err := cacheFiles(dir)
 		if err != nil {
 			return err
 		}
-		m, err := host.Load(ctx, wasm, host.Options{CacheDir: dir})
+		// builtin.Load, as `weir ingest` does: trusted code (without
+		// termination checks) is cached under its own key.
+		m, err := builtin.Load(ctx, id, host.Options{CacheDir: dir})
 		if err != nil {
 			return fmt.Errorf("precompiling built-in source %s: %w", id, err)
 		}

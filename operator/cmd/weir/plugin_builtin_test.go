@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/weir-dev/weir/plugins/builtin"
+	"github.com/weir-dev/weir/plugins/fetch/fetchtest"
+	"github.com/weir-dev/weir/plugins/host"
+	"github.com/weir-dev/weir/plugins/ingest"
 )
 
 // declaredSources are the sources with a plugin/ main: every one must be
@@ -84,6 +87,40 @@ func TestPrecompiledCacheIsUsedThroughLinks(t *testing.T) {
 	}
 	if own, _ := cacheFiles(cache); own != 0 {
 		t.Fatalf("the seeded cache holds %d compiled modules of its own, want 0 (links only)", own)
+	}
+	// `weir ingest` loads the built-ins as precompile did (trusted), so it
+	// finds their code: a mismatch would compile (and write) it again.
+	for id, src := range builtin.Sources(host.Options{CacheDir: cache}) {
+		m, err := host.ModuleOf(ctx, src)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		_ = m.Close(ctx)
+	}
+	if own, _ := cacheFiles(cache); own != 0 {
+		t.Fatalf("ingest's built-ins compiled %d modules despite the precompiled ones: precompile and ingest load them differently", own)
+	}
+}
+
+// A pipeline's plugins (third-party code) keep wazero's termination
+// checks, even though they take the built-ins' options otherwise.
+func TestPluginsAreNotTrusted(t *testing.T) {
+	srv := fetchtest.NewServer(t)
+	url, sum := srv.Put("/good.wasm", fetchtest.MustGoodModule(t))
+	t.Setenv("WEIR_PLUGIN_CA_FILE", srv.CAFile)
+	load := pluginLoader(t.TempDir(), host.Options{Trusted: true})
+	src, err := load("good", ingest.Plugin{URL: url, SHA256: sum})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	m, err := host.ModuleOf(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	if m.Trusted() {
+		t.Fatal("a pipeline's plugin was loaded trusted: pluginLoader must clear host.Options.Trusted")
 	}
 }
 
