@@ -55,8 +55,17 @@ func addCertFiles(ctx context.Context, mgr ctrl.Manager, secret types.Namespaced
 	}); err != nil {
 		return err
 	}
-	return mgr.Add(c)
+	return mgr.Add(everyReplica{c})
 }
+
+// everyReplica starts the Secret's cache on every replica, not only the
+// leader (where controller-runtime starts a runnable that does not say
+// otherwise): a follower serves the webhooks too, and its rotator waits
+// for these files before it reports ready.
+type everyReplica struct{ cache.Cache }
+
+// NeedLeaderElection is false: see everyReplica.
+func (everyReplica) NeedLeaderElection() bool { return false }
 
 // writeCertFiles writes tls.key and tls.crt when they changed, each by a
 // rename so a reader never sees half a file; the key goes first so the
