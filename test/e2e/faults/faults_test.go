@@ -15,9 +15,9 @@
 //
 //	K8S_BIN=$(hack/control-plane.sh) WEIR=$PWD/bin/weir go test -tags e2e -p 1 -v -timeout 30m ./test/e2e/faults/
 //
-// Environment: FAULTS_N (Runs and Workspaces each, default 500: 1,000, as
-// issue 16 asks, takes the suite from about 3.5 to 5 min on a shared
-// 2-core box, past the 4 min CI budget; set FAULTS_N=1000 for the figure),
+// Environment: FAULTS_N (Runs and Workspaces each, default 1000 as issue 16
+// asks: the suite takes about 3 min on 2 idle cores, 5 min when other
+// work shares them; 500 saves about a minute),
 // FAULTS_SEED (the kill schedule's seed; default: the clock, logged),
 // FAULTS_KILLS (default 4), FAULTS_OUTAGE (how long the control plane is
 // down, default 30s).

@@ -25,7 +25,7 @@ const managerImage = "--image=ghcr.io/weir-dev/weir:faults"
 // for everything to converge: no duplicate, no orphan, every status
 // current.
 func testKillDuringCreations(t *testing.T, c *kwok.Cluster) {
-	n := envInt(t, "FAULTS_N", 500)
+	n := envInt(t, "FAULTS_N", 1000)
 	kills := envInt(t, "FAULTS_KILLS", 4)
 	seed := uint64(time.Now().UnixNano())
 	if envInt(t, "FAULTS_SEED", 0) != 0 {
