@@ -213,6 +213,18 @@ spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 		Expect(pod.AutomountServiceAccountToken).To(Equal(ptr.To(true)))
 	})
 
+	It("does not mount its token when the Run sends ingestion to another Marmot", func() {
+		ns := newNamespace()
+		Expect(k8s.Create(ctx, runFromYAML(ns, `
+metadata: {name: sa-elsewhere}
+spec:
+  env: [{name: MARMOT_HOST, value: "http://marmot.example.com"}]
+  runs: [{postgresql: {host: db, user: u}}]`))).To(Succeed())
+		pod := getJob(ns, "sa-elsewhere").Spec.Template.Spec
+		Expect(pod.ServiceAccountName).To(Equal(runOptions.IngestServiceAccount))
+		Expect(pod.AutomountServiceAccountToken).To(Equal(ptr.To(false)))
+	})
+
 	It("is not made when the Run names its own", func() {
 		ns := newNamespace()
 		Expect(k8s.Create(ctx, runFromYAML(ns, `

@@ -1,6 +1,8 @@
 package runs
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 
@@ -52,7 +54,10 @@ func podTemplate(run *runsv1.Run, opts Options, kind, configHash string, destroy
 	// exists to authenticate to Marmot (TokenReview, docs/marmot-api.md)
 	// and holds no Kubernetes permissions. A ServiceAccount the Run names
 	// may hold some, and nothing in the pod needs the Kubernetes API.
-	automount := run.Spec.ServiceAccountName == "" && opts.IngestServiceAccount != ""
+	// Nor when the Run points MARMOT_HOST elsewhere: the token would go
+	// to a server the Run's author chose, not the one the operator trusts.
+	automount := run.Spec.ServiceAccountName == "" && opts.IngestServiceAccount != "" &&
+		!slices.ContainsFunc(run.Spec.Env, func(e corev1.EnvVar) bool { return e.Name == "MARMOT_HOST" })
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metaWith(labels, annotations),
 		Spec: corev1.PodSpec{
