@@ -150,6 +150,7 @@ test-policies: plugins ## The default bundle's Rego tests, with their coverage.
 .PHONY: test-unit
 test-unit: plugins ## Unit, envtest (real kube-apiserver and etcd) and Helm render tests.
 	KUBEBUILDER_ASSETS=$(K8S_BIN) HELM=$$(hack/helm.sh) go test -count=1 ./...
+	cd test/tools/image && go test -count=1 .
 
 .PHONY: test-helm
 test-helm: ## Chart lint and render tests.
@@ -175,10 +176,10 @@ fuzz: plugins ## Run every Go fuzz target for FUZZTIME each (default 20s); faili
 	done
 
 .PHONY: bench
-bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, 1,000 Workspaces across 10 templates on kwok, then the PostgreSQL source as wasm vs native.
+bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on kwok, 1,000 Workspaces across 10 templates on kwok, then the PostgreSQL, MySQL and S3 sources as wasm vs native.
 	mkdir -p bin
 	hack/caddy.sh >/dev/null # access's BenchmarkProxyAuth runs through Caddy
-	go test -run '^$$' -bench . -benchmem -count 5 ./access/ ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ ./plugins/builtin/ | tee bin/bench-go.txt
+	go test -run '^$$' -bench . -benchmem -count 5 ./access/ ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ ./plugins/builtin/ ./plugins/sdk/go/ | tee bin/bench-go.txt
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-workspaces.sh
 	$(MAKE) bench-plugins
@@ -186,7 +187,7 @@ bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off) on
 # On a throwaway PostgreSQL of 2,000 tables x 20 columns, each variant a
 # fresh process (test/bench/plugins). Figures are reported, never asserted.
 .PHONY: bench-plugins
-bench-plugins: build ## The PostgreSQL source: wasm vs native, cold compile vs cached start, assets/s into a fake Marmot.
+bench-plugins: build ## The PostgreSQL, MySQL and S3 sources: wasm vs native (medians of fresh processes); PostgreSQL's cold compile vs cached start and assets/s into a fake Marmot.
 	go build -o bin/bench-plugins ./test/bench/plugins
 	bin/bench-plugins -weir bin/weir | tee bin/bench-plugins.txt
 
