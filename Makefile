@@ -172,7 +172,7 @@ fuzz: plugins ## Run every Go fuzz target for FUZZTIME each (default 20s); faili
 	targets=$$(go test -list '^Fuzz' $$pkgs | awk '/^Fuzz/ {n[++c] = $$1} /^ok / {for (i = 1; i <= c; i++) print $$2, n[i]; c = 0}'); \
 	echo "$$targets" | while read -r pkg name; do \
 		echo "== $$name ($$pkg, $(FUZZTIME))"; \
-		go test "$$pkg" -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+		go test "$$pkg" -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
 .PHONY: bench
