@@ -273,7 +273,7 @@ func checkResources(t *testing.T, r corev1.ResourceRequirements) {
 	t.Helper()
 	want := map[string]string{
 		"requests.cpu": "100m", "requests.memory": "128Mi",
-		"limits.cpu": "500m", "limits.memory": "256Mi",
+		"limits.cpu": "500m", "limits.memory": "512Mi",
 	}
 	got := map[string]resource.Quantity{
 		"requests.cpu": r.Requests[corev1.ResourceCPU], "requests.memory": r.Requests[corev1.ResourceMemory],

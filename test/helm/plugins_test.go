@@ -110,3 +110,53 @@ func TestPluginSandboxValues(t *testing.T) {
 		t.Errorf("plugins.sandbox.allowMetadata=\"yes\" rendered, want a schema error naming it:\n%s", out)
 	}
 }
+
+// A cluster-wide CA bundle for fetching SourcePlugin modules reaches the
+// manager as --plugin-ca-file on a read-only ConfigMap volume, from PEM in
+// the values (the chart's ConfigMap) or a ConfigMap the admin keeps.
+func TestPluginCABundleValues(t *testing.T) {
+	const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	for _, tc := range []struct {
+		args          []string
+		configMap, fl string
+	}{
+		{[]string{"--set-string", "plugins.caBundle.pem=" + pem}, "weir-plugin-ca", "--plugin-ca-file=/etc/weir/plugin-ca/ca.crt"},
+		{[]string{"--set", "plugins.caBundle.configMap=trust", "--set", "plugins.caBundle.key=bundle.pem"}, "trust", "--plugin-ca-file=/etc/weir/plugin-ca/bundle.pem"},
+	} {
+		docs := render(t, tc.args...)
+		spec := only[appsv1.Deployment](t, docs, "Deployment").Spec.Template.Spec
+		if !slices.Contains(spec.Containers[0].Args, tc.fl) {
+			t.Errorf("%v: args %q lack %s", tc.args, spec.Containers[0].Args, tc.fl)
+		}
+		i := slices.IndexFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == "plugin-ca" })
+		if i < 0 || spec.Volumes[i].ConfigMap == nil || spec.Volumes[i].ConfigMap.Name != tc.configMap {
+			t.Errorf("%v: no plugin-ca volume from ConfigMap %s: %+v", tc.args, tc.configMap, spec.Volumes)
+		}
+		m := slices.IndexFunc(spec.Containers[0].VolumeMounts, func(v corev1.VolumeMount) bool { return v.Name == "plugin-ca" })
+		if m < 0 || !spec.Containers[0].VolumeMounts[m].ReadOnly {
+			t.Errorf("%v: plugin-ca not mounted read-only: %+v", tc.args, spec.Containers[0].VolumeMounts)
+		}
+		if tc.configMap == "weir-plugin-ca" {
+			cm := only[corev1.ConfigMap](t, docs, "ConfigMap")
+			if cm.Name != tc.configMap || cm.Data["ca.crt"] != pem {
+				t.Errorf("ConfigMap %s data %q, want %s with the PEM", cm.Name, cm.Data, tc.configMap)
+			}
+		}
+	}
+	args := only[appsv1.Deployment](t, render(t), "Deployment").Spec.Template.Spec.Containers[0].Args
+	if hasPrefix(args, "--plugin-ca-file") {
+		t.Errorf("default values pass --plugin-ca-file: %q", args)
+	}
+	if out, err := helm(t, "template", chartDir, "--set", "plugins.caBundle.pem=a", "--set", "plugins.caBundle.configMap=b"); err == nil || !strings.Contains(out, "caBundle") {
+		t.Errorf("pem and configMap both set rendered, want a schema error naming caBundle:\n%s", out)
+	}
+}
+
+// The manager's memory limit covers a SourcePlugin describe, which compiles
+// the module in a child process (measured ~280 MiB).
+func TestManagerMemoryCoversDescribe(t *testing.T) {
+	res := only[appsv1.Deployment](t, render(t), "Deployment").Spec.Template.Spec.Containers[0].Resources
+	if lim := res.Limits[corev1.ResourceMemory]; lim.Cmp(resource.MustParse("384Mi")) < 0 {
+		t.Errorf("manager memory limit %s, want at least 384Mi (a describe peaks near 280 MiB on top of the manager)", lim.String())
+	}
+}

@@ -231,3 +231,10 @@ cert-manager.io/inject-ca-from: {{ printf "%s/%s" .Release.Namespace (include "w
 {{- define "weir.pluginCacheDir" -}}
 /var/cache/weir/plugins
 {{- end }}
+
+{{/* The ConfigMap holding the cluster-wide plugin CA bundle, "" for none. */}}
+{{- define "weir.pluginCAConfigMap" -}}
+{{- with .Values.plugins.caBundle -}}
+{{- if .pem -}}{{ include "weir.fullname" $ }}-plugin-ca{{- else if .configMap -}}{{ .configMap }}{{- end -}}
+{{- end -}}
+{{- end -}}
