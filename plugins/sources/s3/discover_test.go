@@ -153,6 +153,37 @@ func TestDiscoverManyBucketsInBatches(t *testing.T) {
 	}
 }
 
+// ListBuckets answered in pages (AWS pages above 10,000 buckets, or when
+// asked): every page is followed, each bucket emitted once, in name order.
+func TestDiscoverFollowsBucketPages(t *testing.T) {
+	isolate(t)
+	f := newFakeS3(t)
+	f.bucketPage = 2
+	for _, b := range []string{"e-five", "a-one", "d-four", "c-three", "b-two"} {
+		f.bucket(t, b)
+	}
+	items, err := discover(t, mustValidate(t, f.rawConfig(t, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, it := range items {
+		names = append(names, it.Asset.Name)
+	}
+	if want := []string{"a-one", "b-two", "c-three", "d-four", "e-five"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("assets %q, want %q (requests %v)", names, want, f.seen())
+	}
+	pages := 0
+	for _, r := range f.seen() {
+		if r == "GET /" || strings.HasPrefix(r, "GET /?") {
+			pages++
+		}
+	}
+	if pages != 3 {
+		t.Errorf("%d ListBuckets requests, want 3 pages of 2: %v", pages, f.seen())
+	}
+}
+
 func TestDiscoverTagsToMetadata(t *testing.T) {
 	isolate(t)
 	f := newFakeS3(t)

@@ -3,11 +3,14 @@ package s3
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +28,10 @@ type fakeS3 struct {
 	locked  map[string]bool
 	// refuseList makes ListBuckets answer 403.
 	refuseList bool
+	// bucketPage > 0 makes ListBuckets answer that many buckets per page
+	// with a ContinuationToken, as AWS does when asked for max-buckets
+	// (gofakes3 answers every bucket at once).
+	bucketPage int
 	// tagging is GetBucketTagging's answer per bucket; the others get
 	// NoSuchTagSet, as AWS answers for a bucket without tags.
 	tagging map[string]string
@@ -56,6 +63,10 @@ func newFakeS3(t *testing.T) *fakeS3 {
 			}
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchTagSet</Code><Message>The TagSet does not exist</Message></Error>`)
+			return
+		}
+		if bucket == "" && r.Method == http.MethodGet && f.bucketPage > 0 {
+			f.listBucketsPage(w, r, s3)
 			return
 		}
 		s3.ServeHTTP(w, r)
@@ -118,4 +129,42 @@ func (f *fakeS3) rawConfig(t *testing.T, extra map[string]any) json.RawMessage {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// listBucketsPage answers one page of ListBuckets: gofakes3's full answer
+// cut at the continuation token (the index of the page's first bucket).
+func (f *fakeS3) listBucketsPage(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	var all struct {
+		Buckets []struct {
+			Name         string
+			CreationDate string
+		} `xml:"Buckets>Bucket"`
+	}
+	if err := xml.Unmarshal(rec.Body.Bytes(), &all); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	// gofakes3 answers in map order; pages need one order, AWS's (by name).
+	slices.SortFunc(all.Buckets, func(a, b struct {
+		Name         string
+		CreationDate string
+	}) int {
+		return strings.Compare(a.Name, b.Name)
+	})
+	from, _ := strconv.Atoi(r.URL.Query().Get("continuation-token"))
+	to := min(from+f.bucketPage, len(all.Buckets))
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Owner><ID>fake</ID></Owner><Buckets>`)
+	for _, x := range all.Buckets[from:to] {
+		fmt.Fprintf(&b, "<Bucket><Name>%s</Name><CreationDate>%s</CreationDate></Bucket>", x.Name, x.CreationDate)
+	}
+	b.WriteString("</Buckets>")
+	if to < len(all.Buckets) {
+		fmt.Fprintf(&b, "<ContinuationToken>%d</ContinuationToken>", to)
+	}
+	b.WriteString("</ListAllMyBucketsResult>")
+	w.Header().Set("Content-Type", "application/xml")
+	fmt.Fprint(w, b.String())
 }
