@@ -31,7 +31,7 @@ type SourcePluginSpec struct {
 	// +optional
 	Limits *Limits `json:"limits,omitempty"`
 
-	// caBundle is PEM certificates of the CAs that sign the server or registry at
+	// caBundle holds PEM certificates of the CAs that sign the server or registry at
 	// url, trusted besides the system's roots, by the operator and by Job
 	// pods alike: for a server with a private CA. Certificates are public;
 	// this is not a secret.
@@ -76,7 +76,7 @@ type SourcePluginStatus struct {
 	// abi is the plugin ABI version the module was built for.
 	// +optional
 	ABI int32 `json:"abi,omitempty"`
-	// configSchema is JSON Schema of a runs[] entry's config for this source.
+	// configSchema is the JSON Schema of a runs[] entry's config for this source.
 	// +optional
 	// +kubebuilder:validation:Type=object
 	// +kubebuilder:pruning:PreserveUnknownFields

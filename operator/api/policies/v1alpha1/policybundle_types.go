@@ -42,7 +42,7 @@ type PolicyBundleSpec struct {
 	// +listMapKey=name
 	Modules []Module `json:"modules,omitempty"`
 
-	// data is JSON object the bundle's own modules read as data.*. Bundles are
+	// data is a JSON object the bundle's own modules read as data.*. Bundles are
 	// compiled apart: no other bundle sees it. In the bundle named
 	// "default" it is deep-merged over the embedded data.json (objects
 	// merge, other values replace), e.g. to set settings.runs.maxResources.

@@ -21,7 +21,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="(has(self.schedule) && size(self.schedule) > 0) || !has(self.timeZone)",message="spec.timeZone applies to a schedule only: set spec.schedule, or remove spec.timeZone",fieldPath=".timeZone"
 // +kubebuilder:validation:XValidation:rule="(has(self.schedule) && size(self.schedule) > 0) || !has(self.suspend) || !self.suspend",message="spec.suspend pauses a schedule only: set spec.schedule, or remove spec.suspend (a Run without a schedule runs once; delete it to stop it)",fieldPath=".suspend"
 type RunSpec struct {
-	// runs is the source configurations, in the same format as the `marmot ingest` CLI
+	// runs holds the source configurations, in the same format as the `marmot ingest` CLI
 	// YAML: each entry is an object with one key naming the source.
 	// Credentials belong in env/envFrom and are referenced as ${VAR}.
 	// +kubebuilder:validation:MinItems=1
@@ -32,7 +32,7 @@ type RunSpec struct {
 	// +optional
 	Schedule string `json:"schedule,omitempty"`
 
-	// timeZone is IANA time zone for the schedule, for example "Europe/London".
+	// timeZone is the IANA time zone for the schedule, for example "Europe/London".
 	// +optional
 	TimeZone *string `json:"timeZone,omitempty"`
 
@@ -73,7 +73,7 @@ type RunSpec struct {
 	// +optional
 	FailedJobsHistoryLimit *int32 `json:"failedJobsHistoryLimit,omitempty"`
 
-	// resources is CPU and memory requests and limits for the ingestion container.
+	// resources holds CPU and memory requests and limits for the ingestion container.
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 

@@ -68,7 +68,7 @@ type WorkspaceSpec struct {
 	// +optional
 	DesiredStatus DesiredStatus `json:"desiredStatus,omitempty"`
 
-	// resources is CPU, memory and GPU (nvidia.com/gpu) requests and limits of the IDE
+	// resources holds CPU, memory and GPU (nvidia.com/gpu) requests and limits of the IDE
 	// container. Unset: the template's defaultResources. With a template,
 	// each request and limit must lie within its resourceBounds.
 	// +optional
