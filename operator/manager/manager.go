@@ -2,6 +2,8 @@
 package manager
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -40,10 +42,16 @@ type Config struct {
 	Workspaces workspaces.Options
 	// Namespaces the manager watches Runs and their children in; empty:
 	// every namespace.
-	Namespaces         []string
-	LeaderElect        bool
-	LeaderElectionNS   string
-	MetricsBindAddress string
+	Namespaces       []string
+	LeaderElect      bool
+	LeaderElectionNS string
+	// LeaseDuration, RenewDeadline and RetryPeriod are the leader
+	// election's timings; zero keeps controller-runtime's (15 s, 10 s,
+	// 2 s). A leader that cannot renew for RenewDeadline (an API server
+	// down that long) exits, so longer values ride out longer outages
+	// at the price of a slower failover.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	MetricsBindAddress                        string
 	// MetricsInsecure serves metrics over plain HTTP without authentication
 	// (--metrics-secure=false); only a loopback MetricsBindAddress may.
 	MetricsInsecure        bool
@@ -136,6 +144,9 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 		LeaderElectionID:              "weir.runs.marmotdata.io",
 		LeaderElectionNamespace:       cfg.LeaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 nonZero(cfg.LeaseDuration),
+		RenewDeadline:                 nonZero(cfg.RenewDeadline),
+		RetryPeriod:                   nonZero(cfg.RetryPeriod),
 		WebhookServer:                 webhookServer(cfg.Webhooks),
 	})
 	if err != nil {
@@ -253,4 +264,12 @@ func Run(ctx context.Context, restCfg *rest.Config, cfg Config) error {
 		return err
 	}
 	return mgr.Start(ctx)
+}
+
+// nonZero is d, or nil (controller-runtime's default) when d is zero.
+func nonZero(d time.Duration) *time.Duration {
+	if d == 0 {
+		return nil
+	}
+	return &d
 }

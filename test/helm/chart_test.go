@@ -344,3 +344,23 @@ func isTrue(b *bool) bool { return b != nil && *b }
 func hasPrefix(args []string, prefix string) bool {
 	return slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, prefix) })
 }
+
+// Leader election timings reach the manager only when set, as the flags
+// the binary defines; a value that is not a duration is refused by the
+// schema naming it.
+func TestLeaderElectionTimings(t *testing.T) {
+	args := only[appsv1.Deployment](t, render(t), "Deployment").Spec.Template.Spec.Containers[0].Args
+	if hasPrefix(args, "--leader-elect-") {
+		t.Errorf("default values pass leader election timings: %q", args)
+	}
+	args = only[appsv1.Deployment](t, render(t, "--set", "operator.leaderElection.leaseDuration=60s",
+		"--set", "operator.leaderElection.renewDeadline=45s", "--set", "operator.leaderElection.retryPeriod=5s"), "Deployment").Spec.Template.Spec.Containers[0].Args
+	for _, want := range []string{"--leader-elect-lease-duration=60s", "--leader-elect-renew-deadline=45s", "--leader-elect-retry-period=5s"} {
+		if !slices.Contains(args, want) {
+			t.Errorf("args %q lack %s", args, want)
+		}
+	}
+	if out, err := helm(t, "template", chartDir, "--set", "operator.leaderElection.leaseDuration=sixty"); err == nil || !strings.Contains(out, "leaseDuration") {
+		t.Errorf("leaseDuration=sixty rendered, want a schema error naming it:\n%s", out)
+	}
+}

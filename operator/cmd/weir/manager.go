@@ -100,6 +100,9 @@ func managerCommand() *cobra.Command {
 	f.StringSliceVar(&cfg.Namespaces, "namespace", nil,
 		"watch Runs, and their Jobs, CronJobs and ConfigMaps, only in these namespaces (comma-separated or repeated; empty: all namespaces)")
 	f.BoolVar(&cfg.LeaderElect, "leader-elect", false, "elect a leader, so only one replica reconciles")
+	f.DurationVar(&cfg.LeaseDuration, "leader-elect-lease-duration", 0, "how long followers wait before taking an unrenewed lease (default 15s)")
+	f.DurationVar(&cfg.RenewDeadline, "leader-elect-renew-deadline", 0, "how long the leader keeps trying to renew before it exits; an API server outage longer than this restarts the manager (default 10s)")
+	f.DurationVar(&cfg.RetryPeriod, "leader-elect-retry-period", 0, "how often candidates retry the lease (default 2s)")
 	f.StringVar(&cfg.LeaderElectionNS, "leader-election-namespace", "", "namespace of the leader lease (default: $POD_NAMESPACE)")
 	f.StringVar(&cfg.MetricsBindAddress, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
 	f.BoolVar(&metricsSecure, "metrics-secure", true,

@@ -10,9 +10,10 @@
 //     takes the Lease and reconciles, both serve the webhooks;
 //   - the control plane (kube-apiserver and etcd) stopped for 30 s under
 //     a running manager: it recovers without a restart;
-//   - the same (15 s) under a manager with --leader-elect (the chart's
-//     default): it exits, as controller-runtime does when it cannot renew
-//     its Lease, and a restart converges, nothing lost.
+//   - the same under a manager with --leader-elect (the chart's default)
+//     and a renew deadline longer than the outage: it rides it out too
+//     (with the default 10 s it would exit, as controller-runtime does
+//     when it cannot renew its Lease).
 //
 // Run it with
 //
