@@ -137,6 +137,12 @@ func (c *Caddy) LoadCaddyfile(t TB, cf string) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("Caddy.LoadCaddyfile: status %d: %s\nCaddyfile:\n%s", resp.StatusCode, body, cf)
 	}
+	// A kept-alive connection from before the load belongs to the old
+	// server, which Caddy is shutting down: a request sent on it gets EOF
+	// (seen in CI). Clients on the default transport start afresh.
+	if tr, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr.CloseIdleConnections()
+	}
 }
 
 // caddyfile renders the whole configuration: admin on its own port, no
