@@ -5,31 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/weir-dev/weir/plugins/host/hosttest"
 
 	"github.com/weir-dev/weir/plugins/model"
 	"github.com/weir-dev/weir/plugins/source"
 )
-
-// recordingResolver answers no name, recording the ones asked: a dial
-// that gets as far as resolving was allowed by the grant.
-type recordingResolver struct {
-	mu    sync.Mutex
-	asked []string
-}
-
-func (r *recordingResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.asked = append(r.asked, host)
-	return nil, &net.DNSError{Err: "no such host (test resolver)", Name: host, IsNotFound: true}
-}
 
 // probe runs envprobe's Discover with environ and config, returning the
 // metadata it reported and Discover's error.
@@ -177,7 +163,7 @@ func TestGrantEndpoints(t *testing.T) {
 		{config: `{"region": "evil.com", "dial": "probe.evil.com.example.com:443"}`, refused: true},
 		{config: `{"region": "*", "dial": "probe.x.example.com:443"}`, refused: true},
 	} {
-		res := &recordingResolver{}
+		res := &hosttest.Resolver{}
 		_, err := probe(t, environ, res, tt.config)
 		var pe *PolicyError
 		var se *source.Error
@@ -191,8 +177,8 @@ func TestGrantEndpoints(t *testing.T) {
 				t.Errorf("%s: %v", tt.config, err)
 			}
 		default:
-			if errors.As(err, &pe) || !errors.As(err, &se) || len(res.asked) != 1 || res.asked[0] != tt.resolved {
-				t.Errorf("%s: want the dial allowed and %s resolved, got %v (resolved %q)", tt.config, tt.resolved, err, res.asked)
+			if errors.As(err, &pe) || !errors.As(err, &se) || len(res.Asked()) != 1 || res.Asked()[0] != tt.resolved {
+				t.Errorf("%s: want the dial allowed and %s resolved, got %v (resolved %q)", tt.config, tt.resolved, err, res.Asked())
 			}
 		}
 	}

@@ -5,16 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/weir-dev/weir/plugins/host/hosttest"
 
 	"github.com/weir-dev/weir/plugins/host"
 	"github.com/weir-dev/weir/plugins/model"
@@ -239,36 +239,23 @@ func TestWasmIRSANegative(t *testing.T) {
 	}
 }
 
-// noResolver answers no name, recording the ones asked.
-type noResolver struct {
-	mu    sync.Mutex
-	asked []string
-}
-
-func (r *noResolver) LookupNetIP(_ context.Context, _, h string) ([]netip.Addr, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.asked = append(r.asked, h)
-	return nil, &net.DNSError{Err: "no such host (test resolver)", Name: h, IsNotFound: true}
-}
-
 // Without an endpoint the region implies AWS's hosts: the module may
 // dial STS and S3 of eu-west-1 (the test resolver then knows no name)
 // and nothing else.
 func TestWasmRegionHosts(t *testing.T) {
 	irsaEnv(t, "", "")
 	os.Unsetenv("AWS_ENDPOINT_URL_STS")
-	res := &noResolver{}
+	res := &hosttest.Resolver{}
 	m := loadModuleWith(t, host.Options{Environ: os.LookupEnv, Network: host.NetworkPolicy{Resolver: res}})
 	_, err := discoverWasm(t, m, `{"bucket": "my-data-lake", "region": "eu-west-1"}`)
 	var pe *host.PolicyError
 	if err == nil || errors.As(err, &pe) {
 		t.Fatalf("Discover: %v; want a resolution failure, not a refusal", err)
 	}
-	if len(res.asked) == 0 {
+	if len(res.Asked()) == 0 {
 		t.Fatal("nothing was resolved")
 	}
-	for _, h := range res.asked {
+	for _, h := range res.Asked() {
 		if h != "sts.eu-west-1.amazonaws.com" && h != "s3.eu-west-1.amazonaws.com" {
 			t.Errorf("resolved %s, not a host eu-west-1 implies", h)
 		}

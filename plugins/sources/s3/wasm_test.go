@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weir-dev/weir/plugins/host/hosttest"
+
 	"github.com/weir-dev/weir/plugins/host"
 	"github.com/weir-dev/weir/plugins/model"
 	"github.com/weir-dev/weir/plugins/source"
@@ -139,14 +141,14 @@ func TestWasmErrors(t *testing.T) {
 	// No endpoint: the SDK goes to AWS's S3 host of the region, which the
 	// region implies (the test resolver knows no name, so nothing leaves
 	// this machine); refusals of other hosts: host's TestGrantEndpoints.
-	res := &noResolver{}
+	res := &hosttest.Resolver{}
 	m = loadModuleWith(t, host.Options{Network: host.NetworkPolicy{Resolver: res}})
 	err = m.Discover(ctx, json.RawMessage(`{"credentials": {"region": "us-east-1", "id": "a", "secret": "b"}}`), emit)
 	var pe *host.PolicyError
 	if err == nil || errors.As(err, &pe) || !strings.Contains(err.Error(), "s3.us-east-1.amazonaws.com") {
 		t.Fatalf("region's endpoint: %v; want it dialled, and its name not found", err)
 	}
-	if len(res.asked) == 0 || res.asked[0] != "s3.us-east-1.amazonaws.com" {
-		t.Fatalf("resolved %v, want s3.us-east-1.amazonaws.com", res.asked)
+	if len(res.Asked()) == 0 || res.Asked()[0] != "s3.us-east-1.amazonaws.com" {
+		t.Fatalf("resolved %v, want s3.us-east-1.amazonaws.com", res.Asked())
 	}
 }
