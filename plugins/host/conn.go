@@ -74,7 +74,7 @@ func (cs *conns) closeAll() {
 }
 
 // earliest returns the earlier of a set deadline and ctx's.
-func earliest(dl time.Time, ctx context.Context) time.Time {
+func earliest(ctx context.Context, dl time.Time) time.Time {
 	if cd, ok := ctx.Deadline(); ok && (dl.IsZero() || cd.Before(dl)) {
 		return cd
 	}
@@ -82,14 +82,14 @@ func earliest(dl time.Time, ctx context.Context) time.Time {
 }
 
 func (c *hostConn) read(ctx context.Context, p []byte) (int, error) {
-	if err := c.SetReadDeadline(earliest(c.readDL, ctx)); err != nil {
+	if err := c.SetReadDeadline(earliest(ctx, c.readDL)); err != nil {
 		return 0, err
 	}
 	return c.Read(p)
 }
 
 func (c *hostConn) write(ctx context.Context, p []byte) (int, error) {
-	if err := c.SetWriteDeadline(earliest(c.writeDL, ctx)); err != nil {
+	if err := c.SetWriteDeadline(earliest(ctx, c.writeDL)); err != nil {
 		return 0, err
 	}
 	return c.Write(p)

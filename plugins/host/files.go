@@ -30,12 +30,12 @@ func (h hostFiles) add(p string) string {
 	if !filepath.IsAbs(p) || filepath.Clean(p) != p || filepath.Separator != '/' {
 		return "the value must be an absolute, clean path (such as /var/run/secrets/eks.amazonaws.com/serviceaccount/token)"
 	}
-	real := p
+	resolved := p
 	if r, err := filepath.EvalSymlinks(p); err == nil {
-		real = r
+		resolved = r
 	}
 	for _, c := range kubeCredentials {
-		for _, q := range []string{p, real} {
+		for _, q := range []string{p, resolved} {
 			if q == c || strings.HasPrefix(q, c+"/") {
 				return "it is under " + c + ", the pod's Kubernetes credentials, which no module is given"
 			}

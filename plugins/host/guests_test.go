@@ -6,12 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"sync"
 	"testing"
@@ -47,9 +45,10 @@ func TestMain(m *testing.M) {
 // buildGuests builds each test plugin as a reactor with the go command,
 // unless a build of the same sources and toolchain is in the user cache.
 func buildGuests() error {
+	// go test puts its own toolchain's bin first on PATH.
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return fmt.Errorf("the go command builds the test plugins: %w (add Go's bin directory to PATH)", err)
 	}
 	version, err := exec.Command(gobin, "env", "GOVERSION").Output()
 	if err != nil {
@@ -73,7 +72,7 @@ func buildGuests() error {
 			cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-o", tmp, "./testdata/"+name)
 			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 			if b, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("go build %s: %v\n%s", name, err, b)
+				return fmt.Errorf("go build %s: %w\n%s", name, err, b)
 			}
 			if err := os.Rename(tmp, out); err != nil {
 				return err
@@ -90,7 +89,7 @@ func buildGuests() error {
 // a test plugin is built from.
 func sourceKey(version string, dirs ...string) (string, error) {
 	h := sha256.New()
-	io.WriteString(h, version)
+	h.Write([]byte(version)) // a hash.Hash never returns an error
 	var files []string
 	for _, d := range dirs {
 		fs, err := filepath.Glob(filepath.Join(d, "*.go"))
@@ -130,8 +129,15 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// testOptions logs to a buffer the caller may inspect, and into the test's
+// output if it fails.
 func testOptions(t testing.TB) (Options, *syncBuffer) {
 	buf := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("host log:\n%s", buf.String())
+		}
+	})
 	return Options{
 		CacheDir: testCache,
 		Logger:   slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})),

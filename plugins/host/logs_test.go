@@ -70,7 +70,7 @@ func TestStreamWithoutNewlinesIsFlushedInPieces(t *testing.T) {
 			t.Fatalf("buffered %d bytes of the line and %d of the tail; want at most %d and %d", cap(s.line), cap(sink.tail), lineBytes, 4*tailBytes)
 		}
 	}
-	s.Write([]byte("end\nnext line\n"))
+	mustWrite(t, s, []byte("end\nnext line\n"))
 	rs := records(t, buf)
 	var pieces int
 	for _, r := range rs {
@@ -91,8 +91,8 @@ func TestStreamWithoutNewlinesIsFlushedInPieces(t *testing.T) {
 	sink, buf = jsonSink(1 << 20)
 	s = &stream{sink: sink, name: "stdout", level: slog.LevelInfo}
 	long := strings.Repeat("abcdefgh", lineBytes/8*2+10)
-	s.Write([]byte(long[:100]))
-	s.Write([]byte(long[100:] + "\nshort\n"))
+	mustWrite(t, s, []byte(long[:100]))
+	mustWrite(t, s, []byte(long[100:]+"\nshort\n"))
 	rs = records(t, buf)
 	var got strings.Builder
 	for _, r := range rs[:len(rs)-1] {
@@ -106,5 +106,13 @@ func TestStreamWithoutNewlinesIsFlushedInPieces(t *testing.T) {
 	}
 	if last := rs[len(rs)-1]; last["msg"] != "short" || last["continued"] != nil {
 		t.Errorf("the next line: %v", last)
+	}
+}
+
+// mustWrite writes p to s, which never fails: a stream buffers or logs.
+func mustWrite(t *testing.T, s *stream, p []byte) {
+	t.Helper()
+	if n, err := s.Write(p); n != len(p) || err != nil {
+		t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(p))
 	}
 }

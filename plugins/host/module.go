@@ -180,8 +180,7 @@ func (m *Module) Validate(ctx context.Context, config json.RawMessage) error {
 		return err
 	}
 	defer in.close()
-	_, err = in.callWith(exportValidate, true, config)
-	return err
+	return in.callWith(exportValidate, true, config)
 }
 
 // Discover validates config and runs discovery in a fresh instance,
@@ -204,12 +203,11 @@ func (m *Module) Discover(ctx context.Context, config json.RawMessage, emit func
 		return err
 	}
 	defer in.close()
-	if _, err := in.callWith(exportValidate, true, config); err != nil {
+	if err := in.callWith(exportValidate, true, config); err != nil {
 		return err
 	}
 	in.discovering, in.allow, in.emit = true, g.allow, emit
-	_, err = in.callWith(exportDiscover, false, config)
-	return err
+	return in.callWith(exportDiscover, false, config)
 }
 
 // Close releases the module's runtime. Compiled code stays in the cache.

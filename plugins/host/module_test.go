@@ -158,7 +158,7 @@ func TestGoodModuleErrors(t *testing.T) {
 		calls++
 		return sinkDown
 	})
-	if err != sinkDown || calls != 1 {
+	if !errors.Is(err, sinkDown) || calls != 1 {
 		t.Errorf("emit failing: err = %v after %d calls; want sinkDown after 1", err, calls)
 	}
 }

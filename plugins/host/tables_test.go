@@ -10,12 +10,12 @@ import (
 	"github.com/weir-dev/weir/plugins/model"
 )
 
-// withTable inserts a table section (one funcref table of min entries,
-// max if hasMax) into a module buildWasm made, before its memory section.
-func withTable(wasm []byte, min uint32, max uint32, hasMax bool) []byte {
-	limits := cat([]byte{0x00}, uleb(uint64(min)))
+// withTable inserts a table section (one funcref table of minEntries,
+// maxEntries if hasMax) into a module buildWasm made, before its memory section.
+func withTable(wasm []byte, minEntries, maxEntries uint32, hasMax bool) []byte {
+	limits := cat([]byte{0x00}, uleb(uint64(minEntries)))
 	if hasMax {
-		limits = cat([]byte{0x01}, uleb(uint64(min)), uleb(uint64(max)))
+		limits = cat([]byte{0x01}, uleb(uint64(minEntries)), uleb(uint64(maxEntries)))
 	}
 	table := wsection(4, wvec(cat([]byte{0x70}, limits)))
 	r := wasmReader{b: wasm[8:]}
@@ -30,10 +30,10 @@ func withTable(wasm []byte, min uint32, max uint32, hasMax bool) []byte {
 	panic("no memory section")
 }
 
-// tableWasm is a complete plugin with a table of min entries whose
+// tableWasm is a complete plugin with a table of minEntries whose
 // discover, if grow, grows the table by 50M entries (400 MB of host
 // memory outside the memory limit) with table.grow.
-func tableWasm(min uint32, grow bool) []byte {
+func tableWasm(minEntries uint32, grow bool) []byte {
 	const descAt = 1024
 	desc := []byte(`{"ok":{"id":"tables","version":"1.0.0","abi":1,"config_schema":{"type":"object"}}}`)
 	discover := i64Const(0)
@@ -47,7 +47,7 @@ func tableWasm(min uint32, grow bool) []byte {
 		{export: exportDescribe, results: []byte{wI64}, code: i64Const(descAt<<32 | int64(len(desc)))},
 		{export: exportValidate, params: []byte{wI32, wI32}, results: []byte{wI64}, code: i64Const(0)},
 		{export: exportDiscover, params: []byte{wI32, wI32}, results: []byte{wI64}, code: discover},
-	}, 2, []wasmData{{descAt, desc}}), min, 0, false)
+	}, 2, []wasmData{{descAt, desc}}), minEntries, 0, false)
 }
 
 // TestTablesOutsideTheMemoryLimit: tables are host memory the memory
