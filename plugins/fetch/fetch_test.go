@@ -118,7 +118,9 @@ func TestFetchCapsTheSize(t *testing.T) {
 	// A body without Content-Length is cut at the limit too.
 	stream := fetchtest.NewHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		for range 8 {
-			w.Write(big[:512])
+			if _, err := w.Write(big[:512]); err != nil {
+				return // the client cut the body at its limit, as it should
+			}
 			w.(http.Flusher).Flush()
 		}
 	}))
@@ -157,7 +159,9 @@ func TestFetchNeedsHTTPSAndTrust(t *testing.T) {
 
 func TestNewRefusesABadCAFile(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "ca.pem")
-	os.WriteFile(bad, []byte("not PEM"), 0o644)
+	if err := os.WriteFile(bad, []byte("not PEM"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []string{bad, filepath.Join(t.TempDir(), "missing.pem")} {
 		if _, err := New(Options{CAFile: f}); err == nil {
 			t.Errorf("New(CAFile %s) succeeded", f)

@@ -58,8 +58,11 @@ func checkRedirectHost(req, first *http.Request) error {
 		ips = append(ips, ip)
 	} else {
 		var lerr error
-		if ips, lerr = redirectResolver.LookupNetIP(req.Context(), "ip", name); lerr != nil || len(ips) == 0 {
-			return fmt.Errorf("redirect to %s: cannot resolve %s: %v", display(req.URL.String()), name, lerr)
+		if ips, lerr = redirectResolver.LookupNetIP(req.Context(), "ip", name); lerr != nil {
+			return fmt.Errorf("redirect to %s: cannot resolve %s: %w", display(req.URL.String()), name, lerr)
+		}
+		if len(ips) == 0 {
+			return fmt.Errorf("redirect to %s: %s resolves to no address", display(req.URL.String()), name)
 		}
 	}
 	for _, ip := range ips {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,9 +46,10 @@ func buildGood() ([]byte, error) {
 		return nil, fmt.Errorf("fetchtest: cannot locate the sources")
 	}
 	plugins := filepath.Join(filepath.Dir(file), "..", "..")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
+	// go test puts its own toolchain's bin first on PATH.
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("fetchtest: the go command builds the good test plugin: %w (add Go's bin directory to PATH)", err)
 	}
 	key, err := sourceKey(runtime.Version(), filepath.Join(plugins, "..", "go.mod"),
 		filepath.Join(plugins, "host", "testdata", "good"), filepath.Join(plugins, "sdk", "go"), filepath.Join(plugins, "model"))
@@ -72,7 +72,7 @@ func buildGood() ([]byte, error) {
 	cmd.Dir = plugins
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build the good test plugin: %v\n%s", err, b)
+		return nil, fmt.Errorf("go build the good test plugin: %w\n%s", err, b)
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func sourceKey(version, gomod string, dirs ...string) (string, error) {
 	}
 	sort.Strings(files[1:])
 	h := sha256.New()
-	io.WriteString(h, version)
+	h.Write([]byte(version)) // a hash.Hash never returns an error
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
