@@ -80,6 +80,9 @@ func (r *reconciler) fetchAndDescribe(ctx context.Context, sp *pluginsv1.SourceP
 	var me *describe.ModuleError
 	switch {
 	case errors.As(err, &me):
+		if l := limitHit(me.Message); l != "" {
+			limitHits.WithLabelValues(l).Inc()
+		}
 		return outcome{reason: pluginsv1.ReasonInvalidModule, digest: digest, message: me.Message}
 	case err != nil:
 		return outcome{reason: pluginsv1.ReasonDescribeFailed, digest: digest, message: err.Error() + "; retrying"}
