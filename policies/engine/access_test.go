@@ -27,6 +27,10 @@ func TestDecideAccessDefaultBundle(t *testing.T) {
 		"metadata": map[string]any{"namespace": "team", "name": "s1"},
 		"spec":     map[string]any{"workspaceName": "nb", "subjects": []any{map[string]any{"kind": "User", "name": "bob"}}},
 	}
+	groupShare := map[string]any{
+		"metadata": map[string]any{"namespace": "team", "name": "s2"},
+		"spec":     map[string]any{"workspaceName": "nb", "subjects": []any{map[string]any{"kind": "Group", "name": "oidc:data"}}},
+	}
 	for _, tc := range []struct {
 		name  string
 		in    AccessInput
@@ -36,6 +40,8 @@ func TestDecideAccessDefaultBundle(t *testing.T) {
 		{"owner", accessInput("alice", nil, "OwnerOnly"), true, "Owner"},
 		{"stranger", accessInput("bob", nil, "OwnerOnly"), false, "NotShared"},
 		{"shared", accessInput("bob", nil, "OwnerOnly", share), true, "Shared"},
+		{"shared with a group of theirs", accessInput("carol", []string{"oidc:ops", "oidc:data"}, "OwnerOnly", groupShare), true, "Shared"},
+		{"shared with another group", accessInput("carol", []string{"oidc:ops"}, "OwnerOnly", groupShare), false, "NotShared"},
 		{"public", accessInput("bob", nil, "Public"), true, "Public"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -123,10 +123,10 @@ func parse(b Bundle, opts parseOptions) (map[string]*ast.Module, *Error) {
 
 // newCompiler configures a compiler the way every bundle is compiled. The
 // path-conflict check stops a rule from silently shadowing data.
-func newCompiler(ctx context.Context, store storage.Store, txn storage.Transaction, print bool) *ast.Compiler {
+func newCompiler(ctx context.Context, store storage.Store, txn storage.Transaction, printStatements bool) *ast.Compiler {
 	return ast.NewCompiler().
 		WithCapabilities(capabilities()).
-		WithEnablePrintStatements(print).
+		WithEnablePrintStatements(printStatements).
 		WithPathConflictsCheck(storage.NonEmpty(ctx, store, txn))
 }
 

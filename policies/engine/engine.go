@@ -18,7 +18,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"sync"
@@ -262,7 +261,7 @@ func revisionID(bundles []Bundle) (string, error) {
 		fmt.Fprintf(h, "bundle %q %q\n", b.Name, mode)
 		for _, f := range slices.Sorted(maps.Keys(b.Modules)) {
 			fmt.Fprintf(h, "module %q %d\n", f, len(b.Modules[f]))
-			io.WriteString(h, b.Modules[f])
+			h.Write([]byte(b.Modules[f])) // a hash.Hash never returns an error
 		}
 		data, err := json.Marshal(b.Data) // sorts keys
 		if err != nil {

@@ -63,7 +63,9 @@ func TestLoadCompileErrors(t *testing.T) {
 			if err := New().Validate(b); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Validate: %v\nwant %q", err, tc.want)
 			}
-			loadErr(t, New(), b)
+			if err := loadErr(t, New(), b); !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load: %v\nwant %q", err, tc.want)
+			}
 		})
 	}
 }
