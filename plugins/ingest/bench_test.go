@@ -26,15 +26,18 @@ import (
 func BenchmarkIngest(b *testing.B) {
 	const n = 40_000
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest) // the client sees the failure
+			return
+		}
+		answer := `{"status":"completed"}`
 		switch r.URL.Path {
 		case sink.PathStartRun:
-			io.WriteString(w, `{"run_id":"r"}`)
+			answer = `{"run_id":"r"}`
 		case sink.PathBatch:
-			io.WriteString(w, `{"assets":[],"lineage":[],"documentation":[]}`)
-		default:
-			io.WriteString(w, `{"status":"completed"}`)
+			answer = `{"assets":[],"lineage":[],"documentation":[]}`
 		}
+		_, _ = io.WriteString(w, answer) // a client gone away fails on its own
 	}))
 	defer srv.Close()
 	c, err := sink.NewClient(sink.Options{Host: srv.URL, APIKey: "k"})

@@ -177,12 +177,17 @@ func fieldError(path, format string, args ...any) error {
 	return fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...))
 }
 
+// plainRune says whether r may appear in a key written after a dot.
+func plainRune(r rune) bool {
+	return r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
 // child is the field path of key under parent; keys that would read
 // ambiguously after a dot are quoted.
 func child(parent, key string) string {
 	plain := key != ""
 	for _, r := range key {
-		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+		if !plainRune(r) {
 			plain = false
 			break
 		}

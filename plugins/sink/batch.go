@@ -87,7 +87,10 @@ func NewBatch(dir string, h BatchHeader) (*Batch, error) {
 		return nil, err
 	}
 	b.w = bufio.NewWriterSize(b.body, 64<<10)
-	b.w.WriteString(`{"assets":[`)
+	if _, err := b.w.WriteString(`{"assets":[`); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("writing the batch file: %w", err)
+	}
 	b.pos = assetsStart
 	return b, nil
 }
@@ -108,7 +111,9 @@ func (b *Batch) AddAsset(a *model.Asset) error {
 		return fmt.Errorf("encoding asset %q: %w", a.Name, err)
 	}
 	if b.assets > 0 {
-		b.w.WriteByte(',')
+		if err := b.w.WriteByte(','); err != nil {
+			return fmt.Errorf("writing the batch file: %w", err)
+		}
 		b.pos++
 	}
 	b.owners.add(w.mrn(), b.pos)
@@ -168,7 +173,9 @@ func (b *Batch) Seal(keep func(mrn string) bool) error {
 		return err
 	}
 	var err error
-	b.w.WriteString(`],"lineage":[`)
+	if err := b.writeString(`],"lineage":[`); err != nil {
+		return err
+	}
 	if b.lineageN, err = b.lineage.copyTo(b.w, keep, func(line []byte) ([]string, error) {
 		var e struct{ Source, Target string }
 		err := json.Unmarshal(line, &e)
@@ -176,7 +183,9 @@ func (b *Batch) Seal(keep func(mrn string) bool) error {
 	}); err != nil {
 		return err
 	}
-	b.w.WriteString(`],"documentation":[`)
+	if err := b.writeString(`],"documentation":[`); err != nil {
+		return err
+	}
 	if b.docsN, err = b.docs.copyTo(b.w, keep, func(line []byte) ([]string, error) {
 		var d struct {
 			AssetMRN string `json:"asset_mrn"`
@@ -186,7 +195,9 @@ func (b *Batch) Seal(keep func(mrn string) bool) error {
 	}); err != nil {
 		return err
 	}
-	b.w.WriteString(`],"statistics":null,"run_history":[],"config":`)
+	if err := b.writeString(`],"statistics":null,"run_history":[],"config":`); err != nil {
+		return err
+	}
 	for _, kv := range []struct {
 		key string
 		v   any
@@ -196,14 +207,20 @@ func (b *Batch) Seal(keep func(mrn string) bool) error {
 		{`,"source_name":`, b.header.SourceName},
 		{`,"run_id":`, b.header.RunID},
 	} {
-		b.w.WriteString(kv.key)
+		if err := b.writeString(kv.key); err != nil {
+			return err
+		}
 		v, err := b.encode(kv.v)
 		if err != nil {
 			return fmt.Errorf("encoding the batch's config: %w", err)
 		}
-		b.w.Write(v)
+		if _, err := b.w.Write(v); err != nil {
+			return fmt.Errorf("writing the batch file: %w", err)
+		}
 	}
-	b.w.WriteString("}\n")
+	if err := b.writeString("}\n"); err != nil {
+		return err
+	}
 	if err := b.w.Flush(); err != nil {
 		return fmt.Errorf("writing the batch file: %w", err)
 	}
@@ -214,6 +231,13 @@ func (b *Batch) Seal(keep func(mrn string) bool) error {
 	b.size = st.Size()
 	b.lineage.close()
 	b.docs.close()
+	return nil
+}
+
+func (b *Batch) writeString(s string) error {
+	if _, err := b.w.WriteString(s); err != nil {
+		return fmt.Errorf("writing the batch file: %w", err)
+	}
 	return nil
 }
 
@@ -238,7 +262,9 @@ func (b *Batch) dropShadowed() error {
 	}
 	defer func() { old.Close(); os.Remove(old.Name()) }()
 	b.w = bufio.NewWriterSize(b.body, 64<<10)
-	b.w.WriteString(`{"assets":[`)
+	if err := b.writeString(`{"assets":[`); err != nil {
+		return err
+	}
 	if err := b.owners.rewrite(b.w, old, assetsStart, b.pos); err != nil {
 		return err
 	}
@@ -317,7 +343,9 @@ func newSpill(dir, pattern string) (*spill, error) {
 }
 
 func (s *spill) add(line []byte) error {
-	s.w.Write(line)
+	if _, err := s.w.Write(line); err != nil {
+		return fmt.Errorf("writing a spill file: %w", err)
+	}
 	if err := s.w.WriteByte('\n'); err != nil {
 		return fmt.Errorf("writing a spill file: %w", err)
 	}
@@ -357,7 +385,9 @@ func (s *spill) copyTo(w *bufio.Writer, keep func(string) bool, mrns func([]byte
 			}
 		}
 		if written > 0 {
-			w.WriteByte(',')
+			if err := w.WriteByte(','); err != nil {
+				return written, fmt.Errorf("writing the batch file: %w", err)
+			}
 		}
 		if _, err := w.Write(line); err != nil {
 			return written, fmt.Errorf("writing the batch file: %w", err)
@@ -381,7 +411,7 @@ func readLine(r *bufio.Reader, buf []byte) ([]byte, error) {
 	for {
 		part, err := r.ReadSlice('\n')
 		buf = append(buf, part...)
-		if err != bufio.ErrBufferFull {
+		if !errors.Is(err, bufio.ErrBufferFull) {
 			return buf, err
 		}
 	}

@@ -15,16 +15,19 @@ import (
 // discardServer answers like Marmot without reading what it gets.
 func discardServer() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest) // the client sees the failure
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
+		answer := `{"status":"completed"}`
 		switch r.URL.Path {
 		case PathStartRun:
-			io.WriteString(w, `{"run_id":"r"}`)
+			answer = `{"run_id":"r"}`
 		case PathBatch:
-			io.WriteString(w, `{"assets":[],"lineage":[],"documentation":[]}`)
-		default:
-			io.WriteString(w, `{"status":"completed"}`)
+			answer = `{"assets":[],"lineage":[],"documentation":[]}`
 		}
+		_, _ = io.WriteString(w, answer) // a client gone away fails on its own
 	}))
 }
 

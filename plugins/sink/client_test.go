@@ -302,7 +302,7 @@ func TestClientTimeouts(t *testing.T) {
 	var count [2]int
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body) // so that the server notices the client leaving
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server notices the client leaving, which fails the read
 		mu.Lock()
 		if r.URL.Path == PathBatch {
 			count[1]++

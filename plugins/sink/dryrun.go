@@ -50,7 +50,9 @@ func (d *DryRun) SendBatch(_ context.Context, b *Batch) (*BatchResult, error) {
 	if _, err := io.CopyN(w, body, b.Size()-1); err != nil {
 		return nil, fmt.Errorf("reading the batch file: %w", err)
 	}
-	w.WriteString("}\n")
+	if _, err := w.WriteString("}\n"); err != nil {
+		return nil, err
+	}
 	if err := w.Flush(); err != nil {
 		return nil, err
 	}

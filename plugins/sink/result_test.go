@@ -83,7 +83,9 @@ func TestDryRun(t *testing.T) {
 				Assets []any  `json:"assets"`
 				RunID  string `json:"run_id"`
 			}
-			json.Unmarshal(l.Body, &body)
+			if err := json.Unmarshal(l.Body, &body); err != nil {
+				t.Fatalf("batch line: %v", err)
+			}
 			if len(body.Assets) != 2 || body.RunID != "dry-run-1" {
 				t.Errorf("batch line: %d assets, run_id %q", len(body.Assets), body.RunID)
 			}

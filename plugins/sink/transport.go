@@ -84,13 +84,15 @@ func (c *Client) attempt(ctx context.Context, r request, n int, handle func(*htt
 			&StatusError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode, Message: msg}
 	}
 	if handle == nil {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		// Drained so the connection can be reused; a failed read only
+		// costs the connection, the answer was already a success.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		return false, 0, nil
 	}
 	body := &readTracker{r: resp.Body}
 	resp.Body = body
 	if err := handle(resp); err != nil {
-		if body.err != nil && body.err != io.EOF { // cut off, not malformed
+		if body.err != nil && !errors.Is(body.err, io.EOF) { // cut off, not malformed
 			return failed(body.err)
 		}
 		return false, 0, fmt.Errorf("%s: reading the answer: %w", r, err)

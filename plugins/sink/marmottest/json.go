@@ -3,6 +3,7 @@ package marmottest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,40 +16,123 @@ type object struct {
 	vals map[string]json.RawMessage
 }
 
+// parseObject splits a JSON object into its keys, in document order,
+// and their raw values. The document is checked once, then scanned
+// without decoding: a batch holds thousands of assets, and a decoder's
+// tokens and copies made the fake slower than the client it tests.
 func parseObject(raw []byte) (*object, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
+	raw = bytes.TrimSpace(raw)
+	if !json.Valid(raw) {
+		var v any
+		err := json.Unmarshal(raw, &v)
+		if err == nil {
+			err = errors.New("invalid JSON")
+		}
 		return nil, err
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, fmt.Errorf("not an object")
+	return scanObject(raw)
+}
+
+// scanObject is parseObject for a value already known to be valid JSON,
+// as every value inside a checked document is.
+func scanObject(raw []byte) (*object, error) {
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, errors.New("not an object")
 	}
 	o := &object{vals: map[string]json.RawMessage{}}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
+	i := skipSpace(raw, 1)
+	for i < len(raw) && raw[i] != '}' {
+		end := skipString(raw, i)
+		key := unquote(raw[i:end])
+		i = skipSpace(raw, end)
+		i = skipSpace(raw, i+1) // the colon
+		vend := skipValue(raw, i)
 		if _, dup := o.vals[key]; dup {
 			return nil, fmt.Errorf("duplicate key %q", key)
 		}
 		o.keys = append(o.keys, key)
-		o.vals[key] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("data after the object")
+		o.vals[key] = raw[i:vend:vend]
+		i = skipSpace(raw, vend)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
 	}
 	return o, nil
+}
+
+// scanArray returns the elements of a valid JSON array.
+func scanArray(raw []byte) []json.RawMessage {
+	var out []json.RawMessage
+	i := skipSpace(raw, 1)
+	for i < len(raw) && raw[i] != ']' {
+		end := skipValue(raw, i)
+		out = append(out, raw[i:end:end])
+		i = skipSpace(raw, end)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return out
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the end of the string starting at b[i] (a quote).
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipValue returns the end of the valid JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[i])) {
+		i++
+	}
+	return i
+}
+
+// unquote decodes a valid JSON string.
+func unquote(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return string(raw) // unreachable for valid JSON
+	}
+	return s
 }
 
 // kind names a JSON value's type.
@@ -123,11 +207,10 @@ func (c *checker) is(path string, raw json.RawMessage, kinds ...string) bool {
 }
 
 func (c *checker) str(path string, raw json.RawMessage) string {
-	var s string
 	if c.is(path, raw, "string") {
-		json.Unmarshal(raw, &s)
+		return unquote(bytes.TrimSpace(raw))
 	}
-	return s
+	return ""
 }
 
 func (c *checker) nonEmptyStr(path string, raw json.RawMessage) string {
@@ -143,7 +226,7 @@ func (c *checker) integer(path string, raw json.RawMessage) int64 {
 	if !c.is(path, raw, "number") {
 		return 0
 	}
-	json.Unmarshal(raw, &n)
+	n = json.Number(bytes.TrimSpace(raw))
 	i, err := n.Int64()
 	if err != nil || i < 0 {
 		c.errf(path, "is %s, want a non-negative integer", n)
@@ -159,9 +242,10 @@ func (c *checker) array(path string, raw json.RawMessage, nullable bool) []json.
 	if !c.is(path, raw, kinds...) {
 		return nil
 	}
-	var items []json.RawMessage
-	json.Unmarshal(raw, &items)
-	return items
+	if kind(raw) == "null" {
+		return nil
+	}
+	return scanArray(bytes.TrimSpace(raw))
 }
 
 func (c *checker) strings(path string, raw json.RawMessage, nullable bool) []string {
@@ -176,7 +260,7 @@ func (c *checker) object(path string, raw json.RawMessage) *object {
 	if !c.is(path, raw, "object") {
 		return nil
 	}
-	o, err := parseObject(raw)
+	o, err := scanObject(bytes.TrimSpace(raw)) // inside a checked document
 	if err != nil {
 		c.errf(path, "%v", err)
 		return nil

@@ -34,7 +34,11 @@ func (s *Server) start(c *checker, o *object) answer {
 		}
 	}
 	run := &Run{ID: fmt.Sprintf("run-%d", len(s.runs)+1), Pipeline: b.pipeline, Source: b.source, Status: "running", counts: map[string]int{}}
-	json.Unmarshal(o.vals["config"], &run.Config)
+	if kind(o.vals["config"]) == "object" { // otherwise checkStart reported it
+		if err := json.Unmarshal(o.vals["config"], &run.Config); err != nil {
+			c.errf("config", "%v", err)
+		}
+	}
 	s.runs = append(s.runs, run)
 	return answer{status: http.StatusOK, body: map[string]any{
 		"id": "db-" + run.ID, "pipeline_name": run.Pipeline, "source_name": run.Source, "run_id": run.ID,
@@ -66,21 +70,21 @@ func (s *Server) batch(c *checker, o *object, raw []byte) answer {
 	baseline := s.baselines[k]
 
 	run.Assets, run.FailedAssets, run.counts, run.hashes = nil, 0, map[string]int{}, map[string]string{}
-	var results []map[string]any
+	results := make([]assetResult, 0, len(b.assets))
 	sent := map[string]bool{}
 	for _, a := range b.assets {
 		mrn := model.MRN(a.typ, a.provider, a.name)
 		sent[mrn] = true
 		run.Assets = append(run.Assets, mrn)
-		h := hashAsset(a.raw)
+		h, decoded := digest(a.raw)
 		status := "created"
-		res := map[string]any{"name": a.name, "type": a.typ, "provider": a.provider, "mrn": mrn, "asset": a.raw}
+		res := assetResult{name: a.name, typ: a.typ, provider: a.provider, mrn: mrn, asset: a.raw}
 		_, exists := s.catalog[mrn]
 		baseHash, inBaseline := baseline[mrn]
 		switch {
 		case s.opts.AssetError != nil && s.opts.AssetError(a.name, a.typ) != "":
 			status = "failed"
-			res["error"] = s.opts.AssetError(a.name, a.typ)
+			res.err = s.opts.AssetError(a.name, a.typ)
 			run.FailedAssets++
 		case exists && inBaseline && baseHash == h:
 			status = "unchanged" // Marmot writes nothing, not even last_sync_at
@@ -88,12 +92,12 @@ func (s *Server) batch(c *checker, o *object, raw []byte) answer {
 			status = "updated"
 		}
 		if status == "created" || status == "updated" {
-			s.catalog[mrn] = canonical(a.raw)
+			s.catalog[mrn] = canonical(decoded)
 		}
 		// One checkpoint per MRN and run: a later asset of the batch with
 		// the same MRN overwrites the earlier one's hash (§6).
 		run.hashes[mrn] = h
-		res["status"] = status
+		res.status = status
 		run.counts[status]++
 		results = append(results, res)
 	}
@@ -105,7 +109,7 @@ func (s *Server) batch(c *checker, o *object, raw []byte) answer {
 		}
 	}
 	run.stale = len(stale)
-	lineage := []map[string]any{}
+	lineage := make([]edgeResult, 0, len(b.lineage))
 	for _, e := range b.lineage {
 		status := "created"
 		_, src := s.catalog[e.source]
@@ -113,19 +117,11 @@ func (s *Server) batch(c *checker, o *object, raw []byte) answer {
 		if !src || !dst {
 			status = "failed"
 		}
-		lineage = append(lineage, map[string]any{"source": e.source, "target": e.target, "type": e.typ, "status": status})
+		lineage = append(lineage, edgeResult{e, status})
 		run.counts["lineage_"+status]++
 	}
-	docs := []map[string]any{}
-	for _, d := range b.docs {
-		docs = append(docs, map[string]any{"asset_mrn": d.mrn, "type": d.typ, "status": "created"})
-	}
 	run.Lineage, run.Documentation = len(b.lineage), len(b.docs)
-	resp := map[string]any{"assets": results, "lineage": lineage, "documentation": docs}
-	if len(stale) > 0 {
-		resp["stale_entities_removed"] = stale
-	}
-	return answer{status: http.StatusOK, body: resp}
+	return answer{status: http.StatusOK, raw: batchAnswer(results, lineage, b.docs, stale)}
 }
 
 func (s *Server) complete(c *checker, o *object) answer {
@@ -189,31 +185,37 @@ func (s *Server) destroy(pipeline string) answer {
 // the sources' names only, and external_links. The sync time is not in
 // it, so an asset discovered again unchanged hashes the same.
 func hashAsset(raw json.RawMessage) string {
-	var a struct {
-		Name          string           `json:"name"`
-		Type          string           `json:"type"`
-		Providers     []string         `json:"providers"`
-		Description   *string          `json:"description"`
-		Metadata      map[string]any   `json:"metadata"`
-		Schema        map[string]any   `json:"schema"`
-		Tags          []string         `json:"tags"`
-		Sources       []map[string]any `json:"sources"`
-		ExternalLinks []map[string]any `json:"external_links"`
-	}
-	json.Unmarshal(raw, &a)
-	names := make([]any, len(a.Sources))
-	for i, src := range a.Sources {
-		names[i] = src["name"]
-	}
-	out, _ := json.Marshal([]any{a.Name, a.Type, a.Providers, a.Description, a.Metadata, a.Schema, a.Tags, names, a.ExternalLinks})
-	sum := sha256.Sum256(out)
-	return hex.EncodeToString(sum[:])
+	h, _ := digest(raw)
+	return h
 }
 
-// canonical re-encodes JSON with sorted keys.
-func canonical(raw json.RawMessage) string {
-	var v any
-	json.Unmarshal(raw, &v)
-	out, _ := json.Marshal(v)
+// digest is hashAsset's hash and the asset decoded, for canonical: one
+// decode for both.
+func digest(raw json.RawMessage) (hash string, decoded map[string]any) {
+	var a map[string]any
+	if err := json.Unmarshal(raw, &a); err != nil {
+		a = nil // checkAsset reports what is wrong with it
+	}
+	str := func(k string) any { // Marmot decodes these into strings
+		if v, ok := a[k].(string); ok {
+			return v
+		}
+		return ""
+	}
+	sources, _ := a["sources"].([]any)
+	names := make([]any, len(sources))
+	for i, src := range sources {
+		if m, ok := src.(map[string]any); ok {
+			names[i] = m["name"]
+		}
+	}
+	out, _ := json.Marshal([]any{str("name"), str("type"), a["providers"], a["description"], a["metadata"], a["schema"], a["tags"], names, a["external_links"]})
+	sum := sha256.Sum256(out)
+	return hex.EncodeToString(sum[:]), a
+}
+
+// canonical is a decoded asset encoded with sorted keys.
+func canonical(a map[string]any) string {
+	out, _ := json.Marshal(a)
 	return string(out)
 }
