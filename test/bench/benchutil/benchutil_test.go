@@ -54,7 +54,9 @@ func TestProcMemAndErrorLines(t *testing.T) {
 		t.Errorf("ProcMem(self) = %v, %v", hwm, rss)
 	}
 	log := filepath.Join(t.TempDir(), "log")
-	os.WriteFile(log, []byte("{\"level\":\"info\"}\n{\"level\":\"error\",\"msg\":\"x\"}\n2026\tERROR\tx\n"), 0o600)
+	if err := os.WriteFile(log, []byte("{\"level\":\"info\"}\n{\"level\":\"error\",\"msg\":\"x\"}\n2026\tERROR\tx\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if n := CountErrorLines(log); n != 2 {
 		t.Errorf("CountErrorLines = %d, want 2", n)
 	}
