@@ -90,13 +90,13 @@ type Server struct {
 	violations []string
 	failures   map[string][]Failure
 	runs       []*Run
-	catalog    map[string]string         // MRN -> canonical JSON of the asset
-	baselines  map[key]map[string]string // checkpoints (MRN -> hash) of the last completed run with a batch
+	catalog    map[string]json.RawMessage // MRN -> the asset as last written, canonicalised when read (Asset)
+	baselines  map[key]map[string]string  // checkpoints (MRN -> hash) of the last completed run with a batch
 }
 
 // New starts a Server; Close stops it.
 func New(opts Options) *Server {
-	s := &Server{opts: opts, failures: map[string][]Failure{}, catalog: map[string]string{}, baselines: map[key]map[string]string{}}
+	s := &Server{opts: opts, failures: map[string][]Failure{}, catalog: map[string]json.RawMessage{}, baselines: map[key]map[string]string{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -163,7 +163,7 @@ func (s *Server) Catalog() []string {
 func (s *Server) AddAsset(pipeline, source, mrn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.catalog[mrn] = "{}"
+	s.catalog[mrn] = json.RawMessage("{}")
 	k := key{pipeline, source}
 	if s.baselines[k] == nil {
 		s.baselines[k] = map[string]string{}
@@ -177,7 +177,10 @@ func (s *Server) Asset(mrn string) (json.RawMessage, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.catalog[mrn]
-	return json.RawMessage(a), ok
+	if !ok {
+		return nil, false
+	}
+	return json.RawMessage(canonical(a)), true
 }
 
 // Statuses returns, per status (created, updated, unchanged, failed), how

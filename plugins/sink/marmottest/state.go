@@ -76,7 +76,7 @@ func (s *Server) batch(c *checker, o *object, raw []byte) answer {
 		mrn := model.MRN(a.typ, a.provider, a.name)
 		sent[mrn] = true
 		run.Assets = append(run.Assets, mrn)
-		h, decoded := digest(a.raw)
+		h := hashAsset(a.raw)
 		status := "created"
 		res := assetResult{name: a.name, typ: a.typ, provider: a.provider, mrn: mrn, asset: a.raw}
 		_, exists := s.catalog[mrn]
@@ -92,7 +92,7 @@ func (s *Server) batch(c *checker, o *object, raw []byte) answer {
 			status = "updated"
 		}
 		if status == "created" || status == "updated" {
-			s.catalog[mrn] = canonical(decoded)
+			s.catalog[mrn] = a.raw // part of the request body, which Requests keeps anyway
 		}
 		// One checkpoint per MRN and run: a later asset of the batch with
 		// the same MRN overwrites the earlier one's hash (§6).
@@ -185,13 +185,6 @@ func (s *Server) destroy(pipeline string) answer {
 // the sources' names only, and external_links. The sync time is not in
 // it, so an asset discovered again unchanged hashes the same.
 func hashAsset(raw json.RawMessage) string {
-	h, _ := digest(raw)
-	return h
-}
-
-// digest is hashAsset's hash and the asset decoded, for canonical: one
-// decode for both.
-func digest(raw json.RawMessage) (hash string, decoded map[string]any) {
 	var a map[string]any
 	if err := json.Unmarshal(raw, &a); err != nil {
 		a = nil // checkAsset reports what is wrong with it
@@ -211,11 +204,19 @@ func digest(raw json.RawMessage) (hash string, decoded map[string]any) {
 	}
 	out, _ := json.Marshal([]any{str("name"), str("type"), a["providers"], a["description"], a["metadata"], a["schema"], a["tags"], names, a["external_links"]})
 	sum := sha256.Sum256(out)
-	return hex.EncodeToString(sum[:]), a
+	return hex.EncodeToString(sum[:])
 }
 
-// canonical is a decoded asset encoded with sorted keys.
-func canonical(a map[string]any) string {
-	out, _ := json.Marshal(a)
+// canonical re-encodes JSON with sorted keys; invalid JSON is returned
+// as it is.
+func canonical(raw json.RawMessage) string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return string(raw)
+	}
 	return string(out)
 }

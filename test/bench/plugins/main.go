@@ -15,8 +15,16 @@
 //     (a full compile) against a warm one, each in a fresh process, and
 //     the same seen from the command line, `weir ingest --dry-run` with an
 //     empty and a warm WEIR_PLUGIN_CACHE;
-//   - assets per second into the sink: a whole `weir ingest` run against
-//     a fake Marmot (plugins/sink/marmottest) that checks the contract.
+//   - assets per second into the sink: the sink side of `weir ingest`
+//     alone (the discovered items replayed from memory into a fake Marmot,
+//     plugins/sink/marmottest, that checks the contract, over loopback
+//     HTTP), and whole `weir ingest` runs into the fake, with the
+//     precompiled built-ins (WEIR_BUILTIN_CACHE, as the image) and
+//     without, with their peak RSS;
+//   - the time from process start to the module instantiated.
+//
+// Lines of the form "<name> <value>" at the end are for machines
+// (instantiate_ms_cached, ingest_rss_mib_peak, ingest_assets_per_s, ...).
 //
 // Every variant runs as its own process (this program re-executed with
 // -mode, or bin/weir), so peak memory is the child's rusage maxrss
@@ -69,8 +77,14 @@ var (
 	tables   = flag.Int("tables", 2000, "tables in the benchmark database")
 	columns  = flag.Int("columns", 20, "columns per table")
 	cold     = flag.Int("cold", 2, "fresh processes loading the module with an empty cache")
-	cached   = flag.Int("cached", 3, "fresh processes loading the module with a warm cache")
+	cached   = flag.Int("cached", 5, "fresh processes loading the module with a warm cache")
+	ingests  = flag.Int("ingests", 3, "`weir ingest` runs into the fake Marmot with the precompiled built-ins (one more without)")
+	sinkRps  = flag.Int("sink-runs", 5, "runs of the sink alone (items from memory into the fake Marmot); the median is reported")
 )
+
+// t0Env carries the time the parent started a child, so the child can
+// tell how long it took from exec to the module instantiated.
+const t0Env = "WEIR_BENCH_T0"
 
 // configEnv carries the source's config (with the password) to the
 // children, rather than their command line.
@@ -79,6 +93,7 @@ const configEnv = "WEIR_BENCH_SOURCE_CONFIG"
 // figures is what a child reports.
 type figures struct {
 	Load     time.Duration `json:"load"`     // host.Load (compile or read the cache, instantiate, describe)
+	Start    time.Duration `json:"start"`    // from the parent's exec of this process to Load done
 	Discover time.Duration `json:"discover"` // one Discover, start to end
 	Items    int           `json:"items"`
 	Assets   int           `json:"assets"`
@@ -135,6 +150,9 @@ func child(mode string) error {
 			return err
 		}
 		f.Load = time.Since(start)
+		if t0, err := time.Parse(time.RFC3339Nano, os.Getenv(t0Env)); err == nil {
+			f.Start = time.Since(t0)
+		}
 		defer m.Close(ctx)
 		if mode == "wasm" {
 			start = time.Now()
@@ -143,6 +161,12 @@ func child(mode string) error {
 			}
 			f.Discover = time.Since(start)
 		}
+	case "sink":
+		sf, err := sinkRuns(ctx, raw, max(*sinkRps, 1))
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(os.Stdout).Encode(sf)
 	default:
 		return fmt.Errorf("unknown -mode %q", mode)
 	}
@@ -190,6 +214,7 @@ func spawn(ctx context.Context, name string, args, env []string, stdin io.Reader
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
+	cmd.Env = append(cmd.Env, t0Env+"="+start.Format(time.RFC3339Nano))
 	err := cmd.Run()
 	p := proc{wall: time.Since(start), stdout: out.Bytes()}
 	if cmd.ProcessState != nil {
@@ -201,7 +226,7 @@ func spawn(ctx context.Context, name string, args, env []string, stdin io.Reader
 		}
 	}
 	if err != nil {
-		return p, fmt.Errorf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, tail(errb.String(), 2000))
+		return p, fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, tail(errb.String(), 2000))
 	}
 	return p, nil
 }
@@ -222,7 +247,7 @@ func variantOf(ctx context.Context, source, mode, cache, config string) (proc, e
 		return p, err
 	}
 	if err := json.Unmarshal(p.stdout, &p.figures); err != nil {
-		return p, fmt.Errorf("-mode %s printed %q: %v", mode, p.stdout, err)
+		return p, fmt.Errorf("-mode %s printed %q: %w", mode, p.stdout, err)
 	}
 	return p, nil
 }
@@ -263,7 +288,14 @@ func run() error {
 		lines = append(lines, sum)
 	}
 	printSummary(w, lines)
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Println()
+	for _, l := range machineLines {
+		fmt.Println(l)
+	}
+	return nil
 }
 
 // benchPostgres measures the PostgreSQL source: module start, discovery
@@ -292,7 +324,7 @@ func benchPostgres(ctx context.Context, w io.Writer, tmp, weirBin string) (summa
 
 	// Start-up: cold compiles, then cached starts, each a new process.
 	warm := filepath.Join(tmp, "cache-warm")
-	var coldLoads, coldWalls, warmLoads, warmWalls []time.Duration
+	var coldLoads, coldWalls, warmLoads, warmWalls, coldStarts, warmStarts []time.Duration
 	var coldRSS, warmRSS int64
 	for i := 0; i < max(*cold, 1); i++ {
 		dir := filepath.Join(tmp, fmt.Sprintf("cache-cold-%d", i))
@@ -305,6 +337,7 @@ func benchPostgres(ctx context.Context, w io.Writer, tmp, weirBin string) (summa
 			return sum, err
 		}
 		coldLoads, coldWalls, coldRSS = append(coldLoads, p.figures.Load), append(coldWalls, p.wall), max(coldRSS, p.maxRSS)
+		coldStarts = append(coldStarts, p.figures.Start)
 	}
 	for i := 0; i < *cached; i++ {
 		logf("module start, warm cache (%d/%d)", i+1, *cached)
@@ -313,11 +346,15 @@ func benchPostgres(ctx context.Context, w io.Writer, tmp, weirBin string) (summa
 			return sum, err
 		}
 		warmLoads, warmWalls, warmRSS = append(warmLoads, p.figures.Load), append(warmWalls, p.wall), max(warmRSS, p.maxRSS)
+		warmStarts = append(warmStarts, p.figures.Start)
 	}
-	fmt.Fprintln(w, "Module start (host.Load: compile or read the cache, instantiate, describe), fresh processes\tmedian\truns\tprocess wall (median)\tpeak RSS")
-	fmt.Fprintf(w, "  empty cache: full compile\t%v\t%s\t%v\t%s\n", median(coldLoads), list(coldLoads), median(coldWalls), mib(coldRSS))
+	fmt.Fprintln(w, "Module start (host.Load: compile or read the cache, instantiate, describe), fresh processes\tmedian\truns\texec to instantiated (median)\tprocess wall (median)\tpeak RSS")
+	fmt.Fprintf(w, "  empty cache: full compile\t%v\t%s\t%v\t%v\t%s\n", median(coldLoads), list(coldLoads), median(coldStarts), median(coldWalls), mib(coldRSS))
+	machine("instantiate_ms_cold", ms(median(coldStarts)))
 	if len(warmLoads) > 0 {
-		fmt.Fprintf(w, "  warm cache directory\t%v\t%s\t%v\t%s\n", median(warmLoads), list(warmLoads), median(warmWalls), mib(warmRSS))
+		fmt.Fprintf(w, "  warm cache directory\t%v\t%s\t%v\t%v\t%s\n", median(warmLoads), list(warmLoads), median(warmStarts), median(warmWalls), mib(warmRSS))
+		machine("instantiate_ms_cached", ms(median(warmStarts)))
+		machine("load_ms_cached", ms(median(warmLoads)))
 		fmt.Fprintf(w, "  cold / cached\t%.1fx\t\t\t\n", ratio(median(coldLoads), median(warmLoads)))
 	}
 
@@ -364,20 +401,85 @@ runs:
 		}
 		dry = append(dry, p)
 	}
-	fake := marmottest.New(marmottest.Options{APIKey: "bench-key"})
-	defer fake.Close()
-	logf("weir ingest into a fake Marmot")
-	pi, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline},
-		append(env, "MARMOT_HOST="+fake.URL, "MARMOT_API_KEY=bench-key"), nil)
+	// Whole runs into a fake Marmot: with the precompiled built-ins, as
+	// the image runs them (WEIR_BUILTIN_CACHE, a fresh WEIR_PLUGIN_CACHE
+	// per run), then once without (an empty cache: the pod compiles).
+	var ingestRuns []proc
+	var batchBytes int
+	for i := 0; i <= max(*ingests, 1); i++ {
+		precompiled := i < max(*ingests, 1)
+		what := "precompiled built-ins"
+		runEnv := append(slices.Clone(env), fmt.Sprintf("WEIR_PLUGIN_CACHE=%s/cache-ingest-%d", tmp, i))
+		if precompiled {
+			runEnv = append(runEnv, "WEIR_BUILTIN_CACHE="+warm)
+		} else {
+			what = "no precompiled code"
+		}
+		logf("weir ingest into a fake Marmot, %s (%d/%d)", what, i+1, max(*ingests, 1)+1)
+		p, n, err := ingestInto(ctx, weirBin, pipeline, runEnv, wantAssets)
+		if err != nil {
+			return sum, err
+		}
+		batchBytes = n
+		ingestRuns = append(ingestRuns, p)
+	}
+	logf("the sink alone: discovered items from memory into a fake Marmot (%d runs)", *sinkRps)
+	self, err := os.Executable()
 	if err != nil {
 		return sum, err
 	}
+	ps, err := spawn(ctx, self, []string{"-mode", "sink", "-sink-runs", fmt.Sprint(*sinkRps)}, append(childEnv(), configEnv+"="+string(cfgJSON)), nil)
+	if err != nil {
+		return sum, err
+	}
+	var sf sinkFigures
+	if err := json.Unmarshal(ps.stdout, &sf); err != nil {
+		return sum, fmt.Errorf("-mode sink printed %q: %w", ps.stdout, err)
+	}
+	cachedRuns, coldRun := ingestRuns[:len(ingestRuns)-1], ingestRuns[len(ingestRuns)-1]
+	var walls []time.Duration
+	var peak int64
+	for _, p := range cachedRuns {
+		walls = append(walls, p.wall)
+		peak = max(peak, p.maxRSS)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "weir ingest (bin/weir, fresh processes)\twall (median)\truns\tpeak RSS (largest)\tassets\tassets/s")
+	fmt.Fprintf(w, "  --dry-run, empty WEIR_PLUGIN_CACHE\t%v\t\t%s\t\t\n", round(dry[0].wall), mib(dry[0].maxRSS))
+	fmt.Fprintf(w, "  --dry-run, warm WEIR_PLUGIN_CACHE\t%v\t\t%s\t\t\n", round(dry[1].wall), mib(dry[1].maxRSS))
+	fmt.Fprintf(w, "  into a fake Marmot, precompiled built-ins (one batch of %.1f MiB)\t%v\t%s\t%s\t%d\t%.0f\n",
+		float64(batchBytes)/(1<<20), median(walls), list(walls), mib(peak), wantAssets, perSecond(wantAssets, median(walls)))
+	fmt.Fprintf(w, "  into a fake Marmot, no precompiled code (compiles first)\t%v\t\t%s\t%d\t%.0f\n",
+		round(coldRun.wall), mib(coldRun.maxRSS), wantAssets, perSecond(wantAssets, coldRun.wall))
+	fmt.Fprintf(w, "  the sink alone: the items from memory into a fake Marmot, loopback HTTP\t%v\t%s\t%s\t%d\t%.0f\n",
+		median(sf.Runs), list(sf.Runs), mib(ps.maxRSS), sf.Assets, perSecond(sf.Assets, median(sf.Runs)))
+	fmt.Fprintf(w, "  the sink alone, per CPU-second of the process (client and fake; %v CPU for %d runs)\t\t\t\t%d\t%.0f\n",
+		round(sf.CPU), len(sf.Runs), sf.Assets, perSecond(sf.Assets*len(sf.Runs), sf.CPU))
+	machine("ingest_assets_per_s", fmt.Sprintf("%.0f", perSecond(sf.Assets, median(sf.Runs))))
+	machine("ingest_assets_per_cpu_s", fmt.Sprintf("%.0f", perSecond(sf.Assets*len(sf.Runs), sf.CPU)))
+	machine("ingest_e2e_assets_per_s", fmt.Sprintf("%.0f", perSecond(wantAssets, median(walls))))
+	machine("ingest_rss_mib_peak", fmt.Sprintf("%.0f", float64(peak)/(1<<20)))
+	machine("ingest_rss_mib_peak_uncached", fmt.Sprintf("%.0f", float64(coldRun.maxRSS)/(1<<20)))
+	return sum, nil
+}
+
+// ingestInto runs `weir ingest` into a new fake Marmot and checks that
+// it saw one completed run with one batch of wantAssets assets; it
+// returns the process and the batch's size.
+func ingestInto(ctx context.Context, weirBin, pipeline string, env []string, wantAssets int) (proc, int, error) {
+	fake := marmottest.New(marmottest.Options{APIKey: "bench-key"})
+	defer fake.Close()
+	p, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline},
+		append(env, "MARMOT_HOST="+fake.URL, "MARMOT_API_KEY=bench-key"), nil)
+	if err != nil {
+		return p, 0, err
+	}
 	runs := fake.Runs()
 	if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Batches != 1 || len(runs[0].Assets) != wantAssets {
-		return sum, fmt.Errorf("the fake Marmot saw %+v, want one completed run with one batch of %d assets", runs, wantAssets)
+		return p, 0, fmt.Errorf("the fake Marmot saw %+v, want one completed run with one batch of %d assets", runs, wantAssets)
 	}
 	if v := fake.Violations(); len(v) > 0 {
-		return sum, fmt.Errorf("contract violations: %s", strings.Join(v, "; "))
+		return p, 0, fmt.Errorf("contract violations: %s", strings.Join(v, "; "))
 	}
 	var batchBytes int
 	for _, r := range fake.Requests() {
@@ -385,14 +487,16 @@ runs:
 			batchBytes = len(r.Body)
 		}
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "weir ingest (bin/weir, fresh processes)\twall\tpeak RSS\tassets\tassets/s")
-	fmt.Fprintf(w, "  --dry-run, empty WEIR_PLUGIN_CACHE\t%v\t%s\t\t\n", round(dry[0].wall), mib(dry[0].maxRSS))
-	fmt.Fprintf(w, "  --dry-run, warm WEIR_PLUGIN_CACHE\t%v\t%s\t\t\n", round(dry[1].wall), mib(dry[1].maxRSS))
-	fmt.Fprintf(w, "  into a fake Marmot (warm cache; one batch of %.1f MiB)\t%v\t%s\t%d\t%.0f\n",
-		float64(batchBytes)/(1<<20), round(pi.wall), mib(pi.maxRSS), len(runs[0].Assets), perSecond(len(runs[0].Assets), pi.wall))
-	return sum, nil
+	return p, batchBytes, nil
 }
+
+// machineLines are the "<name> <value>" lines printed last, for
+// hack/bench's table.
+var machineLines []string
+
+func machine(name, value string) { machineLines = append(machineLines, name+" "+value) }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond)) }
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench-plugins: "+format+"\n", args...)

@@ -33,7 +33,7 @@ func benchMySQL(ctx context.Context, tmp string) (summary, error) {
 	logf("seeded in %v", round(time.Since(start)))
 	cfg, _ := json.Marshal(map[string]any{"host": srv.Host, "port": srv.Port, "user": srv.User, "password": srv.Password, "database": "bench"})
 	warm := filepath.Join(tmp, "cache-mysql")
-	if _, err := warmUp(ctx, "mysql", warm); err != nil {
+	if err := warmUp(ctx, "mysql", warm); err != nil {
 		return summary{}, err
 	}
 	return compare(ctx, "mysql", fmt.Sprintf("%d tables x %d columns, foreign keys", *myTables, *myCols), warm, string(cfg), *myTables+1)

@@ -23,7 +23,7 @@ func benchS3(ctx context.Context, tmp string) (summary, error) {
 	defer store.Close()
 	cfg, _ := json.Marshal(store.Config())
 	warm := filepath.Join(tmp, "cache-s3")
-	if _, err := warmUp(ctx, "s3", warm); err != nil {
+	if err := warmUp(ctx, "s3", warm); err != nil {
 		return summary{}, err
 	}
 	return compare(ctx, "s3", fmt.Sprintf("gofakes3, %d buckets, %d objects", *buckets, *objects), warm, string(cfg), *buckets)

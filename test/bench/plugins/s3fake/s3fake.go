@@ -40,8 +40,8 @@ var notConfigured = map[string]string{
 	"intelligent-tiering": "",
 }
 
-// New starts a store with buckets buckets (bench-000...) and objects
-// objects spread over them under a few prefixes.
+// New starts a store of the given number of buckets (bench-000...) and
+// of objects, spread over them under a few prefixes.
 func New(buckets, objects int) (*Store, error) {
 	backend := s3mem.New()
 	for b := 0; b < buckets; b++ {
