@@ -114,10 +114,17 @@ func TestIngestSharedMRNsAcrossRuns(t *testing.T) {
 // with the asset upstream would have sent last.
 func contentDiff(stored json.RawMessage, a *model.Asset) string {
 	var got map[string]any
-	json.Unmarshal(stored, &got)
-	wantJSON, _ := json.Marshal(map[string]any{"name": a.Name, "type": a.Type, "description": a.Description, "metadata": a.Metadata, "schema": a.Schema})
+	if err := json.Unmarshal(stored, &got); err != nil {
+		return fmt.Sprintf("stored asset is not a JSON object: %v", err)
+	}
+	wantJSON, err := json.Marshal(map[string]any{"name": a.Name, "type": a.Type, "description": a.Description, "metadata": a.Metadata, "schema": a.Schema})
+	if err != nil {
+		return fmt.Sprintf("upstream asset does not marshal: %v", err)
+	}
 	var want map[string]any
-	json.Unmarshal(wantJSON, &want)
+	if err := json.Unmarshal(wantJSON, &want); err != nil {
+		return fmt.Sprintf("upstream asset does not round-trip: %v", err)
+	}
 	if want["schema"] == nil {
 		want["schema"] = map[string]any{}
 	}

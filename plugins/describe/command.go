@@ -61,7 +61,7 @@ func Command(argv []string, env ...string) Func {
 				"the process describing the module (%.1f MiB) was stopped (%v): if the kernel stopped it for lack of memory, raise the manager's memory limit (compiling Weir's 17 MiB PostgreSQL module peaks at about 300 MiB)",
 				float64(len(wasm))/(1<<20), ee.ProcessState)}
 		}
-		return model.Description{}, fmt.Errorf("describing the module in a child process: %v: %s", err, tail(stderr.String()))
+		return model.Description{}, fmt.Errorf("describing the module in a child process: %w: %s", err, tail(stderr.String()))
 	}
 }
 

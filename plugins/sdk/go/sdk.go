@@ -35,7 +35,7 @@ type Plugin interface {
 	Discover(ctx context.Context, config json.RawMessage, e Emitter) error
 }
 
-var served Plugin
+var served Plugin //nolint:unused // read by exports_wasip1.go, which only a GOOS=wasip1 build compiles
 
 // Serve registers p as the module's plugin. Call it from an init function:
 // a reactor module (-buildmode=c-shared) runs package initialisers but

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"reflect"
 	"strings"
@@ -182,8 +183,8 @@ func TestDiscoverFailures(t *testing.T) {
 		"nothing listens":  {func() Config { c := configFor(t, s, "shop", nil); c.Port = closedPort(t); return c }(), true},
 	} {
 		err := Discover(context.Background(), c.cfg, nil, func([]model.Item) error { t.Error("emitted"); return nil })
-		se, ok := err.(*source.Error)
-		if !ok || se.Retryable != c.retryable || !strings.Contains(se.Message, "connecting to the database") {
+		var se *source.Error
+		if !errors.As(err, &se) || se.Retryable != c.retryable || !strings.Contains(se.Message, "connecting to the database") {
 			t.Errorf("%s: Discover = %#v, want a *source.Error with Retryable %v", name, err, c.retryable)
 		}
 		if err != nil && strings.Contains(err.Error(), s.Password) {

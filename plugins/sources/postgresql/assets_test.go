@@ -79,7 +79,7 @@ func TestBatcher(t *testing.T) {
 	for i := 0; i < BatchSize; i++ {
 		_ = b.add(model.Item{})
 	}
-	if err := b.add(model.Item{}); err != stop {
+	if err := b.add(model.Item{}); !errors.Is(err, stop) {
 		t.Errorf("after emit failed: %v", err)
 	}
 }

@@ -490,7 +490,7 @@ func (d *discoverer) fetch(ctx context.Context, tx pgx.Tx, db database, rel *rel
 		if err != nil {
 			return n, fmt.Errorf("relation oid %q: %w", v[0], err)
 		}
-		if uint32(oid) != rel.oid {
+		if oid != uint64(rel.oid) {
 			if rel.oid != 0 {
 				if err := d.emitRelation(db, rel); err != nil {
 					return n, err

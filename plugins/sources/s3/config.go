@@ -121,7 +121,7 @@ func Validate(raw json.RawMessage) (Config, error) {
 					c.Errorf("endpoint", "must be a URL with a scheme, for example http://minio:9000 or https://s3.eu-west-1.amazonaws.com")
 				}
 			}
-			if cr.ID != "" && cr.Secret == "" && !(useDefaultSet && cr.UseDefault) {
+			if cr.ID != "" && cr.Secret == "" && (!useDefaultSet || !cr.UseDefault) {
 				c.Errorf("secret", "required with credentials.id (give it as a ${VAR} reference), or drop id to use the default credential chain")
 			}
 			if cr.Secret != "" && cr.ID == "" {
