@@ -65,13 +65,13 @@ var _ = Describe("Run admission", func() {
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 		Expect(run.Spec.Resources.Requests).To(HaveLen(2))
 		Expect(run.Spec.Resources.Requests.Cpu().Equal(resource.MustParse("100m"))).To(BeTrue())
-		Expect(run.Spec.Resources.Requests.Memory().Equal(resource.MustParse("384Mi"))).To(BeTrue())
+		Expect(run.Spec.Resources.Requests.Memory().Equal(resource.MustParse("320Mi"))).To(BeTrue())
 
 		limited := goodRun("limited", ns)
 		limited.Spec.Resources.Limits = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m")}
 		Expect(k8s.Create(ctx, limited)).To(Succeed())
 		Expect(limited.Spec.Resources.Requests).To(HaveLen(1), "a limit serves as its own request")
-		Expect(limited.Spec.Resources.Requests.Memory().Equal(resource.MustParse("384Mi"))).To(BeTrue())
+		Expect(limited.Spec.Resources.Requests.Memory().Equal(resource.MustParse("320Mi"))).To(BeTrue())
 	})
 
 	It("answers --dry-run=server without storing anything", func() {

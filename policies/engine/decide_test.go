@@ -55,7 +55,7 @@ func TestDecidePatch(t *testing.T) {
 		t.Errorf("op from %s/%s", op.Bundle, op.Policy)
 	}
 	got, _ := json.Marshal(d.Patch)
-	want := `[{"op":"add","path":"/spec/resources","value":{"limits":{"memory":"1Gi"},"requests":{"cpu":"100m","memory":"384Mi"}}}]`
+	want := `[{"op":"add","path":"/spec/resources","value":{"limits":{"memory":"1Gi"},"requests":{"cpu":"100m","memory":"320Mi"}}}]`
 	if string(got) != want {
 		t.Errorf("patch = %s, want %s", got, want)
 	}

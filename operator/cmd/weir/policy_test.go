@@ -135,7 +135,7 @@ func TestPolicyEval(t *testing.T) {
 	for _, want := range []string{
 		"Run default/my-pipeline: allowed (policy revision ",
 		"  warn   spec.activeDeadlineSeconds: a scheduled Run without a deadline",
-		`  patch  {"op":"add","path":"/spec/resources","value":{"limits":{"memory":"1Gi"},"requests":{"cpu":"100m","memory":"384Mi"}}} (policy runs.default-requests)`,
+		`  patch  {"op":"add","path":"/spec/resources","value":{"limits":{"memory":"1Gi"},"requests":{"cpu":"100m","memory":"320Mi"}}} (policy runs.default-requests)`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("seed output lacks %q:\n%s", want, out)

@@ -9,14 +9,15 @@ package weir.runs
 # default limit, which could fall below them.
 #
 # The defaults are measured (make bench-plugins, 2 cores, PostgreSQL source
-# on 2,000 tables of 20 columns): a Job pod starts with an empty
-# compilation cache, and `weir ingest` compiles the module first, which
-# takes about 4.5 CPU-seconds and peaks at 283 MiB for the compile alone
-# (weir plugin describe) and 372 MiB for the whole run (18 s wall, against
-# 248 MiB and 7.6 s with a warm cache). Hence 384Mi requested and a 1Gi
-# limit: 2.7x the measured peak, for larger catalogues, while a runaway pod
-# is still stopped before it starves its node. The 100m CPU request only
-# places the pod; the compile then uses what the node has spare.
+# on 2,000 tables of 20 columns, docs/performance.md "Ingest throughput"):
+# the image carries the built-ins' precompiled code (WEIR_BUILTIN_CACHE),
+# so a Job pod compiles nothing, and `weir ingest` into Marmot peaks at
+# 289 MiB RSS (the largest of 3 runs; the module's start alone 182 MiB).
+# Hence 320Mi requested, the peak and about 10 % headroom. Without the
+# precompiled code (a SourcePlugin's module, compiled in the pod) the same
+# run peaks at 393 MiB: above the request, well within the 1Gi limit, which
+# leaves room for larger catalogues while a runaway pod is still stopped
+# before it starves its node. The 100m CPU request only places the pod.
 
 default_requests := {name: q |
 	some name, q in settings.defaultRequests

@@ -6,21 +6,21 @@ test_requests_defaulted_without_resources if {
 	patched({"runs": [{"s3": {}}]}) == {{
 		"op": "add",
 		"path": "/spec/resources",
-		"value": {"requests": {"cpu": "100m", "memory": "384Mi"}, "limits": {"memory": "1Gi"}},
+		"value": {"requests": {"cpu": "100m", "memory": "320Mi"}, "limits": {"memory": "1Gi"}},
 		"policy": "runs.default-requests",
 	}}
 }
 
 test_requests_defaulted_into_empty_resources if {
 	patched({"runs": [{"s3": {}}], "resources": {"requests": {}}}) == {
-		{"op": "add", "path": "/spec/resources/requests", "value": {"cpu": "100m", "memory": "384Mi"}, "policy": "runs.default-requests"},
+		{"op": "add", "path": "/spec/resources/requests", "value": {"cpu": "100m", "memory": "320Mi"}, "policy": "runs.default-requests"},
 		{"op": "add", "path": "/spec/resources/limits", "value": {"memory": "1Gi"}, "policy": "runs.default-requests"},
 	}
 }
 
 test_limited_resource_not_defaulted if {
 	some op in patched({"runs": [{"s3": {}}], "resources": {"limits": {"cpu": "50m"}}})
-	op.value == {"memory": "384Mi"}
+	op.value == {"memory": "320Mi"}
 	count(patched({"runs": [{"s3": {}}], "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}})) == 0
 }
 
