@@ -3,7 +3,7 @@ package webhooks_test
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -30,15 +30,16 @@ var _ = Describe("The plugin sandbox in a Run's pipeline.yaml", func() {
 		Expect(unstructured.SetNestedSlice(obj.Object, env, "spec", "env")).To(Succeed())
 		Expect(k8s.Create(ctx, obj)).To(Succeed())
 
-		cm := &corev1.ConfigMap{}
+		job := &batchv1.Job{}
 		Eventually(func() error {
-			return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: runs.PipelineConfigMapName(run)}, cm)
+			return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: runs.JobName(run)}, job)
 		}, timeout, interval).Should(Succeed())
+		file, _ := runs.PipelineOf(&job.Spec.Template) // the pipeline travels in the pod template
 		var pipeline struct {
 			Sandbox map[string]any `json:"sandbox"`
 		}
-		Expect(yaml.Unmarshal([]byte(cm.Data[runs.PipelineKey]), &pipeline)).To(Succeed())
-		Expect(pipeline.Sandbox).To(Equal(map[string]any{"allowLinkLocal": true}), cm.Data[runs.PipelineKey])
+		Expect(yaml.Unmarshal([]byte(file), &pipeline)).To(Succeed())
+		Expect(pipeline.Sandbox).To(Equal(map[string]any{"allowLinkLocal": true}), file)
 	})
 })
 

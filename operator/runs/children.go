@@ -66,7 +66,8 @@ func hashOf(v any) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// BuildConfigMap is the pipeline ConfigMap of a Run.
+// BuildConfigMap is the pipeline ConfigMap of a Run, for a pipeline too
+// large to travel in the pod template (pipeline.go).
 func BuildConfigMap(run *runsv1.Run, pipeline []byte) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		ObjectMeta: childMeta(run, PipelineConfigMapName(run), ""),
@@ -74,41 +75,42 @@ func BuildConfigMap(run *runsv1.Run, pipeline []byte) *corev1.ConfigMap {
 	}
 }
 
-func jobSpec(run *runsv1.Run, opts Options, kind, configHash string, destroy bool) batchv1.JobSpec {
+func jobSpec(run *runsv1.Run, opts Options, kind string, pipeline []byte, destroy bool) batchv1.JobSpec {
 	return batchv1.JobSpec{
 		BackoffLimit:          run.Spec.BackoffLimit,
 		ActiveDeadlineSeconds: run.Spec.ActiveDeadlineSeconds,
-		Template:              podTemplate(run, opts, kind, configHash, destroy),
+		Template:              podTemplate(run, opts, kind, pipeline, destroy),
 	}
 }
 
-func buildJob(run *runsv1.Run, opts Options, name, kind, configHash string, destroy bool) *batchv1.Job {
-	spec := jobSpec(run, opts, kind, configHash, destroy)
+func buildJob(run *runsv1.Run, opts Options, name, kind string, pipeline []byte, destroy bool) *batchv1.Job {
+	spec := jobSpec(run, opts, kind, pipeline, destroy)
 	meta := childMeta(run, name, kind)
 	meta.Annotations = map[string]string{annotationSpecHash: hashOf(spec), runsv1.AnnotationRun: run.Name}
 	return &batchv1.Job{ObjectMeta: meta, Spec: spec}
 }
 
-// BuildJob is the Job of a Run without a schedule, named after the Run.
-func BuildJob(run *runsv1.Run, opts Options, configHash string) *batchv1.Job {
-	return buildJob(run, opts, JobName(run), KindOneOff, configHash, false)
+// BuildJob is the Job of a Run without a schedule, named after the Run,
+// running the rendered pipeline file.
+func BuildJob(run *runsv1.Run, opts Options, pipeline []byte) *batchv1.Job {
+	return buildJob(run, opts, JobName(run), KindOneOff, pipeline, false)
 }
 
 // BuildTriggerJob is the one-off Job a manual trigger creates; it is
 // removed TriggerTTL seconds after it finishes.
-func BuildTriggerJob(run *runsv1.Run, opts Options, configHash string) *batchv1.Job {
-	j := buildJob(run, opts, TriggerJobName(run), KindTrigger, configHash, false)
+func BuildTriggerJob(run *runsv1.Run, opts Options, pipeline []byte) *batchv1.Job {
+	j := buildJob(run, opts, TriggerJobName(run), KindTrigger, pipeline, false)
 	j.Spec.TTLSecondsAfterFinished = ptr.To[int32](TriggerTTL)
 	return j
 }
 
 // BuildTeardownJob runs `weir ingest --destroy` for a deleted Run.
-func BuildTeardownJob(run *runsv1.Run, opts Options, configHash string) *batchv1.Job {
-	return buildJob(run, opts, TeardownJobName(run), KindTeardown, configHash, true)
+func BuildTeardownJob(run *runsv1.Run, opts Options, pipeline []byte) *batchv1.Job {
+	return buildJob(run, opts, TeardownJobName(run), KindTeardown, pipeline, true)
 }
 
 // BuildCronJob is the CronJob of a scheduled Run, named after the Run.
-func BuildCronJob(run *runsv1.Run, opts Options, configHash string) *batchv1.CronJob {
+func BuildCronJob(run *runsv1.Run, opts Options, pipeline []byte) *batchv1.CronJob {
 	spec := batchv1.CronJobSpec{
 		Schedule:                   run.Spec.Schedule,
 		TimeZone:                   run.Spec.TimeZone,
@@ -119,7 +121,7 @@ func BuildCronJob(run *runsv1.Run, opts Options, configHash string) *batchv1.Cro
 		JobTemplate: batchv1.JobTemplateSpec{
 			// The CronJob controller copies these to each Job it makes.
 			ObjectMeta: metaWith(childLabels(run, KindScheduled), map[string]string{runsv1.AnnotationRun: run.Name}),
-			Spec:       jobSpec(run, opts, KindScheduled, configHash, false),
+			Spec:       jobSpec(run, opts, KindScheduled, pipeline, false),
 		},
 	}
 	if spec.ConcurrencyPolicy == "" {

@@ -1,6 +1,7 @@
 package runs_test
 
 import (
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -13,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/runs"
 )
 
 const oneOff = `
@@ -54,13 +56,11 @@ var _ = Describe("Run children", func() {
 	var ns string
 	BeforeEach(func() { ns = newNamespace() })
 
-	It("makes a ConfigMap and a Job for a Run without a schedule", func() {
+	It("makes a Job carrying its pipeline for a Run without a schedule, and no ConfigMap", func() {
 		run := runFromYAML(ns, oneOff)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 
-		cm := getConfigMap(ns, "once-config")
-		expectOwnedByRun(cm, run)
-		Expect(cm.Data["pipeline.yaml"]).To(MatchYAML(`
+		Expect(pipelineFile(ns, "once")).To(MatchYAML(`
 name: once
 runs:
 - postgresql: {host: db.example.com, port: 5432, user: reader}`))
@@ -81,7 +81,13 @@ runs:
 		Expect(c.Env).To(ContainElement(corev1.EnvVar{Name: "MARMOT_HOST", Value: runOptions.MarmotURL}))
 		Expect(c.Resources.Limits.Memory().Equal(resource.MustParse("256Mi"))).To(BeTrue())
 		Expect(c.VolumeMounts).To(ContainElement(corev1.VolumeMount{Name: "config", MountPath: "/config", ReadOnly: true}))
-		Expect(pod.Spec.Volumes).To(ContainElement(HaveField("VolumeSource.ConfigMap.Name", "once-config")))
+		// The pipeline annotation, projected where the ConfigMap was mounted.
+		Expect(pod.Spec.Volumes).To(ContainElement(And(HaveField("Name", "config"), HaveField("VolumeSource.DownwardAPI.Items", ConsistOf(
+			corev1.DownwardAPIVolumeFile{Path: "pipeline.yaml", FieldRef: &corev1.ObjectFieldSelector{
+				APIVersion: "v1", FieldPath: "metadata.annotations['runs.marmotdata.io/pipeline']"}})))))
+		Consistently(func() error {
+			return k8s.Get(ctx, key(ns, "once-config"), &corev1.ConfigMap{})
+		}, time.Second, interval).Should(Satisfy(apierrors.IsNotFound))
 
 		Consistently(func() error {
 			return k8s.Get(ctx, key(ns, "once"), &batchv1.CronJob{})
@@ -137,7 +143,7 @@ spec:
 			g.Expect(k8s.Get(ctx, key(ns, "once"), j)).To(Succeed())
 			g.Expect(j.UID).NotTo(Equal(first.UID))
 		}, timeout, interval).Should(Succeed())
-		Expect(getConfigMap(ns, "once-config").Data["pipeline.yaml"]).To(ContainSubstring("db2.example.com"))
+		Expect(pipelineFile(ns, "once")).To(ContainSubstring("db2.example.com"))
 		Eventually(getRun(ns, "once")).WithTimeout(timeout).Should(And(
 			HaveField("Status.ObservedGeneration", int64(2)),
 			WithTransform(readyOf, HaveField("Status", BeEquivalentTo("True"))),
@@ -186,9 +192,12 @@ spec: {podLabels: {"not a label": "x"}, runs: [{postgresql: {host: db, user: u}}
 
 	It("refuses to take over an object it does not own", func() {
 		Expect(k8s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metaNamed(ns, "taken-config"), Data: map[string]string{"keep": "me"}})).To(Succeed())
-		Expect(k8s.Create(ctx, runFromYAML(ns, `
+		// A pipeline too large for the pod template goes into the ConfigMap.
+		run := runFromYAML(ns, `
 metadata: {name: taken}
-spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
+spec: {runs: [{postgresql: {host: db, user: u}}]}`)
+		run.Spec.Runs[0].Raw = []byte(`{"postgresql":{"host":"db","user":"u","ssl_root_cert":"` + strings.Repeat("x", runs.MaxInlinePipeline) + `"}}`)
+		Expect(k8s.Create(ctx, run)).To(Succeed())
 		Eventually(func(g Gomega) {
 			c := readyOf(getRun(ns, "taken")(g))
 			g.Expect(c).NotTo(BeNil())

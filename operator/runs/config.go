@@ -12,10 +12,11 @@ import (
 	"github.com/weir-dev/weir/plugins/ingest"
 )
 
-// PipelineKey is the ConfigMap key that holds the pipeline file.
+// PipelineKey is the pipeline file's name in Job pods (and its key in the
+// ConfigMap of a pipeline too large to travel inline, pipeline.go).
 const PipelineKey = "pipeline.yaml"
 
-// ConfigMountPath is where the pipeline ConfigMap is mounted in Job pods.
+// ConfigMountPath is where the pipeline file is mounted in Job pods.
 const ConfigMountPath = "/config"
 
 // ConfigMapName is the name of a Run's pipeline ConfigMap.

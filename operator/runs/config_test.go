@@ -122,7 +122,7 @@ func TestRenderPipelineSandbox(t *testing.T) {
 		if err != nil {
 			t.Fatalf("weir ingest cannot read the rendered file: %v\n%s", err, out)
 		}
-		want := ingest.Sandbox{AllowLoopback: sb.AllowLoopback, AllowLinkLocal: sb.AllowLinkLocal, AllowMetadata: sb.AllowMetadata}
+		want := ingest.Sandbox(sb)
 		if p.Sandbox != want {
 			t.Errorf("rendered %+v, weir ingest reads %+v:\n%s", sb, p.Sandbox, out)
 		}

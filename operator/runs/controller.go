@@ -99,7 +99,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	// Jobs written in this pass, which the cache may not show yet: status
 	// counts them, so it does not report Idle and need a second write.
 	var written []batchv1.Job
-	var configHash string
+	var pipeline []byte
 	var job *batchv1.Job
 	var denied errDenied
 	var herr error // holding a denied Run failed: retry
@@ -110,7 +110,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		valid.Message += ". " + held
 		err = errors.Join(errDenied{errors.New(valid.Message)}, herr)
 	case err == nil:
-		configHash, job, err = r.reconcileChildren(ctx, run)
+		pipeline, job, err = r.reconcileChildren(ctx, run)
 	}
 	r.setValid(run, before, valid)
 	if job != nil {
@@ -119,7 +119,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	r.checkTriggerValue(run, before)
 	if err == nil && isTriggered(run) {
 		var trig *batchv1.Job
-		trig, err = r.trigger(ctx, run, configHash)
+		trig, err = r.trigger(ctx, run, pipeline)
 		if trig != nil {
 			written = append(written, *trig)
 		}
@@ -161,39 +161,79 @@ func (r *Reconciler) ensureFinalizer(ctx context.Context, run *runsv1.Run) error
 	return r.Patch(ctx, run, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
 }
 
-// reconcileChildren makes the ConfigMap and the Job or CronJob match the
-// spec. It returns the config digest and the one-off Job now in place.
+// reconcileChildren makes the Job or CronJob, and the ConfigMap of a
+// pipeline too large to travel in their pod template, match the spec. It
+// returns the rendered pipeline and the one-off Job now in place.
 // The children it creates are named in one Created event: a new Run costs
 // one Event write, not one per child.
-func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) (string, *batchv1.Job, error) {
+func (r *Reconciler) reconcileChildren(ctx context.Context, run *runsv1.Run) ([]byte, *batchv1.Job, error) {
 	made := &created{}
 	defer made.event(r.Recorder, run)
 	plugins, err := r.resolvePlugins(ctx, run)
 	if err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
 	pipeline, err := RenderPipelineWith(run, plugins, r.Options.Sandbox)
 	if err != nil {
-		return "", nil, errInvalid{err}
+		return nil, nil, errInvalid{err}
 	}
-	if err := r.ensureConfigMap(ctx, run, pipeline, made); err != nil {
-		return "", nil, err
+	inline := inlinePipeline(run, pipeline)
+	if !inline {
+		if err := r.ensureConfigMap(ctx, run, pipeline, made); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := r.ensureIngestServiceAccount(ctx, run); err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
-	configHash := ConfigHash(pipeline)
+	var job *batchv1.Job
 	if run.Spec.Schedule != "" {
 		if err := r.deleteIfExists(ctx, &batchv1.Job{}, run.Namespace, JobName(run), KindOneOff); err != nil {
-			return configHash, nil, err
+			return pipeline, nil, err
 		}
-		return configHash, nil, r.ensureCronJob(ctx, run, BuildCronJob(run, r.Options, configHash), made)
+		if err := r.ensureCronJob(ctx, run, BuildCronJob(run, r.Options, pipeline), made); err != nil {
+			return pipeline, nil, err
+		}
+	} else {
+		if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, CronJobName(run), KindScheduled); err != nil {
+			return pipeline, nil, err
+		}
+		if job, err = r.ensureJob(ctx, run, BuildJob(run, r.Options, pipeline), made); err != nil || job == nil {
+			return pipeline, job, err // nil: the old Job is still going away
+		}
 	}
-	if err := r.deleteIfExists(ctx, &batchv1.CronJob{}, run.Namespace, CronJobName(run), KindScheduled); err != nil {
-		return configHash, nil, err
+	if inline {
+		err = r.deleteStaleConfigMap(ctx, run)
 	}
-	job, err := r.ensureJob(ctx, run, BuildJob(run, r.Options, configHash), made)
-	return configHash, job, err
+	return pipeline, job, err
+}
+
+// deleteStaleConfigMap removes the pipeline ConfigMap a Run no longer
+// needs (made by an earlier version, or before the pipeline shrank), once
+// no Job of the Run still running or about to run mounts it.
+func (r *Reconciler) deleteStaleConfigMap(ctx context.Context, run *runsv1.Run) error {
+	cm := &corev1.ConfigMap{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: run.Namespace, Name: PipelineConfigMapName(run)}, cm)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !metav1.IsControlledBy(cm, run) || cm.DeletionTimestamp != nil {
+		return nil
+	}
+	jobs, err := r.listJobs(ctx, run)
+	if err != nil {
+		return err
+	}
+	for i := range jobs.Items {
+		j := &jobs.Items[i]
+		if out, _ := outcomeOf(j); out == jobActive && usesConfigMap(&j.Spec.Template, cm.Name) {
+			return nil // its Job's deletion or end brings the Run back
+		}
+	}
+	return client.IgnoreNotFound(r.Delete(ctx, cm, client.Preconditions{UID: &cm.UID}))
 }
 
 func (r *Reconciler) ensureConfigMap(ctx context.Context, run *runsv1.Run, pipeline []byte, made *created) error {

@@ -34,7 +34,7 @@ var _ = Describe("Run events", func() {
 			// Events are written asynchronously: a second one would come late.
 			Consistently(func() int { return len(created()) }, 2*time.Second, interval).Should(Equal(1))
 			ev := created()[0]
-			Expect(ev.Note).To(Equal("ConfigMap " + tc.name + "-config, " + tc.workload + " created"))
+			Expect(ev.Note).To(Equal(tc.workload + " created"))
 			Expect(ev.Type).To(Equal("Normal"))
 			Expect(ev.Related).NotTo(BeNil())
 			Expect(ev.Related.Name).To(Equal(tc.name))

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	"github.com/weir-dev/weir/operator/runs"
 )
 
 // runFromYAML decodes a manifest exactly as a user would write it.
@@ -51,6 +52,27 @@ func getConfigMap(ns, name string) *corev1.ConfigMap {
 	cm := &corev1.ConfigMap{}
 	EventuallyWithOffset(1, func() error { return k8s.Get(ctx, key(ns, name), cm) }, timeout, interval).Should(Succeed())
 	return cm
+}
+
+// pipelineFile is the pipeline file the pod template of a Run's Job or
+// CronJob (name) delivers inline, which `weir ingest` reads.
+func pipelineFile(ns, name string) string {
+	var p string
+	EventuallyWithOffset(1, func(g Gomega) {
+		var tmpl *corev1.PodTemplateSpec
+		job, cj := &batchv1.Job{}, &batchv1.CronJob{}
+		if err := k8s.Get(ctx, key(ns, name), job); err == nil {
+			tmpl = &job.Spec.Template
+		} else {
+			g.Expect(k8s.Get(ctx, key(ns, name), cj)).To(Succeed())
+			tmpl = &cj.Spec.JobTemplate.Spec.Template
+		}
+		var cm string
+		p, cm = runs.PipelineOf(tmpl)
+		g.Expect(cm).To(BeEmpty(), "the pipeline is in ConfigMap %s, not inline", cm)
+		g.Expect(p).NotTo(BeEmpty())
+	}, timeout, interval).Should(Succeed())
+	return p
 }
 
 func readyOf(run *runsv1.Run) *metav1.Condition {

@@ -13,7 +13,7 @@ import (
 
 // Pod counts in a Job's status reconcile nothing; what the reconcile reads does.
 func TestJobNews(t *testing.T) {
-	base := BuildJob(benchRun(""), benchOptions, "h")
+	base := BuildJob(benchRun(""), benchOptions, []byte("h"))
 	now := metav1.NewTime(time.Unix(1700000000, 0))
 	counts := base.DeepCopy()
 	counts.ResourceVersion = "7"

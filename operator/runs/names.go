@@ -25,16 +25,16 @@ const (
 	nameDigestLen = 10
 )
 
-// FitName is base+suffix when it fits in max bytes; otherwise base is cut
-// and followed by "-" and a digest of the whole base, then suffix. The same
-// inputs always give the same name, so children are found again.
-func FitName(base, suffix string, max int) string {
-	if len(base)+len(suffix) <= max {
+// FitName is base+suffix when it fits in maxLen bytes; otherwise base is
+// cut and followed by "-" and a digest of the whole base, then suffix. The
+// same inputs always give the same name, so children are found again.
+func FitName(base, suffix string, maxLen int) string {
+	if len(base)+len(suffix) <= maxLen {
 		return base + suffix
 	}
 	sum := sha256.Sum256([]byte(base))
 	digest := hex.EncodeToString(sum[:])[:nameDigestLen]
-	keep := max - len(suffix) - 1 - len(digest)
+	keep := maxLen - len(suffix) - 1 - len(digest)
 	if keep < 0 {
 		keep = 0
 	}

@@ -62,7 +62,7 @@ spec: {runs: [{postgresql: {host: db, user: u}}]}`)
 			Expect(k8s.Create(ctx, run)).To(Succeed())
 			job := getJob(ns, runs.JobName(run))
 			Expect(job.Labels).To(HaveKeyWithValue(runsv1.LabelRun, runs.RunLabelValue(run.Name)))
-			getConfigMap(ns, runs.PipelineConfigMapName(run))
+			pipelineFile(ns, runs.JobName(run))
 			// Status finds the Job by its (cut) label.
 			Eventually(func(g Gomega) {
 				r := getRun(ns, run.Name)(g)

@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
-	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/plugins/builtin"
 	"github.com/weir-dev/weir/plugins/fetch/fetchtest"
@@ -23,11 +22,10 @@ import (
 // pipelineOf decodes a Run's rendered pipeline file.
 func pipelineOf(ns, name string) func(Gomega) map[string]runs.PluginRef {
 	return func(g Gomega) map[string]runs.PluginRef {
-		cm := getConfigMap(ns, runs.ConfigMapName(&runsv1.Run{ObjectMeta: metav1.ObjectMeta{Name: name}}))
 		var doc struct {
 			Plugins map[string]runs.PluginRef `json:"plugins"`
 		}
-		g.Expect(yaml.Unmarshal([]byte(cm.Data[runs.PipelineKey]), &doc)).To(Succeed())
+		g.Expect(yaml.Unmarshal([]byte(pipelineFile(ns, name)), &doc)).To(Succeed())
 		return doc.Plugins
 	}
 }
@@ -93,7 +91,7 @@ spec:
 		Eventually(func(g Gomega) {
 			g.Expect(pipelineOf(ns, "uses-good")(g)["good"].URL).To(Equal(url))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
-		data := getConfigMap(ns, runs.ConfigMapName(&runsv1.Run{ObjectMeta: metav1.ObjectMeta{Name: "uses-good"}})).Data[runs.PipelineKey]
+		data := pipelineFile(ns, "uses-good")
 		for _, secret := range []string{"hunter22", "deadbeef", "t0ps3cret"} {
 			Expect(data).NotTo(ContainSubstring(secret))
 		}

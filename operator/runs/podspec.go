@@ -27,7 +27,7 @@ func IngestCommand(destroy bool) []string {
 
 // podTemplate builds the pod of every Job a Run creates. It meets the pod
 // security "restricted" profile, whatever the Run asks for.
-func podTemplate(run *runsv1.Run, opts Options, kind, configHash string, destroy bool) corev1.PodTemplateSpec {
+func podTemplate(run *runsv1.Run, opts Options, kind string, pipeline []byte, destroy bool) corev1.PodTemplateSpec {
 	labels := map[string]string{}
 	for k, v := range run.Spec.PodLabels {
 		labels[k] = v
@@ -39,7 +39,13 @@ func podTemplate(run *runsv1.Run, opts Options, kind, configHash string, destroy
 	for k, v := range run.Spec.PodAnnotations {
 		annotations[k] = v
 	}
-	annotations[annotationConfigHash] = configHash
+	annotations[annotationConfigHash] = ConfigHash(pipeline)
+	inline := inlinePipeline(run, pipeline)
+	if inline {
+		annotations[AnnotationPipeline] = string(pipeline)
+	} else {
+		delete(annotations, AnnotationPipeline) // the ConfigMap's file, not a Run's
+	}
 
 	env := []corev1.EnvVar{}
 	if opts.MarmotURL != "" {
@@ -92,9 +98,7 @@ func podTemplate(run *runsv1.Run, opts Options, kind, configHash string, destroy
 				TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 			}},
 			Volumes: []corev1.Volume{
-				{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-					LocalObjectReference: corev1.LocalObjectReference{Name: PipelineConfigMapName(run)},
-				}}},
+				pipelineVolume(run, inline),
 				// The root filesystem is read-only; the runner needs scratch space.
 				{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 			},

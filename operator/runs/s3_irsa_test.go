@@ -28,7 +28,7 @@ spec:
       region: "eu-west-1"`)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 
-		Expect(getConfigMap(ns, "lake-config").Data["pipeline.yaml"]).To(MatchYAML(`
+		Expect(pipelineFile(ns, "lake")).To(MatchYAML(`
 name: lake
 runs:
 - s3: {bucket: my-data-lake, region: eu-west-1}`))

@@ -113,7 +113,7 @@ spec: {runs: [{postgresql: {host: db, user: u}}]}`))).To(Succeed())
 })
 
 var _ = Describe("Credentials", func() {
-	It("keep secret values out of the ConfigMap, the status and events", func() {
+	It("keep secret values out of the pipeline file, the status and events", func() {
 		ns := newNamespace()
 		const secretValue = "s3cr3t-Value-42"
 		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metaNamed(ns, "pg"),
@@ -130,9 +130,9 @@ spec:
   - postgresql: {host: db, user: readonly, password: "${PG_PASSWORD}"}`)
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 
-		cm := getConfigMap(ns, "creds-config")
-		Expect(cm.Data["pipeline.yaml"]).To(ContainSubstring("${PG_PASSWORD}"))
-		Expect(cm.Data["pipeline.yaml"]).NotTo(ContainSubstring(secretValue))
+		pipeline := pipelineFile(ns, "creds")
+		Expect(pipeline).To(ContainSubstring("${PG_PASSWORD}"))
+		Expect(pipeline).NotTo(ContainSubstring(secretValue))
 
 		job := getJob(ns, "creds")
 		c := job.Spec.Template.Spec.Containers[0]

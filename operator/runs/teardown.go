@@ -86,13 +86,15 @@ func (r *Reconciler) runTeardown(ctx context.Context, run *runsv1.Run) (metav1.C
 	}
 	made := &created{}
 	defer made.event(r.Recorder, run)
-	if err := r.ensureConfigMap(ctx, run, pipeline, made); err != nil {
-		return cond, false, err
+	if !inlinePipeline(run, pipeline) {
+		if err := r.ensureConfigMap(ctx, run, pipeline, made); err != nil {
+			return cond, false, err
+		}
 	}
 	job := &batchv1.Job{}
 	err = r.Get(ctx, client.ObjectKey{Namespace: run.Namespace, Name: TeardownJobName(run)}, job)
 	if apierrors.IsNotFound(err) {
-		job = BuildTeardownJob(run, r.Options, ConfigHash(pipeline))
+		job = BuildTeardownJob(run, r.Options, pipeline)
 		if err := r.Create(ctx, job); client.IgnoreAlreadyExists(err) != nil {
 			cond.Status, cond.Reason = metav1.ConditionFalse, ReasonTeardownFailed
 			cond.Message = fmt.Sprintf("cannot create teardown Job %s: %v. %s", job.Name, err, forceHint(run))

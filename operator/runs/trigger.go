@@ -28,8 +28,8 @@ func isTriggered(run *runsv1.Run) bool {
 // The Job's name follows from the previous trigger (TriggerJobName): until
 // the annotation is cleared and the trigger recorded, every reconcile finds
 // the same Job, and only the one that created it says so.
-func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, configHash string) (*batchv1.Job, error) {
-	job := BuildTriggerJob(run, r.Options, configHash)
+func (r *Reconciler) trigger(ctx context.Context, run *runsv1.Run, pipeline []byte) (*batchv1.Job, error) {
+	job := BuildTriggerJob(run, r.Options, pipeline)
 	err := r.Create(ctx, job)
 	switch {
 	case apierrors.IsAlreadyExists(err):

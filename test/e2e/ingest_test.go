@@ -21,6 +21,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/weir-dev/weir/operator/runs"
 	"github.com/weir-dev/weir/plugins/model"
 	"github.com/weir-dev/weir/plugins/sink/marmottest"
 	"github.com/weir-dev/weir/plugins/sources/postgresql"
@@ -29,7 +30,7 @@ import (
 
 // The ingestion specs take a Run through the cluster to its Job, then play
 // the kubelet: the Job's pod template (command, args, env with its Secret
-// references resolved, the mounted pipeline ConfigMap) is executed as a
+// references resolved, the mounted pipeline file) is executed as a
 // local process of bin/weir against a real PostgreSQL (test/postgres, the
 // shop fixture) and a contract-checking fake Marmot (marmottest).
 //
@@ -131,8 +132,8 @@ spec:
 		Expect(c.Command).To(Equal([]string{"weir", "ingest", "-c", "/config/pipeline.yaml"}))
 		Expect(envValue(c.Env, "MARMOT_HOST")).To(Equal("http://marmot:8080"), "the operator's --marmot-url")
 		Expect(c.Env).To(ContainElement(HaveField("ValueFrom.SecretKeyRef.Name", "shop-db")))
-		pipeline := configMapData(ns, "shop-config")["pipeline.yaml"]
-		Expect(pipeline).To(ContainSubstring("${PG_PASSWORD}"), "the password is expanded in the pod, not in the ConfigMap")
+		pipeline := jobPipeline(job)
+		Expect(pipeline).To(ContainSubstring("${PG_PASSWORD}"), "the password is expanded in the pod, not in the pipeline file")
 		Expect(pipeline).NotTo(ContainSubstring(shop.OwnerPassword))
 
 		fake := marmottest.New(marmottest.Options{})
@@ -217,8 +218,8 @@ type jobResult struct {
 }
 
 // runJobLocally runs the single container of job's pod template as a
-// local process, as a kubelet would: the ConfigMap volumes it mounts are
-// written below a temporary directory, which replaces their mount paths
+// local process, as a kubelet would: the ConfigMap and downward-API
+// (annotation) volumes it mounts are written below a temporary directory, which replaces their mount paths
 // in the command and args; env and envFrom are resolved by reading the
 // Secrets and ConfigMaps they name with kubectl. The command's "weir" is
 // $WEIR. Then MARMOT_HOST is pointed at marmot, loopback dials are allowed
@@ -247,11 +248,25 @@ func runJobLocally(ns string, job *batchv1.Job, marmot, tmp string) jobResult {
 				Expect(os.WriteFile(filepath.Join(local, k), []byte(v), 0o644)).To(Succeed())
 			}
 			mounts[vm.MountPath] = local
+		case vol.DownwardAPI != nil:
+			// The pod's annotations are its template's.
+			local := filepath.Join(dir, vm.Name)
+			Expect(os.MkdirAll(local, 0o755)).To(Succeed())
+			for _, item := range vol.DownwardAPI.Items {
+				Expect(item.FieldRef).NotTo(BeNil(), "downward API item %s: only fieldRef is played here", item.Path)
+				k, ok := strings.CutPrefix(item.FieldRef.FieldPath, "metadata.annotations['")
+				k, ok2 := strings.CutSuffix(k, "']")
+				Expect(ok && ok2).To(BeTrue(), "downward API item %s: only annotations are played here, not %s", item.Path, item.FieldRef.FieldPath)
+				v, ok := job.Spec.Template.Annotations[k]
+				Expect(ok).To(BeTrue(), "the pod template has no annotation %s", k)
+				Expect(os.WriteFile(filepath.Join(local, item.Path), []byte(v), 0o644)).To(Succeed())
+			}
+			mounts[vm.MountPath] = local
 		case vol.EmptyDir != nil:
 			mounts[vm.MountPath] = tmp
 		}
 	}
-	Expect(mounts).To(HaveKey("/config"), "the pipeline ConfigMap is not mounted at /config")
+	Expect(mounts).To(HaveKey("/config"), "the pipeline file is not mounted at /config")
 	local := func(arg string) string {
 		for mp, d := range mounts {
 			if arg == mp || strings.HasPrefix(arg, mp+"/") {
@@ -328,6 +343,18 @@ func secretData(ns, name string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// jobPipeline is the pipeline file a Job's pod reads: from its template's
+// annotation, or from the ConfigMap of a pipeline too large for it.
+func jobPipeline(job *batchv1.Job) string {
+	GinkgoHelper()
+	p, cm := runs.PipelineOf(&job.Spec.Template)
+	if cm != "" {
+		return configMapData(job.Namespace, cm)[runs.PipelineKey]
+	}
+	Expect(p).NotTo(BeEmpty(), "Job %s carries no pipeline file", job.Name)
+	return p
 }
 
 func configMapData(ns, name string) map[string]string {

@@ -132,7 +132,7 @@ spec:
         ca_cert: %q
 `, ns, base, pluginServer.caPEM), "apply", "-f", "-")
 		job := jobOf(ns, "catalog")
-		pipeline := configMapData(ns, "catalog-config")["pipeline.yaml"]
+		pipeline := jobPipeline(job)
 		Expect(pipeline).To(ContainSubstring(pluginServer.sum), "the Job pod fetches the module by its digest")
 		Expect(pipeline).To(ContainSubstring("caBundle"), "and trusts the SourcePlugin's CA for it")
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -32,7 +31,6 @@ func TestCheckRunsFindsWhatItLooksFor(t *testing.T) {
 		r.Status.ObservedGeneration = 1
 		r.Status.Phase = runsv1.PhaseScheduled
 		r.Status.Conditions = []metav1.Condition{{Type: runsv1.ConditionReady, Status: metav1.ConditionTrue, Reason: "R", ObservedGeneration: 1}}
-		objs = append(objs, child(&corev1.ConfigMap{}, r, runs.PipelineConfigMapName(r), ""))
 	}
 	objs = append(objs, child(&batchv1.CronJob{}, sched, runs.CronJobName(sched), runs.KindScheduled),
 		child(&batchv1.Job{}, oneOff, runs.JobName(oneOff), runs.KindOneOff))
