@@ -16,7 +16,7 @@ type SourcePluginSpec struct {
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') || self.startsWith('oci://')",message="url must be https://... or oci://registry/repository:tag (or @sha256:...)"
 	// +required
-	URL string `json:"url"`
+	URL string `json:"url,omitempty"`
 
 	// sha256 is SHA-256 of the module's bytes, as sha256sum prints it. Weir refuses
 	// any other bytes, wherever they come from.
@@ -24,7 +24,7 @@ type SourcePluginSpec struct {
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9a-f]{64}$')",message="sha256 must be 64 lower-case hex digits (sha256sum <module.wasm>)"
 	// +required
-	SHA256 string `json:"sha256"`
+	SHA256 string `json:"sha256,omitempty"`
 
 	// limits of the module's sandbox; unset fields take the host's
 	// defaults.
@@ -36,6 +36,7 @@ type SourcePluginSpec struct {
 	// pods alike: for a server with a private CA. Certificates are public;
 	// this is not a secret.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=65536
 	// +kubebuilder:validation:XValidation:rule="self.contains('-----BEGIN CERTIFICATE-----')",message="caBundle must hold PEM certificates (-----BEGIN CERTIFICATE-----)"
 	CABundle string `json:"caBundle,omitempty"`
@@ -58,23 +59,32 @@ type Limits struct {
 }
 
 // SourcePluginStatus is what the module said of itself, once fetched and
-// verified.
+// verified. Every status write sets observedGeneration, so an empty status
+// is never written.
+// +kubebuilder:validation:MinProperties=1
 type SourcePluginStatus struct {
 	// conditions are Ready (the summary; its reason says why not) and the
 	// conditions it sums up.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=32
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 	// id is the source id the module describes itself with: the key of a Run's
-	// runs[] entry that uses it.
+	// runs[] entry that uses it. At most 63 characters, as the plugin host
+	// requires of an id.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
 	ID string `json:"id,omitempty"`
 	// version of the module.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
 	Version string `json:"version,omitempty"`
-	// abi is the plugin ABI version the module was built for.
+	// abi is the plugin ABI version the module was built for; versions start at 1.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	ABI int32 `json:"abi,omitempty"`
 	// configSchema is the JSON Schema of a runs[] entry's config for this source.
 	// +optional
@@ -84,12 +94,18 @@ type SourcePluginStatus struct {
 	// capabilities the module needs, e.g. network.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=63
 	Capabilities []string `json:"capabilities,omitempty"`
 	// digest of the bytes that were verified and loaded, sha256:<hex>.
 	// +optional
+	// +kubebuilder:validation:MinLength=71
+	// +kubebuilder:validation:MaxLength=71
 	Digest string `json:"digest,omitempty"`
 	// observedGeneration is the generation of the spec this status describes.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
@@ -113,10 +129,10 @@ type SourcePlugin struct {
 
 	// spec is the desired state of the SourcePlugin.
 	// +required
-	Spec SourcePluginSpec `json:"spec"`
+	Spec SourcePluginSpec `json:"spec,omitzero"`
 	// status is the observed state of the SourcePlugin.
 	// +optional
-	Status SourcePluginStatus `json:"status,omitempty"`
+	Status SourcePluginStatus `json:"status,omitzero"`
 }
 
 // SourcePluginList is a list of SourcePlugins.

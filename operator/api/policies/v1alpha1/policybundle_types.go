@@ -22,16 +22,21 @@ const (
 type Module struct {
 	// name is the file name, used in compile errors (file:line:col).
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_./-]+\.rego$`
 	// +required
-	Name string `json:"name"`
-	// rego source, v1 syntax.
+	Name string `json:"name,omitempty"`
+	// rego source, v1 syntax. At most 256 KiB: the bundle is one object in
+	// etcd (1.5 MiB), and a larger policy belongs in several modules.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=262144
 	// +required
-	Rego string `json:"rego"`
+	Rego string `json:"rego,omitempty"`
 }
 
-// PolicyBundleSpec is a set of Rego modules and the data they read.
+// PolicyBundleSpec is a set of Rego modules and the data they read. It is
+// never empty: enforcementMode has a default.
+// +kubebuilder:validation:MinProperties=1
 type PolicyBundleSpec struct {
 	// modules are the Rego modules. Required, except in the bundle named "default", which
 	// customises Weir's embedded bundle: there a module is added to the
@@ -40,6 +45,7 @@ type PolicyBundleSpec struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
 	Modules []Module `json:"modules,omitempty"`
 
 	// data is a JSON object the bundle's own modules read as data.*. Bundles are
@@ -61,36 +67,50 @@ type PolicyBundleSpec struct {
 type CompileError struct {
 	// file is the module's name.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	File string `json:"file,omitempty"`
-	// line is the 1-based line in the module; 0 when the message has no place.
+	// line is the 1-based line in the module; unset when the message has no place.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	Line int32 `json:"line,omitempty"`
-	// column is the 1-based column in the line.
+	// column is the 1-based column in the line; unset when the message has no place.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	Column int32 `json:"column,omitempty"`
-	// message is the compiler's message.
+	// message is the compiler's message. It may quote the offending source
+	// line, hence the generous bound.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32768
 	// +required
-	Message string `json:"message"`
+	Message string `json:"message,omitempty"`
 }
 
-// PolicyBundleStatus is what Weir made of the bundle.
+// PolicyBundleStatus is what Weir made of the bundle. Every status write
+// sets observedGeneration, so an empty status is never written.
+// +kubebuilder:validation:MinProperties=1
 type PolicyBundleStatus struct {
 	// conditions are Ready (the summary; its reason says why not) and the
 	// conditions it sums up.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=32
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 	// revision is the content digest of the revision in force for this bundle.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
 	Revision string `json:"revision,omitempty"`
 	// errors of the last compile that failed; the last good revision stays
 	// in force while they are set.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
 	Errors []CompileError `json:"errors,omitempty"`
 	// observedGeneration is the generation of the spec this status describes.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
@@ -110,10 +130,11 @@ type PolicyBundle struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is the desired state of the PolicyBundle.
+	// +required
 	Spec PolicyBundleSpec `json:"spec"`
 	// status is the observed state of the PolicyBundle.
 	// +optional
-	Status PolicyBundleStatus `json:"status,omitempty"`
+	Status PolicyBundleStatus `json:"status,omitzero"`
 }
 
 // PolicyBundleList is a list of PolicyBundles.

@@ -24,15 +24,23 @@ type RunSpec struct {
 	// runs holds the source configurations, in the same format as the `marmot ingest` CLI
 	// YAML: each entry is an object with one key naming the source.
 	// Credentials belong in env/envFrom and are referenced as ${VAR}.
+	// At most 64 sources: one Job runs them in turn.
 	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:Type=object
-	Runs []runtime.RawExtension `json:"runs"`
+	// +listType=atomic
+	// +required
+	Runs []runtime.RawExtension `json:"runs,omitempty"`
 
 	// schedule is the cron expression. When set, the Run becomes a CronJob instead of a Job.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	Schedule string `json:"schedule,omitempty"`
 
 	// timeZone is the IANA time zone for the schedule, for example "Europe/London".
+	// IANA names are at most 14 characters per part; 64 leaves room.
+	// +kubebuilder:validation:MaxLength=64
 	// +optional
 	TimeZone *string `json:"timeZone,omitempty"`
 
@@ -96,16 +104,20 @@ type RunSpec struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=128
 	Env []corev1.EnvVar `json:"env,omitempty"`
 
 	// envFrom lists the sources of environment variables (Secrets, ConfigMaps) for the
 	// ingestion container.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
 	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
 
 	// serviceAccountName is the service account of the ingestion pod. Defaults to the operator's
 	// configured ingest service account.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
@@ -140,13 +152,18 @@ const (
 // TriggerStatus records the last manual trigger.
 type TriggerStatus struct {
 	// jobName is the name of the Job the trigger created.
-	JobName string `json:"jobName"`
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +required
+	JobName string `json:"jobName,omitempty"`
 	// time says when the trigger was handled.
 	// +required
-	Time metav1.Time `json:"time"`
+	Time metav1.Time `json:"time,omitempty"`
 }
 
-// RunStatus is the observed state of a Run.
+// RunStatus is the observed state of a Run. Every status write sets
+// observedGeneration, so an empty status is never written.
+// +kubebuilder:validation:MinProperties=1
 type RunStatus struct {
 	// conditions are Ready (the summary; its reason says why not), Valid (the
 	// policies in force allow the Run), ReferencesResolved (its Secrets and
@@ -156,6 +173,7 @@ type RunStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=32
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
 	// phase is a one-word summary: Idle, Scheduled, Running, Succeeded, Failed,
@@ -176,6 +194,7 @@ type RunStatus struct {
 	// active lists the ingestion Jobs that are running now.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1024
 	Active []corev1.ObjectReference `json:"active,omitempty"`
 
 	// lastTrigger is the last manual trigger.
@@ -184,6 +203,7 @@ type RunStatus struct {
 
 	// observedGeneration is the generation of the spec this status describes.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
@@ -207,10 +227,11 @@ type Run struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is the desired state of the Run.
-	Spec RunSpec `json:"spec"`
+	// +required
+	Spec RunSpec `json:"spec,omitzero"`
 	// status is the observed state of the Run.
 	// +optional
-	Status RunStatus `json:"status,omitempty"`
+	Status RunStatus `json:"status,omitzero"`
 }
 
 // RunList is a list of Runs.

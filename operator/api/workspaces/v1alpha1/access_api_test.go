@@ -67,7 +67,12 @@ var _ = Describe("WorkspaceManager, WorkspaceShare and WorkspaceExecutionProfile
 			Spec: wsv1.WorkspaceExecutionProfileSpec{ServiceAccountName: "data-reader",
 				PodAnnotations: map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/r"}}}
 		Expect(k8s.Create(ctx, p)).To(Succeed())
-		bad := &wsv1.WorkspaceExecutionProfile{ObjectMeta: metav1.ObjectMeta{Name: "nosa", Namespace: ns}}
+		// A spec without a ServiceAccount (an empty spec is left out, omitzero,
+		// and rejected as a missing spec).
+		bad := &wsv1.WorkspaceExecutionProfile{ObjectMeta: metav1.ObjectMeta{Name: "nosa", Namespace: ns},
+			Spec: wsv1.WorkspaceExecutionProfileSpec{PodLabels: map[string]string{"team": "data"}}}
 		Expect(k8s.Create(ctx, bad)).To(MatchError(ContainSubstring("spec.serviceAccountName")))
+		bad.Spec = wsv1.WorkspaceExecutionProfileSpec{}
+		Expect(k8s.Create(ctx, bad)).To(MatchError(ContainSubstring("spec: Required value")))
 	})
 })

@@ -45,10 +45,13 @@ const (
 // WorkspaceSpec is one IDE: its image, compute, storage and who owns it.
 // Fields left unset are filled from the WorkspaceTemplate named by
 // templateRef (image, resources, storage, env, ownershipType), then from
-// Weir's defaults; status shows the effective values.
+// Weir's defaults; status shows the effective values. It is never empty once
+// defaulted (desiredStatus has a default), so `spec: {}` is accepted.
+// +kubebuilder:validation:MinProperties=1
 // +kubebuilder:validation:XValidation:rule="has(self.templateRef) == has(oldSelf.templateRef) && (!has(self.templateRef) || self.templateRef == oldSelf.templateRef)",message="spec.templateRef is immutable: it cannot be set, changed or removed after the Workspace is created; to use another template, create a new Workspace",fieldPath=".templateRef"
 type WorkspaceSpec struct {
 	// displayName is the human-readable name of the Workspace, shown in UIs.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	DisplayName string `json:"displayName,omitempty"`
@@ -58,6 +61,7 @@ type WorkspaceSpec struct {
 	// shows the image that runs. Unset: the template's defaultImage. With a
 	// template, the image must be its defaultImage or one of its
 	// allowedImages.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
 	// +optional
 	Image string `json:"image,omitempty"`
@@ -171,7 +175,7 @@ type WorkspaceTunnel struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	// +required
-	Port int32 `json:"port"`
+	Port int32 `json:"port,omitempty"`
 }
 
 // WorkspaceStorage is a Workspace's primary storage.
@@ -196,6 +200,7 @@ type WorkspaceStorage struct {
 	// mountPath is the absolute path where the storage is mounted in the IDE container.
 	// Unset: the template's primaryStorage.defaultMountPath, else
 	// /home/jovyan.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=4096
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="must be an absolute path, starting with /"
 	// +optional
@@ -217,21 +222,21 @@ type WorkspaceVolume struct {
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +required
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 
 	// persistentVolumeClaimName is the name of the PersistentVolumeClaim, in the Workspace's namespace. Weir
 	// neither creates nor deletes it.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +required
-	PersistentVolumeClaimName string `json:"persistentVolumeClaimName"`
+	PersistentVolumeClaimName string `json:"persistentVolumeClaimName,omitempty"`
 
 	// mountPath is the absolute path where the volume is mounted in the IDE container.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=4096
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="must be an absolute path, starting with /"
 	// +required
-	MountPath string `json:"mountPath"`
+	MountPath string `json:"mountPath,omitempty"`
 
 	// readOnly mounts the volume read-only. Defaults to false.
 	// +optional
@@ -241,12 +246,18 @@ type WorkspaceVolume struct {
 // ContainerConfig overrides the IDE container's entrypoint.
 type ContainerConfig struct {
 	// command is the entrypoint of the IDE container, instead of the image's ENTRYPOINT.
+	// At most 256 entries of at most 8 KiB each, as for args.
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:items:MaxLength=8192
 	// +optional
 	Command []string `json:"command,omitempty"`
 
 	// args are the arguments to the entrypoint, instead of the image's CMD.
+	// An argument may be a whole `sh -c` script, hence 8 KiB each.
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:items:MaxLength=8192
 	// +optional
 	Args []string `json:"args,omitempty"`
 }
@@ -281,9 +292,13 @@ type IdleDetection struct {
 // WorkspaceStorageStatus is the primary storage as it is.
 type WorkspaceStorageStatus struct {
 	// claimName is the name of the PersistentVolumeClaim.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	ClaimName string `json:"claimName,omitempty"`
-	// storageClassName is StorageClass of the claim; empty for the cluster's default.
+	// storageClassName is StorageClass of the claim; unset for the cluster's default.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	StorageClassName string `json:"storageClassName,omitempty"`
 	// size is the effective requested size.
@@ -294,12 +309,15 @@ type WorkspaceStorageStatus struct {
 	// +optional
 	Capacity *resource.Quantity `json:"capacity,omitempty"`
 	// mountPath is the effective mount path in the IDE container.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
 	// +optional
 	MountPath string `json:"mountPath,omitempty"`
 	// reclaimPolicy is the effective reclaim policy: Retain or Delete.
 	// +optional
 	ReclaimPolicy StorageReclaimPolicy `json:"reclaimPolicy,omitempty"`
-	// phase of the claim: Pending, Bound or Lost.
+	// phase of the claim: Pending, Bound or Lost, as the claim says.
+	// +kubebuilder:validation:Enum=Pending;Bound;Lost
 	// +optional
 	Phase corev1.PersistentVolumeClaimPhase `json:"phase,omitempty"`
 }
@@ -307,17 +325,25 @@ type WorkspaceStorageStatus struct {
 // RouteStatus names a Workspace's route and its manager.
 type RouteStatus struct {
 	// kind is HTTPRoute or Ingress.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
 	// +optional
 	Kind string `json:"kind,omitempty"`
 	// name of the route, in the Workspace's namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	Name string `json:"name,omitempty"`
 	// manager is the WorkspaceManager it was made from.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	Manager string `json:"manager,omitempty"`
 }
 
-// WorkspaceStatus is the observed state of a Workspace.
+// WorkspaceStatus is the observed state of a Workspace. Every status write
+// sets observedGeneration, so an empty status is never written.
+// +kubebuilder:validation:MinProperties=1
 type WorkspaceStatus struct {
 	// conditions are the conditions, each with observedGeneration: Valid (the template and the
 	// policies in force allow the spec; reasons TemplateViolation,
@@ -328,18 +354,27 @@ type WorkspaceStatus struct {
 	// grow, a pod that cannot start).
 	// +listType=map
 	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=32
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
 	// observedGeneration is the generation of the spec this status describes.
+	// +kubebuilder:validation:Minimum=1
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// url is the Workspace's unique URL: <base>/workspaces/<namespace>/<name>/.
+	// The base URL is at most 2048 characters; namespace and name add at most 330.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
 	// +optional
 	URL string `json:"url,omitempty"`
 
 	// image is the effective image, after template defaults and short-name resolution.
+	// Twice spec.image's bound: the admin's image table may map a short name
+	// to a longer reference.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Image string `json:"image,omitempty"`
 
@@ -352,10 +387,14 @@ type WorkspaceStatus struct {
 	Storage *WorkspaceStorageStatus `json:"storage,omitempty"`
 
 	// deploymentName is the name of the Deployment that runs the IDE pod.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	DeploymentName string `json:"deploymentName,omitempty"`
 
 	// serviceName is the name of the Service in front of the IDE pod.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
 	// +optional
 	ServiceName string `json:"serviceName,omitempty"`
 
@@ -365,6 +404,8 @@ type WorkspaceStatus struct {
 	Route *RouteStatus `json:"route,omitempty"`
 
 	// serviceAccountName is ServiceAccount the IDE pod runs as (from the execution profile).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
@@ -405,10 +446,11 @@ type Workspace struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is the desired state of the Workspace.
+	// +required
 	Spec WorkspaceSpec `json:"spec"`
 	// status is the observed state of the Workspace.
 	// +optional
-	Status WorkspaceStatus `json:"status,omitempty"`
+	Status WorkspaceStatus `json:"status,omitzero"`
 }
 
 // WorkspaceList is a list of Workspaces.

@@ -11,7 +11,7 @@ type WorkspaceExecutionProfileSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +required
-	ServiceAccountName string `json:"serviceAccountName"`
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
 	// automountServiceAccountToken mounts the ServiceAccount's API token into the pod. Defaults to
 	// false: only profiles meant to call the Kubernetes API need it.
@@ -54,7 +54,7 @@ type WorkspaceExecutionProfile struct {
 
 	// spec is the desired state of the WorkspaceExecutionProfile.
 	// +required
-	Spec WorkspaceExecutionProfileSpec `json:"spec"`
+	Spec WorkspaceExecutionProfileSpec `json:"spec,omitzero"`
 }
 
 // WorkspaceExecutionProfileList is a list of WorkspaceExecutionProfiles.

@@ -30,7 +30,7 @@ type WorkspaceManagerSpec struct {
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http') && url(self).getQuery().size() == 0 && !self.contains('#')",message="must be an absolute http(s) URL without query or fragment, e.g. https://ide.example.com"
 	// +required
-	BaseURL string `json:"baseURL"`
+	BaseURL string `json:"baseURL,omitempty"`
 
 	// urlScheme is the path (<baseURL>/workspaces/<namespace>/<name>/) or Subdomain
 	// (<name>--<namespace>.<host>). Defaults to Path.
@@ -46,11 +46,11 @@ type WorkspaceManagerSpec struct {
 
 	// routing is the routes Weir makes for each Workspace and for the access server.
 	// +required
-	Routing WorkspaceRouting `json:"routing"`
+	Routing WorkspaceRouting `json:"routing,omitzero"`
 
 	// authentication sets how users log in.
 	// +required
-	Authentication WorkspaceAuthentication `json:"authentication"`
+	Authentication WorkspaceAuthentication `json:"authentication,omitzero"`
 }
 
 // WorkspaceRouting chooses Gateway API HTTPRoutes or Ingresses.
@@ -68,7 +68,7 @@ type WorkspaceRouting struct {
 	// logout and the forward-auth endpoint /_weir/auth that the proxy
 	// calls on every request). The Helm chart makes it.
 	// +required
-	AccessService ServiceReference `json:"accessService"`
+	AccessService ServiceReference `json:"accessService,omitzero"`
 }
 
 // GatewayReference names a Gateway API Gateway (and optionally a listener).
@@ -77,13 +77,14 @@ type GatewayReference struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +required
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 	// namespace is the Gateway's namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +required
-	Namespace string `json:"namespace"`
+	Namespace string `json:"namespace,omitempty"`
 	// sectionName is the listener of the Gateway; unset: every listener that admits the route.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	SectionName string `json:"sectionName,omitempty"`
@@ -95,13 +96,14 @@ type IngressRouting struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +required
-	ClassName string `json:"className"`
+	ClassName string `json:"className,omitempty"`
 	// annotations copied onto every Ingress, e.g. the ingress controller's
 	// forward-auth settings pointing at the access Service's /_weir/auth.
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 	// tlsSecretName is the secret with the TLS certificate for the base URL's host, in each
 	// Workspace's namespace. Unset: no tls section.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	TLSSecretName string `json:"tlsSecretName,omitempty"`
@@ -113,28 +115,29 @@ type ServiceReference struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +required
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 	// namespace is the Service's namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +required
-	Namespace string `json:"namespace"`
+	Namespace string `json:"namespace,omitempty"`
 	// port is the Service's port number.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	// +required
-	Port int32 `json:"port"`
+	Port int32 `json:"port,omitempty"`
 }
 
 // WorkspaceAuthentication is the login of a manager's users.
 type WorkspaceAuthentication struct {
 	// oidc is OpenID Connect: the authorization-code flow with PKCE, served by Weir.
 	// +required
-	OIDC OIDCAuthentication `json:"oidc"`
+	OIDC OIDCAuthentication `json:"oidc,omitzero"`
 
-	// session is the session cookie Weir sets after login.
+	// session is the session cookie Weir sets after login. Unset: Weir's
+	// defaults.
 	// +optional
-	Session SessionSettings `json:"session,omitempty"`
+	Session SessionSettings `json:"session,omitzero"`
 }
 
 // OIDCAuthentication is the identity provider and the client Weir logs in as.
@@ -144,14 +147,14 @@ type OIDCAuthentication struct {
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http')",message="must be an absolute http(s) URL, e.g. https://dex.example.com"
 	// +required
-	IssuerURL string `json:"issuerURL"`
+	IssuerURL string `json:"issuerURL,omitempty"`
 
 	// clientID is OAuth2 client ID registered at the provider, with the redirect URI
 	// <baseURL>/_weir/callback.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
 	// +required
-	ClientID string `json:"clientID"`
+	ClientID string `json:"clientID,omitempty"`
 
 	// clientSecretRef is the client secret, by reference: a key of a Secret in Weir's own
 	// namespace (Weir reads no other Secrets). Unset: a public client
@@ -163,30 +166,36 @@ type OIDCAuthentication struct {
 	// groups.
 	// +kubebuilder:validation:MaxItems=32
 	// +listType=set
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
 	// +optional
 	Scopes []string `json:"scopes,omitempty"`
 
 	// usernameClaim is ID-token claim that is the user's name, as Kubernetes RBAC sees it.
 	// Defaults to email.
 	// +kubebuilder:default=email
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	UsernameClaim string `json:"usernameClaim,omitempty"`
 
 	// usernamePrefix is the prefix put before the username, as kube-apiserver's
-	// --oidc-username-prefix does (so RBAC subjects match).
+	// --oidc-username-prefix does (so RBAC subjects match). Unset: none.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	UsernamePrefix string `json:"usernamePrefix,omitempty"`
 
 	// groupsClaim is ID-token claim that lists the user's groups. Defaults to groups.
 	// +kubebuilder:default=groups
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	GroupsClaim string `json:"groupsClaim,omitempty"`
 
 	// groupsPrefix is the prefix put before each group, as kube-apiserver's
-	// --oidc-groups-prefix does.
+	// --oidc-groups-prefix does. Unset: none.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	GroupsPrefix string `json:"groupsPrefix,omitempty"`
@@ -198,23 +207,27 @@ type SecretKeySelector struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +required
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 	// key is the key in the Secret's data.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +required
-	Key string `json:"key"`
+	Key string `json:"key,omitempty"`
 }
 
-// SessionSettings shape the session cookie.
+// SessionSettings shape the session cookie. When given it sets something:
+// leave session out for the defaults.
+// +kubebuilder:validation:MinProperties=1
 type SessionSettings struct {
 	// cookieName is the name of the cookie. Defaults to weir_session.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
 	// +optional
 	CookieName string `json:"cookieName,omitempty"`
 	// cookieDomain is the domain of the cookie; set it to the base host's parent domain with
 	// the Subdomain scheme. Unset: the base URL's host only.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	CookieDomain string `json:"cookieDomain,omitempty"`
@@ -227,6 +240,9 @@ type SessionSettings struct {
 }
 
 // WorkspaceManagerStatus is what the manager serves and whether it works.
+// Every status write sets observedGeneration, so an empty status is never
+// written.
+// +kubebuilder:validation:MinProperties=1
 type WorkspaceManagerStatus struct {
 	// conditions are the conditions, each with observedGeneration: RoutingReady (the access
 	// route exists and the Gateway or IngressClass is there), IdPReachable
@@ -234,14 +250,18 @@ type WorkspaceManagerStatus struct {
 	// found), Ready (both).
 	// +listType=map
 	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=32
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
 	// observedGeneration is the generation of the spec this status describes.
+	// +kubebuilder:validation:Minimum=1
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// baseURL is the base URL in force.
+	// +kubebuilder:validation:MinLength=8
+	// +kubebuilder:validation:MaxLength=2048
 	// +optional
 	BaseURL string `json:"baseURL,omitempty"`
 }
@@ -264,10 +284,10 @@ type WorkspaceManager struct {
 
 	// spec is the desired state of the WorkspaceManager.
 	// +required
-	Spec WorkspaceManagerSpec `json:"spec"`
+	Spec WorkspaceManagerSpec `json:"spec,omitzero"`
 	// status is the observed state of the WorkspaceManager.
 	// +optional
-	Status WorkspaceManagerStatus `json:"status,omitempty"`
+	Status WorkspaceManagerStatus `json:"status,omitzero"`
 }
 
 // WorkspaceManagerList is a list of WorkspaceManagers.

@@ -13,7 +13,7 @@ type WorkspaceShareSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.workspaceName is immutable: create another WorkspaceShare to share another Workspace"
 	// +required
-	WorkspaceName string `json:"workspaceName"`
+	WorkspaceName string `json:"workspaceName,omitempty"`
 
 	// subjects says who may connect: Users and Groups (as the login names them, with the
 	// manager's prefixes) and ServiceAccounts.
@@ -21,7 +21,7 @@ type WorkspaceShareSpec struct {
 	// +kubebuilder:validation:MaxItems=256
 	// +listType=atomic
 	// +required
-	Subjects []rbacv1.Subject `json:"subjects"`
+	Subjects []rbacv1.Subject `json:"subjects,omitempty"`
 }
 
 // WorkspaceShare lets the subjects it names connect to an OwnerOnly
@@ -41,7 +41,7 @@ type WorkspaceShare struct {
 
 	// spec is the desired state of the WorkspaceShare.
 	// +required
-	Spec WorkspaceShareSpec `json:"spec"`
+	Spec WorkspaceShareSpec `json:"spec,omitzero"`
 }
 
 // WorkspaceShareList is a list of WorkspaceShares.

@@ -12,11 +12,13 @@ import (
 type WorkspaceTemplateSpec struct {
 	// displayName is the human-readable name of the template, shown in UIs and by
 	// `kubectl get workspacetemplates`.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	DisplayName string `json:"displayName,omitempty"`
 
 	// description says what the template is for.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Description string `json:"description,omitempty"`
@@ -26,7 +28,7 @@ type WorkspaceTemplateSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
 	// +required
-	DefaultImage string `json:"defaultImage"`
+	DefaultImage string `json:"defaultImage,omitempty"`
 
 	// allowedImages lists the images a Workspace may name. Empty: only defaultImage. When set, it
 	// must include defaultImage.
@@ -180,6 +182,7 @@ type PrimaryStorage struct {
 
 	// defaultMountPath is the mount path of Workspaces that set no storage.mountPath. Unset:
 	// /home/jovyan.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=4096
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="must be an absolute path, starting with /"
 	// +optional
@@ -211,7 +214,7 @@ type WorkspaceTemplate struct {
 	// spec is the template's defaults and bounds. Immutable after creation.
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a WorkspaceTemplate cannot change after creation, so the Workspaces using it stay as they were created; create a new template with another name (for example production-v2) and use it for new Workspaces"
 	// +required
-	Spec WorkspaceTemplateSpec `json:"spec"`
+	Spec WorkspaceTemplateSpec `json:"spec,omitzero"`
 }
 
 // WorkspaceTemplateList is a list of WorkspaceTemplates.
