@@ -11,7 +11,8 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// Pod counts in a Job's status reconcile nothing; what the reconcile reads does.
+// Pod counts and the start in a Job's status reconcile nothing; the rest
+// of what the reconcile reads does.
 func TestJobNews(t *testing.T) {
 	base := BuildJob(benchRun(""), benchOptions, []byte("h"))
 	now := metav1.NewTime(time.Unix(1700000000, 0))
@@ -22,8 +23,12 @@ func TestJobNews(t *testing.T) {
 	if jobNews(base, counts) {
 		t.Error("pod counts reconciled the Run")
 	}
+	started := base.DeepCopy()
+	started.Status.StartTime = &now
+	if jobNews(base, started) {
+		t.Error("the start alone reconciled the Run (lastRunTime waits for the next status write)")
+	}
 	for name, change := range map[string]func(j *batchv1.Job){
-		"startTime":      func(j *batchv1.Job) { j.Status.StartTime = &now },
 		"completionTime": func(j *batchv1.Job) { j.Status.CompletionTime = &now },
 		"conditions": func(j *batchv1.Job) {
 			j.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}

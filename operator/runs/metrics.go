@@ -76,16 +76,19 @@ func jobEvents() handler.EventHandler {
 
 // jobNews says whether an update changes what a Run's reconcile reads of
 // its Job: metadata (labels, annotations, owners, deletion), when it
-// started and finished, its conditions. The Job controller also counts
-// active, ready and finished pods in status, several updates per Job
-// that would each reconcile the Run for nothing.
+// finished, its conditions. The Job controller also counts active, ready
+// and finished pods in status, several updates per Job that would each
+// reconcile the Run for nothing. Its start is no news either: the Job
+// controller sets startTime moments after the Job is created, when the
+// Run's status already lists the Job as active (phase Running), and the
+// one field it would move, lastRunTime, is written with the Job's end
+// (or any earlier status write): a second status write per Job saved.
 func jobNews(old, cur *batchv1.Job) bool {
 	o, c := &old.Status, &cur.Status
 	return old.Generation != cur.Generation ||
 		!equality.Semantic.DeepEqual(old.DeletionTimestamp, cur.DeletionTimestamp) ||
 		!maps.Equal(old.Labels, cur.Labels) || !maps.Equal(old.Annotations, cur.Annotations) ||
 		!equality.Semantic.DeepEqual(old.OwnerReferences, cur.OwnerReferences) ||
-		!equality.Semantic.DeepEqual(o.StartTime, c.StartTime) ||
 		!equality.Semantic.DeepEqual(o.CompletionTime, c.CompletionTime) ||
 		!equality.Semantic.DeepEqual(o.Conditions, c.Conditions)
 }
