@@ -97,7 +97,12 @@ func TestConnectThroughTheRealProxy(t *testing.T) {
 	}
 	mgrDone := make(chan error, 1)
 	go func() { mgrDone <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-mgrDone })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-mgrDone; err != nil {
+			t.Errorf("manager stopped with an error: %v", err)
+		}
+	})
 
 	must(t, admin.Create(ctx, &wsv1.WorkspaceManager{
 		ObjectMeta: metav1.ObjectMeta{Name: "e2e"},
@@ -292,7 +297,7 @@ func TestConnectThroughTheRealProxy(t *testing.T) {
 		}
 	})
 	t.Run("a Workspace without a tunnel", func(t *testing.T) {
-		if out := runConnect(t, kubeconfig, alice, "alice-plain"); !strings.Contains(out, "Workspace team/alice-plain has no tunnel: set its spec.tunnel.port") {
+		if out := runConnect(t, kubeconfig, alice, "alice-plain"); !strings.Contains(out, "workspace team/alice-plain has no tunnel: set its spec.tunnel.port") {
 			t.Errorf("connect to alice-plain says %q", out)
 		}
 	})
@@ -393,8 +398,8 @@ func runConnect(t *testing.T, kubeconfig, token string, args ...string) string {
 		}
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
-		<-done
-		t.Errorf("connect %v still runs after 30 s; want a refusal. Output:\n%s", args, out.String())
+		waitErr := <-done // the kill's "signal: killed", said for the record
+		t.Errorf("connect %v still runs after 30 s (%v); want a refusal. Output:\n%s", args, waitErr, out.String())
 	}
 	return out.String()
 }

@@ -295,8 +295,11 @@ func admissionInput(obj map[string]any, op, namespace string) (engine.Input, err
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	gv, err := schema.ParseGroupVersion(apiVersion)
-	if err != nil || kind == "" {
-		return engine.Input{}, fmt.Errorf("object without apiVersion/kind: %v", err)
+	if err != nil {
+		return engine.Input{}, fmt.Errorf("object's apiVersion %q: %w", apiVersion, err)
+	}
+	if kind == "" || apiVersion == "" {
+		return engine.Input{}, errors.New("object without apiVersion/kind: set both, e.g. apiVersion: v1, kind: ConfigMap")
 	}
 	meta, _ := obj["metadata"].(map[string]any)
 	if meta == nil {

@@ -104,7 +104,7 @@ func (o connectOptions) run(ctx context.Context, name string, out, errOut io.Wri
 	if o.check {
 		conn, err := d.Dial(ctx)
 		if err != nil {
-			return fmt.Errorf("Workspace %s/%s: %w", namespace, name, err)
+			return fmt.Errorf("tunnel of workspace %s/%s: %w", namespace, name, err)
 		}
 		conn.Close()
 	}
@@ -123,13 +123,13 @@ func connectable(ws *wsv1.Workspace) error {
 	id := ws.Namespace + "/" + ws.Name
 	switch {
 	case ws.Spec.Tunnel == nil:
-		return fmt.Errorf("Workspace %s has no tunnel: set its spec.tunnel.port (e.g. 22 for an SSH server in the image), or use a template with spec.defaultTunnel", id)
+		return fmt.Errorf("workspace %s has no tunnel: set its spec.tunnel.port (e.g. 22 for an SSH server in the image), or use a template with spec.defaultTunnel", id)
 	case ws.Spec.DesiredStatus == wsv1.DesiredStopped:
-		return fmt.Errorf("Workspace %s is Stopped: start it first (kubectl -n %s patch workspace %s --type merge -p '{\"spec\":{\"desiredStatus\":\"Running\"}}')", id, ws.Namespace, ws.Name)
+		return fmt.Errorf("workspace %s is Stopped: start it first (kubectl -n %s patch workspace %s --type merge -p '{\"spec\":{\"desiredStatus\":\"Running\"}}')", id, ws.Namespace, ws.Name)
 	case ws.Status.URL == "":
-		return fmt.Errorf("Workspace %s has no URL yet (status.url): no WorkspaceManager serves namespace %s, or it cannot route this Workspace (see its Degraded condition)", id, ws.Namespace)
+		return fmt.Errorf("workspace %s has no URL yet (status.url): no WorkspaceManager serves namespace %s, or it cannot route this Workspace (see its Degraded condition)", id, ws.Namespace)
 	case ws.Status.Route == nil || ws.Status.Route.Manager == "":
-		return fmt.Errorf("Workspace %s is not served through a WorkspaceManager's route (its URL comes from --workspace-url-base), so nothing would authenticate the tunnel; a WorkspaceManager must serve namespace %s", id, ws.Namespace)
+		return fmt.Errorf("workspace %s is not served through a WorkspaceManager's route (its URL comes from --workspace-url-base), so nothing would authenticate the tunnel; a WorkspaceManager must serve namespace %s", id, ws.Namespace)
 	}
 	return nil
 }
