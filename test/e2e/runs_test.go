@@ -61,7 +61,9 @@ var _ = Describe("Runs on a kwok cluster", Ordered, func() {
 		manifest, err := os.ReadFile(filepath.Join(root, "config", "samples", "s3-irsa.yaml"))
 		Expect(err).NotTo(HaveOccurred())
 		pg := strings.Replace(string(manifest), "name: s3-irsa", "name: pg-irsa", 1)
-		pg = pg[:strings.Index(pg, "  runs:")] + "  runs:\n    - postgresql: {host: db.example.com, user: reader}\n"
+		head, _, found := strings.Cut(pg, "  runs:")
+		Expect(found).To(BeTrue(), "config/samples/s3-irsa.yaml has no spec.runs")
+		pg = head + "  runs:\n    - postgresql: {host: db.example.com, user: reader}\n"
 		kubectlStdin(pg, "apply", "-f", "-")
 		Eventually(func() string {
 			return jsonpath(ns, "job/pg-irsa", `{.status.conditions[?(@.type=="Complete")].status}`)

@@ -7,7 +7,9 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -29,7 +31,9 @@ var (
 	cancel     context.CancelFunc
 )
 
-const clusterName = "weir-e2e"
+// clusterName is the suite's kwok cluster: weir-e2e, or E2E_CLUSTER so two
+// runs of the suite on one machine do not share (and tear down) one cluster.
+var clusterName = cmp.Or(os.Getenv("E2E_CLUSTER"), "weir-e2e")
 
 // workspaceURLBase is the manager's --workspace-url-base in the e2e suite.
 const workspaceURLBase = "https://ide.e2e.test/"
@@ -140,7 +144,8 @@ func kubectlStdin(stdin string, args ...string) string {
 }
 
 func exitStderr(err error) string {
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		return string(ee.Stderr)
 	}
 	return fmt.Sprint(err)

@@ -44,7 +44,7 @@ func podsOf(name string) []corev1.Pod {
 // condition is one condition of a Workspace as "status/reason".
 func condition(name, typ string) string {
 	return jsonpath(wsNamespace, "workspace/"+name,
-		fmt.Sprintf(`{.status.conditions[?(@.type=="%s")].status}/{.status.conditions[?(@.type=="%[1]s")].reason}`, typ))
+		fmt.Sprintf(`{.status.conditions[?(@.type==%q)].status}/{.status.conditions[?(@.type==%[1]q)].reason}`, typ))
 }
 
 // readyPod waits for the one pod of a Running Workspace to be Ready (kwok

@@ -27,7 +27,7 @@ func (b *bgT) Fatalf(format string, args ...any) {
 	b.mu.Lock()
 	b.failed = fmt.Sprintf(format, args...)
 	b.mu.Unlock()
-	b.T.Errorf(format, args...)
+	b.Errorf(format, args...)
 	runtime.Goexit()
 }
 

@@ -55,8 +55,11 @@ const (
 // period and reconciles the Runs made before, during and after; each
 // replica's webhook server answers an AdmissionReview directly while the
 // other is down, and creates through the API server keep being admitted.
+// leaderNamespace holds the failover test's Runs and its webhook probes.
+const leaderNamespace = "faults-leader"
+
 func testLeaderFailover(t *testing.T, c *kwok.Cluster) {
-	const ns = "faults-leader"
+	const ns = leaderNamespace
 	c.EnsureNamespace(t, ns)
 	frontPort := kwok.FreePort(t)
 	replica := func(name string) *kwok.Manager {
@@ -95,7 +98,7 @@ func testLeaderFailover(t *testing.T, c *kwok.Cluster) {
 
 	ca := webhookCA(t, c)
 	for name, m := range managers {
-		if err := review(ca, m.WebhookAddr, ns); err != nil {
+		if err := review(ca, m.WebhookAddr); err != nil {
 			t.Errorf("replica %s's webhook server (%s) does not answer with both up: %v", name, m.WebhookAddr, err)
 		}
 	}
@@ -119,10 +122,10 @@ func testLeaderFailover(t *testing.T, c *kwok.Cluster) {
 	t.Logf("SIGKILLed the leader, replica %s", lead)
 	// While no one leads: the survivor's webhook server answers, and the
 	// API server admits creates through the front.
-	if err := review(ca, managers[other].WebhookAddr, ns); err != nil {
+	if err := review(ca, managers[other].WebhookAddr); err != nil {
 		t.Errorf("replica %s's webhook server (%s) does not answer while %s is down: %v", other, managers[other].WebhookAddr, lead, err)
 	}
-	if err := review(ca, managers[lead].WebhookAddr, ns); err == nil {
+	if err := review(ca, managers[lead].WebhookAddr); err == nil {
 		t.Errorf("the killed replica's webhook address %s still answers: the probe proves nothing", managers[lead].WebhookAddr)
 	}
 	mustCreate("during")
@@ -150,7 +153,7 @@ func testLeaderFailover(t *testing.T, c *kwok.Cluster) {
 
 	// The killed replica comes back as a follower, and serves webhooks.
 	managers[lead].Restart(t)
-	if err := review(ca, managers[lead].WebhookAddr, ns); err != nil {
+	if err := review(ca, managers[lead].WebhookAddr); err != nil {
 		t.Errorf("restarted replica %s's webhook server does not answer: %v", lead, err)
 	}
 	if l := lease(t, c); ptrStr(l.Spec.HolderIdentity) != *after.Spec.HolderIdentity {
@@ -218,9 +221,11 @@ func webhookCA(t *testing.T, c *kwok.Cluster) *x509.CertPool {
 	return pool
 }
 
-// review sends one AdmissionReview (a Run's create) to the webhook server
-// at addr, as the API server would, and checks that it answers it.
-func review(ca *x509.CertPool, addr, ns string) error {
+// review sends one AdmissionReview (a Run's create in leaderNamespace) to
+// the webhook server at addr, as the API server would, and checks that it
+// answers it.
+func review(ca *x509.CertPool, addr string) error {
+	const ns = leaderNamespace
 	run := newRun(ns, "probe", 1)
 	run.SetGroupVersionKind(schemaRun)
 	raw, err := json.Marshal(run)

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -46,8 +46,8 @@ func TestBuildInstallerAppliesAndDeletes(t *testing.T) {
 	}
 	root := realparts.RepoRoot(t)
 	dist := t.TempDir()
-	make := exec.Command("make", "-C", root, "--no-print-directory", "build-installer", "IMG="+img, "DIST="+dist)
-	if out, err := make.CombinedOutput(); err != nil {
+	build := exec.Command("make", "-C", root, "--no-print-directory", "build-installer", "IMG="+img, "DIST="+dist)
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("make build-installer: %v\n%s", err, out)
 	}
 	installer := filepath.Join(dist, "install.yaml")
@@ -105,9 +105,9 @@ func TestBuildInstallerAppliesAndDeletes(t *testing.T) {
 	get(t, c.Admin, ns, "weir-webhook", &svc)
 	checkService(t, svc, dep, manager)
 
-	var validating admissionv1.ValidatingWebhookConfiguration
+	var validating admissionregistrationv1.ValidatingWebhookConfiguration
 	get(t, c.Admin, "", "weir-validating", &validating)
-	var mutating admissionv1.MutatingWebhookConfiguration
+	var mutating admissionregistrationv1.MutatingWebhookConfiguration
 	get(t, c.Admin, "", "weir-mutating", &mutating)
 	var hooks []hook
 	for _, w := range validating.Webhooks {
@@ -136,10 +136,10 @@ func TestBuildInstallerAppliesAndDeletes(t *testing.T) {
 // hook is what the test reads of a validating or mutating webhook.
 type hook struct {
 	name     string
-	client   admissionv1.WebhookClientConfig
-	failure  *admissionv1.FailurePolicyType
+	client   admissionregistrationv1.WebhookClientConfig
+	failure  *admissionregistrationv1.FailurePolicyType
 	selector *metav1.LabelSelector
-	rules    []admissionv1.RuleWithOperations
+	rules    []admissionregistrationv1.RuleWithOperations
 }
 
 // check: the webhook calls the manager's Service, and a manager that is
@@ -160,7 +160,7 @@ func (h hook) check(t *testing.T, svc corev1.Service, groups map[string]bool) {
 			}
 		}
 	}
-	if h.failure != nil && *h.failure == admissionv1.Ignore {
+	if h.failure != nil && *h.failure == admissionregistrationv1.Ignore {
 		return
 	}
 	sel, err := metav1.LabelSelectorAsSelector(h.selector)
