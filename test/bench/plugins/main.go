@@ -207,10 +207,9 @@ type proc struct {
 
 // spawn runs name with args and env (added to this process's), and
 // measures it.
-func spawn(ctx context.Context, name string, args, env []string, stdin io.Reader) (proc, error) {
+func spawn(ctx context.Context, name string, args, env []string) (proc, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -242,7 +241,7 @@ func variantOf(ctx context.Context, source, mode, cache, config string) (proc, e
 	if err != nil {
 		return proc{}, err
 	}
-	p, err := spawn(ctx, self, []string{"-mode", mode, "-source", source, "-cache", cache}, append(childEnv(), configEnv+"="+config), nil)
+	p, err := spawn(ctx, self, []string{"-mode", mode, "-source", source, "-cache", cache}, append(childEnv(), configEnv+"="+config))
 	if err != nil {
 		return p, err
 	}
@@ -392,7 +391,7 @@ runs:
 	var dry []proc
 	for i, what := range []string{"empty cache", "warm cache"} {
 		logf("weir ingest --dry-run, %s", what)
-		p, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline, "--dry-run"}, env, nil)
+		p, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline, "--dry-run"}, env)
 		if err != nil {
 			return sum, err
 		}
@@ -428,7 +427,7 @@ runs:
 	if err != nil {
 		return sum, err
 	}
-	ps, err := spawn(ctx, self, []string{"-mode", "sink", "-sink-runs", fmt.Sprint(*sinkRps)}, append(childEnv(), configEnv+"="+string(cfgJSON)), nil)
+	ps, err := spawn(ctx, self, []string{"-mode", "sink", "-sink-runs", fmt.Sprint(*sinkRps)}, append(childEnv(), configEnv+"="+string(cfgJSON)))
 	if err != nil {
 		return sum, err
 	}
@@ -470,7 +469,7 @@ func ingestInto(ctx context.Context, weirBin, pipeline string, env []string, wan
 	fake := marmottest.New(marmottest.Options{APIKey: "bench-key"})
 	defer fake.Close()
 	p, err := spawn(ctx, weirBin, []string{"ingest", "-c", pipeline},
-		append(env, "MARMOT_HOST="+fake.URL, "MARMOT_API_KEY=bench-key"), nil)
+		append(env, "MARMOT_HOST="+fake.URL, "MARMOT_API_KEY=bench-key"))
 	if err != nil {
 		return p, 0, err
 	}
