@@ -12,6 +12,7 @@ import (
 	"compress/gzip"
 	"debug/elf"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -88,7 +89,7 @@ func open(t *testing.T, tarPath, dir string) *image {
 	tr := tar.NewReader(f)
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -120,7 +121,7 @@ func open(t *testing.T, tarPath, dir string) *image {
 		lr := tar.NewReader(gz)
 		for {
 			h, err := lr.Next()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
@@ -289,9 +290,11 @@ func TestImage(t *testing.T) {
 		t.Fatalf("weir ingest did not reach the postgresql source:\n%s", b)
 	}
 	var links, own int
-	_ = filepath.WalkDir(filepath.Join(tmp, "weir-plugin-cache"), func(_ string, d os.DirEntry, err error) error {
+	walkErr := filepath.WalkDir(filepath.Join(tmp, "weir-plugin-cache"), func(_ string, d os.DirEntry, err error) error {
 		switch {
-		case err != nil || d.IsDir():
+		case err != nil:
+			return err
+		case d.IsDir():
 		case d.Type()&os.ModeSymlink != 0:
 			links++
 		default:
@@ -299,6 +302,9 @@ func TestImage(t *testing.T) {
 		}
 		return nil
 	})
+	if walkErr != nil {
+		t.Fatalf("read weir ingest's plugin cache: %v", walkErr)
+	}
 	if links < len(ids) || own != 0 {
 		t.Errorf("after weir ingest, its cache holds %d links to the image's code and %d modules it compiled, want >= %d and 0", links, own, len(ids))
 	}
