@@ -185,24 +185,27 @@ func (s *Server) destroy(pipeline string) answer {
 // the sources' names only, and external_links. The sync time is not in
 // it, so an asset discovered again unchanged hashes the same.
 func hashAsset(raw json.RawMessage) string {
-	var a map[string]any
-	if err := json.Unmarshal(raw, &a); err != nil {
-		a = nil // checkAsset reports what is wrong with it
+	var a struct {
+		Name        string         `json:"name"`
+		Type        string         `json:"type"`
+		Providers   []string       `json:"providers"`
+		Description *string        `json:"description"`
+		Metadata    map[string]any `json:"metadata"`
+		Schema      map[string]any `json:"schema"`
+		Tags        []string       `json:"tags"`
+		Sources     []struct {
+			Name any `json:"name"` // the rest (properties: the metadata again) is not hashed, nor decoded
+		} `json:"sources"`
+		ExternalLinks []map[string]any `json:"external_links"`
 	}
-	str := func(k string) any { // Marmot decodes these into strings
-		if v, ok := a[k].(string); ok {
-			return v
-		}
-		return ""
+	// A value of the wrong type is left zero and hashed so: checkAsset
+	// reports it as a violation.
+	_ = json.Unmarshal(raw, &a)
+	names := make([]any, len(a.Sources))
+	for i, src := range a.Sources {
+		names[i] = src.Name
 	}
-	sources, _ := a["sources"].([]any)
-	names := make([]any, len(sources))
-	for i, src := range sources {
-		if m, ok := src.(map[string]any); ok {
-			names[i] = m["name"]
-		}
-	}
-	out, _ := json.Marshal([]any{str("name"), str("type"), a["providers"], a["description"], a["metadata"], a["schema"], a["tags"], names, a["external_links"]})
+	out, _ := json.Marshal([]any{a.Name, a.Type, a.Providers, a.Description, a.Metadata, a.Schema, a.Tags, names, a.ExternalLinks})
 	sum := sha256.Sum256(out)
 	return hex.EncodeToString(sum[:])
 }
