@@ -2,13 +2,19 @@
 # The Workspace scale run: TEMPLATES WorkspaceTemplates (default 10) and N
 # Workspaces across them (default 1,000) on a kwok cluster, the operator a
 # local process with its admission webhooks on. Reports the wall time until
-# every Workspace is Available, API writes and reconciles per Workspace, the
-# writes in an idle window after that (should be 0) and the operator's peak
-# RSS (test/bench/workspaces). Writes the table to bin/bench-workspaces.txt.
+# every Workspace is Available, API writes (besides Events), Events,
+# reconciles and operator CPU per Workspace, the writes in an idle window
+# after that (should be 0) and the operator's peak RSS
+# (test/bench/workspaces), then the operator's writes by resource and verb
+# from the API server's audit log. Writes the table to BENCH_OUT; its
+# "bench-workspaces KEY VALUE" lines are for machines (make bench).
 #   K8S_BIN=$(hack/control-plane.sh) WEIR=bin/weir hack/bench-workspaces.sh
 # Environment: N (1000), TEMPLATES (10), BENCH_NS (bench-ws), IDLE (30s),
-# TIMEOUT (15m), WORKERS (16), BENCH_CLUSTER (weir-bench-ws), KEEP_CLUSTER=1
-# to leave it up. The cluster and the operator are torn down on exit.
+# TIMEOUT (15m), WORKERS (16), BENCH_CLUSTER (weir-bench-ws),
+# BENCH_OUT (bin/bench-workspaces.txt; the operator's log goes beside it),
+# WEBHOOKS=0 to measure the reconcilers alone, MANAGER_ARGS (extra
+# `weir manager` flags), KEEP_CLUSTER=1 to leave it up. The cluster and the
+# operator are torn down on exit.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,12 +27,12 @@ IDLE=${IDLE:-30s}
 TIMEOUT=${TIMEOUT:-15m}
 WORKERS=${WORKERS:-16}
 cluster=${BENCH_CLUSTER:-weir-bench-ws}
-out="$root/bin/bench-workspaces.txt"
-log="$root/bin/bench-workspaces-manager.log"
+out=${BENCH_OUT:-$root/bin/bench-workspaces.txt}
+log=${out%.txt}-manager.log
 export K8S_BIN PATH="$K8S_BIN:$PATH"
 
 [ -x "$WEIR" ] || { echo "no operator binary at $WEIR: run 'make build'" >&2; exit 1; }
-mkdir -p "$root/bin"
+mkdir -p "$root/bin" "$(dirname "$out")"
 
 . "$root/hack/lib/bench.sh"
 
@@ -43,7 +49,18 @@ KUBECONFIG="$KWOK_WORKDIR/$cluster.kubeconfig"
 export KUBECONFIG
 kwokctl delete cluster --name "$cluster" >/dev/null 2>&1 || true
 mkdir -p "$KWOK_WORKDIR"
-kwokctl create cluster --name "$cluster" --runtime binary --kubeconfig "$KUBECONFIG" \
+# Writes only, metadata level: who wrote what, not the objects.
+cat >"$tmp/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [create, update, patch, delete, deletecollection]
+- level: None
+POLICY
+audit="$KWOK_WORKDIR/clusters/$cluster/logs/audit.log"
+KWOK_KUBE_AUDIT_POLICY="$tmp/audit-policy.yaml" kwokctl create cluster --name "$cluster" --runtime binary --kubeconfig "$KUBECONFIG" \
   --kube-apiserver-binary "$K8S_BIN/kube-apiserver" \
   --kube-controller-manager-binary "$K8S_BIN/kube-controller-manager" \
   --kube-scheduler-binary "$K8S_BIN/kube-scheduler" \
@@ -83,14 +100,53 @@ status:
 NODE
 done
 
-start_operator --workspace-url-base=https://ide.bench.example
+webhooks="webhooks on"
+if [ "${WEBHOOKS:-1}" = 0 ]; then
+  # shellcheck disable=SC2086 # MANAGER_ARGS is a list of flags
+  start_operator --workspace-url-base=https://ide.bench.example --webhooks=false ${MANAGER_ARGS:-}
+  kubectl delete validatingwebhookconfiguration weir-local-validating >&2
+  kubectl delete mutatingwebhookconfiguration weir-local-mutating >&2
+  webhooks="webhooks off"
+else
+  # shellcheck disable=SC2086
+  start_operator --workspace-url-base=https://ide.bench.example ${MANAGER_ARGS:-}
+fi
+
+# audit_summary AUDIT_LOG TABLE prints the operator's writes (user agent:
+# the binary's name) by resource and verb per Workspace, from the first
+# WorkspaceTemplate the benchmark created: until the wall time it printed
+# (converged) and until the end (the idle window included).
+audit_summary() {
+  local conv
+  conv=$(awk -F'  +' '/^wall time until all Available/ {print $2+0}' "$2")
+  jq -rs --argjson conv "${conv:-0}" --argjson n "$N" --arg ua "$(basename "$WEIR")/" '
+    def ts: (.[0:19] + "Z" | fromdate) + (.[19:-1] | if . == "" then 0 else ("0" + . | tonumber) end);
+    map(select(.stage == "ResponseComplete")) as $all
+    | ([$all[] | select((.userAgent | startswith("bench-workspaces")) and .objectRef.resource == "workspacetemplates" and .verb == "create")
+        | .requestReceivedTimestamp | ts] | min) as $start
+    | [$all[] | select((.userAgent | startswith($ua)) and (.requestReceivedTimestamp | ts) >= $start)
+        | {k: ((.objectRef.resource // "?") + (if .objectRef.subresource then "/" + .objectRef.subresource else "" end) + " " + .verb
+               + (if (.responseStatus.code // 0) >= 400 then " (" + (.responseStatus.code | tostring) + ")" else "" end)),
+           conv: ((.requestReceivedTimestamp | ts) - $start <= $conv)}]
+    | group_by(.k)
+    | (["Operator writes (audit log)", "to converge", "per Workspace", "to the end", "per Workspace"] | @tsv),
+      (.[] | [.[0].k, ([.[] | select(.conv)] | length), (([.[] | select(.conv)] | length) / $n * 100 | round / 100),
+              length, (length / $n * 100 | round / 100)] | @tsv),
+      (["total", ([.[][] | select(.conv)] | length), (([.[][] | select(.conv)] | length) / $n * 100 | round / 100),
+        ([.[][]] | length), (([.[][]] | length) / $n * 100 | round / 100)] | @tsv)
+  ' "$1" | column -t -s $'\t'
+}
 
 rc=0
 {
   "$root/bin/bench-workspaces" -n "$N" -templates "$TEMPLATES" -namespace "$BENCH_NS" -workers "$WORKERS" \
     -metrics "http://127.0.0.1:$metrics_port/metrics" -pid "$weir_pid" \
-    -idle "$IDLE" -timeout "$TIMEOUT" -log "$log" || echo "$?" >"$out.rc"
-  echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), webhooks on"
+    -idle "$IDLE" -timeout "$TIMEOUT" -log "$log" | tee "$tmp/ws.txt" || echo "$?" >"$out.rc"
+  if [ -s "$audit" ]; then
+    echo
+    audit_summary "$audit" "$tmp/ws.txt"
+  fi
+  echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), $webhooks"
 } | tee "$out"
 if [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi
 rm -f "$out.rc"

@@ -3,6 +3,7 @@ package workspaces
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -34,9 +35,10 @@ func (r *Reconciler) get(ctx context.Context, ws *wsv1.Workspace, name string, o
 	return err == nil, err
 }
 
-// create makes a child. AlreadyExists means an object the cache does not
+// create makes a child and adds it to obs.created, which the pass's one
+// Created event names. AlreadyExists means an object the cache does not
 // hold (it holds only what Weir labelled) has the name: not ours.
-func (r *Reconciler) create(ctx context.Context, ws *wsv1.Workspace, obj client.Object) error {
+func (r *Reconciler) create(ctx context.Context, ws *wsv1.Workspace, obj client.Object, obs *observed) error {
 	if err := r.Create(ctx, obj); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return errConflict{fmt.Errorf("%s %s already exists and is not owned by Workspace %s; delete or rename that object, or rename the Workspace",
@@ -44,8 +46,19 @@ func (r *Reconciler) create(ctx context.Context, ws *wsv1.Workspace, obj client.
 		}
 		return fmt.Errorf("create %s %s: %w", kindOf(obj), obj.GetName(), err)
 	}
-	r.Recorder.Eventf(ws, obj, corev1.EventTypeNormal, ReasonCreated, "Create", "created %s %s", kindOf(obj), obj.GetName())
+	obs.created = append(obs.created, kindOf(obj)+" "+obj.GetName())
+	obs.createdLast = obj
 	return nil
+}
+
+// eventCreated records one Created event naming every child this pass
+// made: a new Workspace costs one Event write, not one per child (claim,
+// Service, Deployment, route).
+func (r *Reconciler) eventCreated(ws *wsv1.Workspace, obs *observed) {
+	if len(obs.created) == 0 {
+		return
+	}
+	r.Recorder.Eventf(ws, obs.createdLast, corev1.EventTypeNormal, ReasonCreated, "Create", "created %s", strings.Join(obs.created, ", "))
 }
 
 // ensureClaim creates the primary claim, adopts one a deleted Workspace of
@@ -60,7 +73,7 @@ func (r *Reconciler) ensureClaim(ctx context.Context, ws, eff *wsv1.Workspace, o
 		return err
 	}
 	if !found {
-		if err := r.create(ctx, ws, want); err != nil {
+		if err := r.create(ctx, ws, want, obs); err != nil {
 			return err
 		}
 		obs.claim = want
@@ -130,7 +143,7 @@ func (r *Reconciler) ensureService(ctx context.Context, ws, eff *wsv1.Workspace,
 	}
 	if !found {
 		obs.service = want
-		return r.create(ctx, ws, want)
+		return r.create(ctx, ws, want, obs)
 	}
 	if err := mustOwn(ws, have); err != nil {
 		return err
@@ -160,7 +173,7 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ws, eff *wsv1.Workspa
 	}
 	if !found {
 		obs.deployment = want
-		return r.create(ctx, ws, want)
+		return r.create(ctx, ws, want, obs)
 	}
 	if err := mustOwn(ws, have); err != nil {
 		return err

@@ -128,6 +128,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	obs := observed{manager: manager, profile: profile}
 	childErr := r.reconcileChildren(ctx, ws, eff, ok, &obs)
+	r.eventCreated(ws, &obs)
 	url := r.urlOf(ws, eff, ok, &obs)
 	retry := r.probeRoute(ctx, ws, url, &obs)
 	r.setStatus(ws, eff, ok, &obs, url, childErr)
@@ -171,6 +172,10 @@ type observed struct {
 	// probeErr is why it did not serve.
 	probed   bool
 	probeErr error
+	// created names the children this pass made, for one Created event;
+	// createdLast is the event's related object.
+	created     []string
+	createdLast client.Object
 }
 
 // reconcileChildren makes the children match the effective spec. While the

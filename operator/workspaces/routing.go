@@ -64,7 +64,7 @@ func (r *Reconciler) reconcileRoute(ctx context.Context, ws, eff *wsv1.Workspace
 	if err := r.deleteRoutes(ctx, ws, kind, "WorkspaceManager "+m.Name+" now routes with an "+kind); err != nil {
 		return err
 	}
-	if err := r.ensureRoute(ctx, ws, want, have); err != nil {
+	if err := r.ensureRoute(ctx, ws, want, have, obs); err != nil {
 		return err
 	}
 	obs.route = &wsv1.RouteStatus{Kind: kind, Name: want.GetName(), Manager: m.Name}
@@ -74,13 +74,13 @@ func (r *Reconciler) reconcileRoute(ctx context.Context, ws, eff *wsv1.Workspace
 // ensureRoute creates the route, or updates it when what Weir builds
 // changed (the spec-hash annotation): its spec, labels, and annotations,
 // which are replaced so that one the manager no longer lists goes.
-func (r *Reconciler) ensureRoute(ctx context.Context, ws *wsv1.Workspace, want, have client.Object) error {
+func (r *Reconciler) ensureRoute(ctx context.Context, ws *wsv1.Workspace, want, have client.Object, obs *observed) error {
 	found, err := r.get(ctx, ws, want.GetName(), have)
 	if err != nil {
 		return err
 	}
 	if !found {
-		return r.create(ctx, ws, want)
+		return r.create(ctx, ws, want, obs)
 	}
 	if err := mustOwn(ws, have); err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -71,6 +72,7 @@ type sample struct {
 	reconcile map[string]float64 // controller_runtime_reconcile_total by controller
 	errors    map[string]float64 // controller_runtime_reconcile_errors_total by controller
 	rss       float64            // process_resident_memory_bytes
+	cpu       float64            // process_cpu_seconds_total
 }
 
 func (s sample) totalWrites() float64 {
@@ -98,6 +100,8 @@ func scrape(ctx context.Context) (sample, error) {
 			s.errors[labels["controller"]] += v
 		case "process_resident_memory_bytes":
 			s.rss = v
+		case "process_cpu_seconds_total":
+			s.cpu = v
 		}
 	}
 	return s, nil
@@ -249,6 +253,23 @@ func poll(ctx context.Context, c client.Client) (state, error) {
 	return s, nil
 }
 
+// countEvents counts the Events Weir's controllers reported in the
+// namespace (objects; -1 when they cannot be listed).
+func countEvents(ctx context.Context, c client.Client) int {
+	l := &eventsv1.EventList{}
+	if err := c.List(ctx, l, client.InNamespace(*namespace)); err != nil {
+		fmt.Fprintln(os.Stderr, "workspaces: listing Events:", err)
+		return -1
+	}
+	n := 0
+	for _, e := range l.Items {
+		if strings.HasPrefix(e.ReportingController, "weir") {
+			n++
+		}
+	}
+	return n
+}
+
 func percentile(d []time.Duration, p float64) time.Duration {
 	if len(d) == 0 {
 		return 0
@@ -360,6 +381,10 @@ func run() error {
 	}
 	recConv, errConv := recs(atConv, base)
 	recIdle, _ := recs(atIdle, atConv)
+	events := countEvents(ctx, c)
+	writes := atConv.totalWrites() - base.totalWrites()
+	// Events are counted as objects at the end (a series would be one).
+	besides := (writes - float64(max(events, 0))) / N
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	row := func(k, v string, a ...any) { fmt.Fprintf(w, "%s\t"+v+"\n", append([]any{k}, a...)...) }
@@ -369,7 +394,10 @@ func run() error {
 	row("wall time until all Available", "%.2f s (%.1f Workspaces/s) %s", convT.Seconds(), N/convT.Seconds(), status)
 	row("per Workspace, creation → Available", "median %.1f s, p90 %.1f s, max %.1f s (condition lastTransitionTime, 1 s resolution)",
 		percentile(st.toAvailable, 0.5).Seconds(), percentile(st.toAvailable, 0.9).Seconds(), percentile(st.toAvailable, 1).Seconds())
-	row("API writes per Workspace", "%.2f (%s)", (atConv.totalWrites()-base.totalWrites())/N, byMethod(atConv, base))
+	row("API writes per Workspace", "%.2f (%s)", writes/N, byMethod(atConv, base))
+	row("  besides Events", "%.2f", besides)
+	row("  of which events.k8s.io Events", "%d objects (%.2f per Workspace)", events, float64(events)/N)
+	row("operator CPU, to converge", "%.2f s (in idle window %.2f s)", atConv.cpu-base.cpu, atIdle.cpu-atConv.cpu)
 	var perCtrl []string
 	for _, name := range controllers {
 		perCtrl = append(perCtrl, fmt.Sprintf("%s %.2f", name, (atConv.reconcile[name]-base.reconcile[name])/N))
@@ -387,6 +415,22 @@ func run() error {
 		row("metrics scrape errors", "%d", pk.scrapeErrors)
 	}
 	w.Flush()
+	// One line per figure for `make bench`'s table: "bench-workspaces KEY VALUE".
+	for _, kv := range []struct {
+		k string
+		v float64
+	}{
+		{"converge_seconds", convT.Seconds()},
+		{"writes_per_workspace", writes / N},
+		{"writes_per_workspace_besides_events", besides},
+		{"events_per_workspace", float64(events) / N},
+		{"cpu_seconds_to_converge", atConv.cpu - base.cpu},
+		{"writes_at_rest", atIdle.totalWrites() - atConv.totalWrites()},
+		{"reconciles_per_workspace", recConv / N},
+		{"peak_rss_mib", pk.hwm / (1 << 20)},
+	} {
+		fmt.Printf("bench-workspaces %s %.3f\n", kv.k, kv.v)
+	}
 	fmt.Println("Available: status.observedGeneration == generation and Available=True (the Deployment's pod ready on a kwok node).")
 	fmt.Println("Writes: the manager's rest_client_requests_total, POST+PUT+PATCH+DELETE, all controllers. The run is one sample; medians are over Workspaces.")
 	return convErr
