@@ -150,6 +150,17 @@ spec: {idleShutdown: {enabled: true}}`)
 		DeferCleanup(func() { Expect(k8s.Delete(ctx, t)).To(Succeed()) })
 		Expect(t.Spec.DefaultOwnershipType).To(Equal(wsv1.OwnershipPublic))
 	})
+
+	// WorkspaceSpec has MinProperties=1 (kube-api-linter); the default of
+	// desiredStatus is filled before it is checked, so an empty spec, and
+	// a Go client's zero spec (sent as {}), stay valid.
+	It("accepts an empty spec, as all defaults", func() {
+		ns := newNamespace()
+		Expect(k8s.Create(ctx, fromYAML("Workspace", ns, "metadata: {name: empty}\nspec: {}"))).To(Succeed())
+		zero := &wsv1.Workspace{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "zero"}}
+		Expect(k8s.Create(ctx, zero)).To(Succeed())
+		Expect(zero.Spec.DesiredStatus).To(Equal(wsv1.DesiredRunning))
+	})
 })
 
 var _ = Describe("bad manifests", func() {
@@ -233,6 +244,15 @@ var _ = Describe("bad manifests", func() {
 		Entry("a negative bound", "WorkspaceTemplate",
 			`spec: {defaultImage: a:1, resourceBounds: {gpu: {min: -1}}}`,
 			`spec.resourceBounds.gpu.min: Invalid value: -1: must be a quantity of at least 0`),
+		Entry("an empty display name (leave it out instead)", "Workspace",
+			`spec: {displayName: ""}`,
+			`spec.displayName: Invalid value: "": spec.displayName in body should be at least 1 chars long`),
+		Entry("a display name beyond 256 characters", "Workspace",
+			`spec: {displayName: `+strings.Repeat("x", 257)+`}`,
+			`spec.displayName: Too long: may not be more than 256 bytes`),
+		Entry("an argument beyond 8 KiB", "Workspace",
+			`spec: {containerConfig: {args: [`+strings.Repeat("x", 8193)+`]}}`,
+			`spec.containerConfig.args[0]: Too long: may not be more than 8192 bytes`),
 		Entry("a malformed cpu request", "Workspace",
 			`spec: {resources: {requests: {cpu: 2cores}}}`,
 			`spec.resources.requests.cpu: Invalid value: "2cores": spec.resources.requests.cpu in body should match`),
