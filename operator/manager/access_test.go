@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -73,7 +74,10 @@ func TestManagerServesAccess(t *testing.T) {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("the manager stopped with %v", err)
+			}
 		case <-time.After(30 * time.Second):
 			t.Error("the manager did not stop")
 		}

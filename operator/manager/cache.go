@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
@@ -26,9 +26,16 @@ import (
 // Jobs, Deployments, Services and claims would cost memory, and a Run's or
 // Workspace's reconcile must never act on an object Weir did not make.
 // Cluster-scoped kinds are not limited.
+//
+// Every cached object loses its managedFields: no reconciler reads them
+// (Weir writes with Create, Update and merge patches, never server-side
+// apply), and on objects that Weir and the API server both write they are
+// a large part of each object (docs/performance.md, "Manager memory"). An
+// Update of a cached object sends no managedFields, which the API server
+// takes as "unchanged".
 func cacheOptions(cfg Config) cache.Options {
 	ours := labels.SelectorFromSet(labels.Set{runsv1.LabelManagedBy: runsv1.ManagedBy})
-	o := cache.Options{ByObject: map[client.Object]cache.ByObject{
+	o := cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}:      {Label: ours},
 		&batchv1.Job{}:           {Label: ours},
 		&batchv1.CronJob{}:       {Label: ours},
@@ -55,7 +62,7 @@ func routeCache(o *cache.Options, gatewayAPI bool) {
 	routes := labels.NewSelector().Add(mustRequirement(wsv1.LabelManager, selection.Exists, nil))
 	o.ByObject[&networkingv1.Ingress{}] = cache.ByObject{Label: routes}
 	if gatewayAPI {
-		o.ByObject[&gwv1.HTTPRoute{}] = cache.ByObject{Label: routes}
+		o.ByObject[&gatewayv1.HTTPRoute{}] = cache.ByObject{Label: routes}
 	}
 }
 
@@ -75,12 +82,12 @@ func gatewayAPIServed(restCfg *rest.Config) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("discovery client: %w", err)
 	}
-	list, err := dc.ServerResourcesForGroupVersion(gwv1.GroupVersion.String())
+	list, err := dc.ServerResourcesForGroupVersion(gatewayv1.GroupVersion.String())
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("discovering %s: %w", gwv1.GroupVersion, err)
+		return false, fmt.Errorf("discovering %s: %w", gatewayv1.GroupVersion, err)
 	}
 	for _, r := range list.APIResources {
 		if r.Name == "httproutes" {

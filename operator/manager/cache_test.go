@@ -10,10 +10,11 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // --namespace a,b limits the cache to a and b; the kinds Weir creates are
@@ -60,12 +61,12 @@ func TestRouteCache(t *testing.T) {
 	}
 	without := cacheOptions(Config{})
 	routeCache(&without, false)
-	if has(without, &gwv1.HTTPRoute{}) != nil {
+	if has(without, &gatewayv1.HTTPRoute{}) != nil {
 		t.Error("HTTPRoutes cached without the Gateway API")
 	}
 	with := cacheOptions(Config{})
 	routeCache(&with, true)
-	for _, obj := range []client.Object{&networkingv1.Ingress{}, &gwv1.HTTPRoute{}} {
+	for _, obj := range []client.Object{&networkingv1.Ingress{}, &gatewayv1.HTTPRoute{}} {
 		by := has(with, obj)
 		if by == nil || by.Label == nil {
 			t.Errorf("%T is not cached by label", obj)
@@ -74,5 +75,27 @@ func TestRouteCache(t *testing.T) {
 		if !by.Label.Matches(labels.Set{"workspace.jupyter.org/manager": "main"}) || by.Label.Matches(labels.Set{"app": "other"}) {
 			t.Errorf("%T selector %s: want routes with a manager label only", obj, by.Label)
 		}
+	}
+}
+
+// Cached objects lose their managedFields (no reconciler reads them) and
+// keep everything else.
+func TestCacheStripsManagedFields(t *testing.T) {
+	tr := cacheOptions(Config{}).DefaultTransform
+	if tr == nil {
+		t.Fatal("no DefaultTransform: cached objects keep their managedFields")
+	}
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "r", Labels: map[string]string{"a": "b"},
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "weir", Operation: metav1.ManagedFieldsOperationUpdate}}}}
+	out, err := tr(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*batchv1.Job)
+	if got.ManagedFields != nil {
+		t.Errorf("managedFields = %v, want none", got.ManagedFields)
+	}
+	if got.Name != "r" || got.Labels["a"] != "b" {
+		t.Errorf("the rest of the object changed: %+v", got.ObjectMeta)
 	}
 }

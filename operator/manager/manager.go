@@ -17,7 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	pluginsv1 "github.com/weir-dev/weir/operator/api/plugins/v1alpha1"
 	policiesv1 "github.com/weir-dev/weir/operator/api/policies/v1alpha1"
@@ -114,7 +114,7 @@ func Scheme() *runtime.Scheme {
 	utilruntime.Must(wsv1.AddToScheme(s))
 	// Known to the scheme even where the cluster lacks the CRDs: nothing
 	// caches or watches HTTPRoutes then (see routeCache).
-	utilruntime.Must(gwv1.Install(s))
+	utilruntime.Must(gatewayv1.Install(s))
 	return s
 }
 
