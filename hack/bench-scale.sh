@@ -10,7 +10,8 @@
 #   K8S_BIN=$(hack/control-plane.sh) WEIR=bin/weir hack/bench-scale.sh
 # The API server keeps an audit log of writes (metadata only), from which the
 # operator's writes are counted by resource and verb (its user agent).
-# Environment: N (1000), BENCH_NS (bench), IDLE (30s), TIMEOUT (15m),
+# Environment: N (1000; 0 skips the scale phase, for the admission phase
+# alone), BENCH_NS (bench), IDLE (30s), TIMEOUT (15m),
 # WORKERS (16), ADMISSION_N (200; 0 skips the admission phase),
 # ADMISSION_NS (bench-admission), BENCH_CLUSTER (weir-bench),
 # BENCH_OUT (bin/bench-scale.txt; the operator's log goes beside it),
@@ -42,7 +43,7 @@ mkdir -p "$root/bin"
 
 rm -f "$out.rc"
 echo "building the measuring programs" >&2
-go build -o "$root/bin/bench-scale" ./test/bench/scale
+[ "$N" = 0 ] || go build -o "$root/bin/bench-scale" ./test/bench/scale
 go build -o "$root/bin/bench-admission" ./test/bench/admission
 
 echo "starting kwok cluster $cluster" >&2
@@ -101,7 +102,9 @@ audit_summary() {
 }
 
 rc=0
-{
+mkdir -p "$(dirname "$out")"
+: >"$out"
+[ "$N" = 0 ] || {
   "$root/bin/bench-scale" -n "$N" -namespace "$BENCH_NS" -workers "$WORKERS" \
     -metrics "http://127.0.0.1:$metrics_port/metrics" -pid "$weir_pid" \
     -idle "$IDLE" -timeout "$TIMEOUT" -log "$log" | tee "$tmp/scale.txt" || echo "$?" >"$out.rc"
@@ -113,8 +116,8 @@ rc=0
     echo
     audit_summary "$audit" "$tmp/scale.txt"
   fi
-  echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), $webhooks"
 } | tee "$out"
+echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), $webhooks" | tee -a "$out"
 if [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi
 rm -f "$out.rc"
 
@@ -125,6 +128,7 @@ echo >&2
 {
   echo
   "$root/bin/bench-admission" -n "$ADMISSION_N" -namespace "$ADMISSION_NS" \
+    -metrics "http://127.0.0.1:$metrics_port/metrics" \
     -validating-webhook-configuration weir-local-validating -mutating-webhook-configuration weir-local-mutating || echo "$?" >"$out.rc"
 } | tee -a "$out"
 }

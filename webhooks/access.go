@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -41,7 +43,10 @@ var access = map[string]struct{ verb, resource string }{
 // alone (the controller's finalizer, labels) are not checked. A review
 // that fails refuses the request: without an answer either way could be
 // wrong, and the message says to retry.
+//
+// An allowed answer is reused for recentTTL (recent.go); a denial never is.
 func referenceAccess(c client.Client) func(context.Context, admission.Request) []engine.Violation {
+	allowedRecently := newRecent()
 	return func(ctx context.Context, req admission.Request) []engine.Violation {
 		run, changed := runChange(req)
 		if !changed {
@@ -55,12 +60,20 @@ func referenceAccess(c client.Client) func(context.Context, admission.Request) [
 			ok, seen := allowed[k]
 			if !seen {
 				var err error
+				key := accessKey(req, ref)
+				if ok = allowedRecently.has(key); ok {
+					allowed[k] = true
+					continue
+				}
 				if ok, err = mayUse(ctx, c, req, ref); err != nil {
 					out = append(out, engine.Violation{Field: ref.Field, Policy: PolicyReferences, Message: fmt.Sprintf(
 						"could not check that you may use %s %q (%v); retry", ref.Kind, ref.Name, err)})
 					continue
 				}
 				allowed[k] = ok
+				if ok {
+					allowedRecently.yes(key)
+				}
 			}
 			if !ok {
 				out = append(out, engine.Violation{Field: ref.Field, Policy: PolicyReferences, Message: denial(req, ref)})
@@ -89,6 +102,22 @@ func runChange(req admission.Request) (*runsv1.Run, bool) {
 		}
 	}
 	return run, true
+}
+
+// accessKey is what a SubjectAccessReview for ref asks: the requesting
+// user, uid, groups and extra attributes, and the permission.
+func accessKey(req admission.Request, ref runsv1.Reference) string {
+	u := req.UserInfo
+	extra := make([]string, 0, len(u.Extra))
+	for k, v := range u.Extra {
+		extra = append(extra, strconv.Quote(k)+"="+strconv.Quote(strings.Join(v, "\x00")))
+	}
+	slices.Sort(extra)
+	groups := slices.Clone(u.Groups)
+	slices.Sort(groups)
+	a := access[ref.Kind]
+	return strings.Join([]string{strconv.Quote(u.Username), strconv.Quote(u.UID), strconv.Quote(strings.Join(groups, "\x00")),
+		strings.Join(extra, ","), req.Namespace, a.verb, a.resource, ref.Name}, "|")
 }
 
 // mayUse asks the API server whether the requesting user holds the

@@ -152,7 +152,7 @@ const benchRunNoResources = `{
 // `kubectl apply` creating a Run with the given spec: the object as it
 // would be stored (uid, creationTimestamp, managedFields), the options,
 // the user.
-func benchReviewBody(b *testing.B, spec string) []byte {
+func benchReviewBody(b testing.TB, spec string) []byte {
 	b.Helper()
 	obj := map[string]any{
 		"apiVersion": "runs.marmotdata.io/v1alpha1",
@@ -204,7 +204,7 @@ func benchReviewBody(b *testing.B, spec string) []byte {
 	return out
 }
 
-func compactJSON(b *testing.B, s string) string {
+func compactJSON(b testing.TB, s string) string {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, []byte(s)); err != nil {
 		b.Fatal(err)

@@ -49,34 +49,77 @@ var _ admission.Handler = (*PolicyHandler)(nil)
 func (h *PolicyHandler) Handle(ctx context.Context, req admission.Request) admission.Response {
 	start := time.Now()
 	kind := req.Kind.Kind
-	resp, result := h.handle(ctx, req)
+	clock := startPhases()
+	resp, result := h.handle(ctx, req, clock)
+	clock.flush(h.Webhook, string(req.Operation))
 	requestDuration.WithLabelValues(h.Webhook, kind, string(req.Operation)).Observe(time.Since(start).Seconds())
 	decisions.WithLabelValues(h.Webhook, kind, result).Inc()
 	return resp
 }
 
-func (h *PolicyHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
+func (h *PolicyHandler) handle(ctx context.Context, req admission.Request, clock *phaseClock) (admission.Response, string) {
 	kind := req.Kind.Kind
 	if finalizing(req) {
+		clock.done(phaseDecode)
 		return admission.Allowed(""), resultAllowed
 	}
+	clock.done(phaseDecode)
+	// The kind's check and its warnings ask the API server (Run: a
+	// SubjectAccessReview and a metadata get per Secret it names): round
+	// trips the cache cannot answer, which took most of a Run create's
+	// webhook time one after the other. They run alongside the policies
+	// now, and the answer is the same: the check's denial still comes
+	// first, and the warnings are used only when the request is allowed.
+	var check, warn <-chan lookup
 	if h.Check != nil && !h.Mutating {
-		if vs := h.Check(ctx, req); len(vs) > 0 {
-			return denied(kind, vs), resultDenied
+		check = goLookup(func() []engine.Violation { return h.Check(ctx, req) })
+	}
+	if h.Warn != nil && !h.Mutating {
+		warn = goLookup(func() []engine.Violation { return h.Warn(ctx, req) })
+	}
+	clock.skip()
+	// denials answers with the check's denial when there is one; it waits
+	// for the check.
+	checkDenied := func() (admission.Response, bool) {
+		if check == nil {
+			return admission.Response{}, false
 		}
+		c := <-check
+		check = nil
+		clock.done(phaseWait)
+		clock.add(phaseAccess, c.took)
+		if len(c.vs) == 0 {
+			return admission.Response{}, false
+		}
+		resp := denied(kind, c.vs)
+		clock.done(phaseEncode)
+		return resp, true
 	}
 	in, err := inputOf(req)
+	clock.done(phaseDecode)
 	if err != nil {
+		if resp, ok := checkDenied(); ok {
+			return resp, resultDenied
+		}
 		return admission.Errored(http.StatusBadRequest, err), resultError
 	}
-	if in.Related, err = h.Related.Resolve(ctx, req); err != nil {
+	in.Related, err = h.Related.Resolve(ctx, req)
+	clock.done(phaseRelated)
+	if err != nil {
+		if resp, ok := checkDenied(); ok {
+			return resp, resultDenied
+		}
 		// Without its namespace a decision could be wrong either way;
 		// refusing is the safe side, and the message says why.
 		return admission.Errored(http.StatusServiceUnavailable, fmt.Errorf("policy input: %w", err)), resultError
 	}
 	if h.Permissions != nil && !h.Mutating {
 		p, err := h.Permissions(ctx, req)
+		clock.done(phaseRelated)
 		if err != nil {
+			if resp, ok := checkDenied(); ok {
+				return resp, resultDenied
+			}
 			return admission.Errored(http.StatusServiceUnavailable, fmt.Errorf("policy input: %w", err)), resultError
 		}
 		if p != nil {
@@ -86,6 +129,10 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request) (admi
 	t := time.Now()
 	d, err := h.Engine.Decide(ctx, in)
 	evalDuration.WithLabelValues(kind).Observe(time.Since(t).Seconds())
+	clock.done(phaseEvaluate)
+	if resp, ok := checkDenied(); ok {
+		return resp, resultDenied
+	}
 	if err != nil {
 		h.Log.Error(err, "policy decision failed", "kind", kind, "namespace", req.Namespace, "name", in.Name)
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("policy decision: %w", err)), resultError
@@ -94,8 +141,10 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request) (admi
 		h.Log.Info("dry-run policies would have acted", "kind", kind, "namespace", req.Namespace, "name", in.Name,
 			"revision", d.Revision, "findings", warnings(d.DryRun))
 		decisions.WithLabelValues(h.Webhook, kind, resultDryRun).Add(float64(len(d.DryRun)))
+		clock.skip()
 	}
 	if h.Mutating {
+		defer clock.done(phaseEncode)
 		if len(d.Denials) > 0 && h.Malformed != nil && h.Malformed(req) != nil {
 			resp := denied(kind, d.Denials)
 			resp.Warnings = warnings(d.Warnings)
@@ -116,14 +165,38 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request) (admi
 	if !d.Allowed() {
 		resp := denied(kind, d.Denials)
 		resp.Warnings = warnings(d.Warnings)
+		clock.done(phaseEncode)
 		return resp, resultDenied
 	}
-	if h.Warn != nil {
-		d.Warnings = append(d.Warnings, h.Warn(ctx, req)...)
+	if warn != nil {
+		w := <-warn
+		clock.done(phaseWait)
+		clock.add(phaseReferences, w.took)
+		d.Warnings = append(d.Warnings, w.vs...)
 	}
+	defer clock.done(phaseEncode)
 	resp := admission.Allowed("")
 	if resp.Warnings = warnings(d.Warnings); len(resp.Warnings) > 0 {
 		return resp, resultWarned
 	}
 	return resp, resultAllowed
+}
+
+// lookup is what a check or warning that asks the API server found, and
+// how long it took.
+type lookup struct {
+	vs   []engine.Violation
+	took time.Duration
+}
+
+// goLookup runs f on its own goroutine; the channel holds its one answer,
+// so the goroutine ends even when nobody waits for it (an early error).
+func goLookup(f func() []engine.Violation) <-chan lookup {
+	ch := make(chan lookup, 1)
+	go func() {
+		t := time.Now()
+		vs := f()
+		ch <- lookup{vs: vs, took: time.Since(t)}
+	}()
+	return ch
 }

@@ -36,7 +36,11 @@ func createHint(ref runsv1.Reference, ns string) string {
 // (ReferencesResolved). On UPDATE it speaks only when the spec changed,
 // so the controller's own writes draw no warnings. A lookup that fails
 // says nothing rather than fail the request.
+//
+// An object found is not looked up again for recentTTL (recent.go); a
+// missing one is, so that creating it clears the warning at once.
 func missingReferences(reader client.Reader) func(context.Context, admission.Request) []engine.Violation {
+	found := newRecent()
 	return func(ctx context.Context, req admission.Request) []engine.Violation {
 		run, changed := runChange(req)
 		if !changed {
@@ -47,9 +51,17 @@ func missingReferences(reader client.Reader) func(context.Context, admission.Req
 			if ref.Optional {
 				continue
 			}
+			key := ref.Kind + "/" + req.Namespace + "/" + ref.Name
+			if found.has(key) {
+				continue
+			}
 			obj := &metav1.PartialObjectMetadata{}
 			obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(ref.Kind))
-			if err := reader.Get(ctx, client.ObjectKey{Namespace: req.Namespace, Name: ref.Name}, obj); apierrors.IsNotFound(err) {
+			err := reader.Get(ctx, client.ObjectKey{Namespace: req.Namespace, Name: ref.Name}, obj)
+			if err == nil {
+				found.yes(key)
+			}
+			if apierrors.IsNotFound(err) {
 				out = append(out, engine.Violation{Field: ref.Field, Message: fmt.Sprintf(
 					"%s %q does not exist in namespace %s, so the Run's pods cannot start; create it: %s",
 					ref.Kind, ref.Name, req.Namespace, createHint(ref, req.Namespace))})

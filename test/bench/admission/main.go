@@ -35,6 +35,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/go-logr/logr"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,6 +43,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/manager"
@@ -53,6 +55,7 @@ var (
 	namespace  = flag.String("namespace", "bench-admission", "namespace of the Runs (created if missing; must be one the webhooks select)")
 	validating = flag.String("validating-webhook-configuration", "weir-validating", "Weir's ValidatingWebhookConfiguration")
 	mutating   = flag.String("mutating-webhook-configuration", "weir-mutating", "Weir's MutatingWebhookConfiguration")
+	metricsURL = flag.String("metrics", "", "Weir's Prometheus endpoint, for the breakdown of the webhooks' time (empty: the API server's side only)")
 	wait       = flag.Duration("wait", time.Minute, "how long to wait for the API server to see the webhooks on or off, and for the Runs to be gone")
 )
 
@@ -61,6 +64,7 @@ const benchLabel = "bench.weir.dev/admission"
 
 func main() {
 	flag.Parse()
+	log.SetLogger(logr.Discard()) // the client's own log lines are not the report
 	if *n < 1 {
 		fmt.Fprintln(os.Stderr, "admission: -n must be at least 1")
 		os.Exit(2)
@@ -101,7 +105,16 @@ func run(ctx context.Context) (err error) {
 	if err := waitWebhooks(ctx, c, true); err != nil {
 		return fmt.Errorf("webhooks on: %w (is Weir running with its webhook configurations installed?)", err)
 	}
-	on, err := phase(ctx, c, "on")
+	var before, after snapshot
+	on, err := phase(ctx, c, "on", func() {
+		var errs []error
+		before, errs = takeSnapshot(ctx, cfg, *metricsURL)
+		warnErrs(errs)
+	}, func() {
+		var errs []error
+		after, errs = takeSnapshot(ctx, cfg, *metricsURL)
+		warnErrs(errs)
+	})
 	if err != nil {
 		return err
 	}
@@ -125,13 +138,14 @@ func run(ctx context.Context) (err error) {
 	if err := waitWebhooks(ctx, c, false); err != nil {
 		return errors.Join(fmt.Errorf("webhooks off: %w", err), restore())
 	}
-	off, offErr := phase(ctx, c, "off")
+	off, offErr := phase(ctx, c, "off", func() {}, func() {})
 	fmt.Fprintf(os.Stderr, "restoring %s and %s\n", *validating, *mutating)
 	if err := errors.Join(offErr, restore()); err != nil {
 		return err
 	}
 
 	report(on, off)
+	reportBreakdown(os.Stdout, len(on), before, after)
 	return nil
 }
 
@@ -158,8 +172,9 @@ func newRun(phase string, i int) *runsv1.Run {
 }
 
 // phase creates the warm-up Runs, then N Runs one by one, and returns the
-// latency of each measured Create.
-func phase(ctx context.Context, c client.Client, name string) ([]time.Duration, error) {
+// latency of each measured Create; start and end run just before the
+// first measured create and just after the last.
+func phase(ctx context.Context, c client.Client, name string, start, end func()) ([]time.Duration, error) {
 	for i := range *warmup {
 		if err := c.Create(ctx, newRun(name+"-warm", i)); client.IgnoreAlreadyExists(err) != nil {
 			return nil, fmt.Errorf("webhooks %s: warm-up create: %w", name, err)
@@ -167,6 +182,8 @@ func phase(ctx context.Context, c client.Client, name string) ([]time.Duration, 
 	}
 	fmt.Fprintf(os.Stderr, "webhooks %s: creating %d Runs one by one in %s\n", name, *n, *namespace)
 	lat := make([]time.Duration, 0, *n)
+	start()
+	defer end()
 	for i := range *n {
 		r := newRun(name, i)
 		t := time.Now()
@@ -345,7 +362,18 @@ func report(onLat, offLat []time.Duration) {
 	w.Flush()
 	fmt.Printf("ratio of medians (on/off): %.2f; added by the webhooks at the median: %s\n",
 		float64(on.p50)/float64(off.p50), ms(on.p50-off.p50))
+	fmt.Printf("ratio of p99s (on/off): %.2f; added by the webhooks at p99: %s\n",
+		float64(on.p99)/float64(off.p99), ms(on.p99-off.p99))
 	fmt.Println("on: validating + mutating (a JSON patch adds the default requests); off: both configurations deleted. " +
 		"Runs: scheduled, deadline set, password by env secretKeyRef, teardownOnDelete false; " +
 		fmt.Sprintf("%d unmeasured warm-up creates per phase; percentiles by nearest rank; one run, not a median of runs.", *warmup))
+	// For test/bench/table (make bench's summary): "<name> <value>" lines.
+	fmt.Printf("admission_on_p50_ms %.3f\n", seconds(on.p50)*1000)
+	fmt.Printf("admission_on_p99_ms %.3f\n", seconds(on.p99)*1000)
+	fmt.Printf("admission_off_p50_ms %.3f\n", seconds(off.p50)*1000)
+	fmt.Printf("admission_off_p99_ms %.3f\n", seconds(off.p99)*1000)
+	fmt.Printf("admission_p50_ratio %.3f\n", float64(on.p50)/float64(off.p50))
+	fmt.Printf("admission_p99_ratio %.3f\n", float64(on.p99)/float64(off.p99))
 }
+
+func seconds(d time.Duration) float64 { return d.Seconds() }
