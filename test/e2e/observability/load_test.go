@@ -57,9 +57,10 @@ spec:
 }
 
 // generateLoad writes for d what a small team would, through the API
-// server (so through Weir's webhooks): Runs (one in ten refused by the
-// policies), Workspaces, Runs deleted, forward-auth requests without a
-// session. The rate varies over time so the graphs have a shape.
+// server (so through Weir's webhooks): Runs (one in ten with a setting the
+// source does not know), Workspaces, Runs deleted, forward-auth requests
+// for workspaces the access server does not know. The rate varies over
+// time so the graphs have a shape.
 func generateLoad(t *testing.T, c *kwok.Cluster, m *kwok.Manager, d time.Duration) {
 	t.Helper()
 	ctx := context.Background()
