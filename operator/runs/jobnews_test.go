@@ -28,10 +28,18 @@ func TestJobNews(t *testing.T) {
 	if jobNews(base, started) {
 		t.Error("the start alone reconciled the Run (lastRunTime waits for the next status write)")
 	}
+	ending := started.DeepCopy()
+	ending.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue}}
+	if jobNews(started, ending) {
+		t.Error("SuccessCriteriaMet, before Complete, reconciled the Run")
+	}
 	for name, change := range map[string]func(j *batchv1.Job){
 		"completionTime": func(j *batchv1.Job) { j.Status.CompletionTime = &now },
 		"conditions": func(j *batchv1.Job) {
 			j.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}
+		},
+		"failure": func(j *batchv1.Job) {
+			j.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded"}}
 		},
 		"deletion":    func(j *batchv1.Job) { j.DeletionTimestamp = &now },
 		"annotations": func(j *batchv1.Job) { j.Annotations = map[string]string{"x": "y"} },

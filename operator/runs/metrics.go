@@ -83,6 +83,9 @@ func jobEvents() handler.EventHandler {
 // Run's status already lists the Job as active (phase Running), and the
 // one field it would move, lastRunTime, is written with the Job's end
 // (or any earlier status write): a second status write per Job saved.
+// Nor are conditions other than the end (Complete or Failed, which
+// outcomeOf reads): the Job controller adds SuccessCriteriaMet or
+// FailureTarget an update before the end, which would cost that write.
 func jobNews(old, cur *batchv1.Job) bool {
 	o, c := &old.Status, &cur.Status
 	return old.Generation != cur.Generation ||
@@ -90,7 +93,17 @@ func jobNews(old, cur *batchv1.Job) bool {
 		!maps.Equal(old.Labels, cur.Labels) || !maps.Equal(old.Annotations, cur.Annotations) ||
 		!equality.Semantic.DeepEqual(old.OwnerReferences, cur.OwnerReferences) ||
 		!equality.Semantic.DeepEqual(o.CompletionTime, c.CompletionTime) ||
-		!equality.Semantic.DeepEqual(o.Conditions, c.Conditions)
+		!sameEnd(old, cur)
+}
+
+// sameEnd: both Jobs stand where outcomeOf says, for the same reason.
+func sameEnd(a, b *batchv1.Job) bool {
+	oa, ca := outcomeOf(a)
+	ob, cb := outcomeOf(b)
+	if oa != ob || (ca == nil) != (cb == nil) {
+		return false
+	}
+	return ca == nil || (ca.Reason == cb.Reason && ca.Message == cb.Message && ca.LastTransitionTime.Equal(&cb.LastTransitionTime))
 }
 
 // madeByReconcile: a Job the Run's reconcile creates (its one-off, trigger
