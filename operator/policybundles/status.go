@@ -3,6 +3,7 @@ package policybundles
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -13,6 +14,28 @@ import (
 // maxErrors caps status.errors: a broken file can yield many, and the
 // first ones are what the author fixes first.
 const maxErrors = 20
+
+// The CRD's bounds (CompileError.file and .message, a condition's message):
+// a compiler message can quote a whole source line, and a status write over
+// a bound is refused, losing every other field of the write with it.
+const (
+	maxFileLen         = 253
+	maxErrorMessageLen = 32768
+	maxFirstProblemLen = 4096
+)
+
+// clip cuts s to at most n bytes on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = " …"
+	cut := n - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}
 
 // readyCondition says whether the bundle's spec is in force and, if not,
 // what is.
@@ -56,7 +79,7 @@ func firstProblem(ps []engine.Problem) string {
 	if len(ps) == 0 {
 		return "unknown"
 	}
-	return ps[0].String()
+	return clip(ps[0].String(), maxFirstProblemLen)
 }
 
 // compileErrors are the problems as status shows them: files named as in
@@ -69,18 +92,23 @@ func compileErrors(bundle string, ps []engine.Problem) []policiesv1.CompileError
 	out := make([]policiesv1.CompileError, 0, min(len(ps), maxErrors))
 	for i, p := range ps {
 		if i == maxErrors {
-			out[maxErrors-1].Message += fmt.Sprintf(" (and %d more)", len(ps)-maxErrors)
+			more := fmt.Sprintf(" (and %d more)", len(ps)-maxErrors)
+			last := &out[maxErrors-1]
+			last.Message = clip(last.Message, maxErrorMessageLen-len(more)) + more
 			break
 		}
 		msg := p.Message
 		if p.Code != "" {
 			msg = p.Code + ": " + msg
 		}
+		if msg == "" {
+			msg = "(the compiler gave no message)" // the CRD requires one
+		}
 		out = append(out, policiesv1.CompileError{
-			File:    strings.TrimPrefix(p.File, bundle+"/"),
-			Line:    int32(p.Line),
-			Column:  int32(p.Col),
-			Message: msg,
+			File:    clip(strings.TrimPrefix(p.File, bundle+"/"), maxFileLen),
+			Line:    int32(max(p.Line, 0)),
+			Column:  int32(max(p.Col, 0)),
+			Message: clip(msg, maxErrorMessageLen),
 		})
 	}
 	return out

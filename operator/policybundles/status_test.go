@@ -3,6 +3,7 @@ package policybundles
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -42,5 +43,26 @@ func TestReadyMessages(t *testing.T) {
 		if !strings.Contains(c.Message, tc.want) || (c.Status == metav1.ConditionTrue) != (tc.r.reason == policiesv1.ReasonLoaded) {
 			t.Errorf("%s %+v: %s %q, want %q", tc.name, tc.r, c.Status, c.Message, tc.want)
 		}
+	}
+}
+
+// A status write over the CRD's bounds is refused whole, so long compiler
+// messages and file names are cut to fit, on a rune boundary.
+func TestCompileErrorsFitTheCRD(t *testing.T) {
+	long := strings.Repeat("é", maxErrorMessageLen) // 2 bytes a rune
+	ps := []engine.Problem{{File: "acme/" + strings.Repeat("f", 300), Message: long}, {Message: ""}}
+	got := compileErrors("acme", ps)
+	if n := len(got[0].Message); n > maxErrorMessageLen || !utf8.ValidString(got[0].Message) || !strings.HasSuffix(got[0].Message, "…") {
+		t.Errorf("message: %d bytes, valid UTF-8 %v", n, utf8.ValidString(got[0].Message))
+	}
+	if len(got[0].File) > maxFileLen {
+		t.Errorf("file: %d bytes", len(got[0].File))
+	}
+	if got[1].Message == "" {
+		t.Error("an empty compiler message must still give the required message")
+	}
+	c := readyCondition(bundleResource("acme", ""), report{verdict: verdict{reason: policiesv1.ReasonCompileFailed, problems: ps}, revision: "r1"})
+	if len(c.Message) > maxFirstProblemLen+200 || !strings.HasSuffix(c.Message, "last good revision r1 stays in force") {
+		t.Errorf("condition message: %d bytes, ends %q", len(c.Message), c.Message[len(c.Message)-60:])
 	}
 }

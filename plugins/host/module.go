@@ -124,6 +124,9 @@ func (m *Module) load(ctx context.Context, wasm []byte) error {
 	return nil
 }
 
+// maxVersionLen is the CRD's bound on SourcePlugin status.version.
+const maxVersionLen = 256
+
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 func (m *Module) checkDescription(d model.Description) error {
@@ -137,6 +140,10 @@ func (m *Module) checkDescription(d model.Description) error {
 		return bad("id %q is not lower-case letters, digits, - and _ (at most 63)", d.ID)
 	case d.Version == "":
 		return bad("no version")
+	case len(d.Version) > maxVersionLen:
+		// SourcePlugin status.version is bounded by the CRD; a longer one
+		// would make the whole status write fail.
+		return bad("version is %d bytes, more than %d", len(d.Version), maxVersionLen)
 	case d.ConfigSchema == nil:
 		return bad("no config_schema")
 	}
