@@ -347,7 +347,7 @@ func routeToLocalhost(t *testing.T, ctx context.Context, cl client.Client, port 
 	}
 	kwok.WaitFor(t, 30*time.Second, "Service "+serviceName+" gone", func() error {
 		if err := cl.Get(ctx, client.ObjectKeyFromObject(svc), &corev1.Service{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("still there (%v)", err)
+			return fmt.Errorf("still there (%w)", err)
 		}
 		return nil
 	})
