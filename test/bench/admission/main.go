@@ -13,7 +13,9 @@
 // schedule ("0 3 * * *": a CronJob, no pod during the measurement), a
 // deadline, the password as ${PG_PASSWORD} from a Secret by env
 // secretKeyRef, and no resources, so the mutating webhook adds the default
-// requests (a patch: the full path). spec.teardownOnDelete is false, so
+// requests (a patch: the full path). The Secret exists (the program creates
+// it), so the webhook's existence check finds it and warns of nothing, as
+// for a user whose Runs name their Secrets. spec.teardownOnDelete is false, so
 // deleting them runs no teardown Job. Before each phase a few unmeasured
 // creates warm up the connections (client to API server, API server to
 // webhook). The Runs are deleted at the end (propagation Background), and
@@ -89,6 +91,11 @@ func run(ctx context.Context) (err error) {
 	}
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: *namespace}}); client.IgnoreAlreadyExists(err) != nil {
 		return err
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "pg", Namespace: *namespace, Labels: map[string]string{benchLabel: "secret"}},
+		StringData: map[string]string{"password": "not-a-real-one"}}
+	if err := c.Create(ctx, secret); client.IgnoreAlreadyExists(err) != nil {
+		return fmt.Errorf("the Runs' Secret %s/pg: %w", *namespace, err)
 	}
 
 	// Whatever happens from here, the Runs go and the webhooks come back.
