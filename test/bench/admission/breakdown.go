@@ -131,7 +131,7 @@ func takeSnapshot(ctx context.Context, cfg *rest.Config, weirURL string) (snapsh
 	}
 	if weirURL != "" {
 		if s.weir, err = scrapeURL(ctx, http.DefaultClient, weirURL); err != nil {
-			errs = append(errs, fmt.Errorf("Weir's metrics (-metrics): %w", err))
+			errs = append(errs, fmt.Errorf("the operator's metrics (-metrics): %w", err))
 		}
 	}
 	return s, errs
@@ -172,12 +172,12 @@ func delta(before, after scrape, name string, want map[string]string) float64 {
 func msOf(seconds float64) string { return fmt.Sprintf("%.3f ms", seconds*1000) }
 
 // mean is sum/count of a histogram's delta, in seconds (0 without samples).
-func mean(before, after scrape, hist string, want map[string]string) (float64, float64) {
+func mean(before, after scrape, hist string, want map[string]string) float64 {
 	n := delta(before, after, hist+"_count", want)
 	if n <= 0 {
-		return 0, 0
+		return 0
 	}
-	return delta(before, after, hist+"_sum", want) / n, n
+	return delta(before, after, hist+"_sum", want) / n
 }
 
 // reportBreakdown prints the per-create breakdown of the "on" phase.
@@ -195,13 +195,13 @@ func reportBreakdown(w io.Writer, creates int, before, after snapshot) {
 	for _, name := range []string{webhooks.NameMutateRuns, webhooks.NameValidateRuns} {
 		create := map[string]string{"name": name, "operation": "CREATE"}
 		calls := delta(a0, a1, "apiserver_admission_webhook_request_total", create)
-		api, _ := mean(a0, a1, "apiserver_admission_webhook_admission_duration_seconds", create)
+		api := mean(a0, a1, "apiserver_admission_webhook_admission_duration_seconds", create)
 		total += api * calls / float64(creates)
 		row := []string{name, fmt.Sprintf("%.2f", calls/float64(creates)), msOf(api), "not read", "not read", ""}
 		if before.weir != nil && after.weir != nil {
 			path := pathOf(name)
-			cr, _ := mean(before.weir, after.weir, "controller_runtime_webhook_latency_seconds", map[string]string{"webhook": path})
-			h, _ := mean(before.weir, after.weir, "weir_admission_request_duration_seconds", map[string]string{"webhook": name, "operation": "CREATE"})
+			cr := mean(before.weir, after.weir, "controller_runtime_webhook_latency_seconds", map[string]string{"webhook": path})
+			h := mean(before.weir, after.weir, "weir_admission_request_duration_seconds", map[string]string{"webhook": name, "operation": "CREATE"})
 			row[3], row[4], row[5] = msOf(cr), msOf(h), msOf(api-h)
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
