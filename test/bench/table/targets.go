@@ -1,6 +1,10 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
 
 // Inputs are the outputs `make bench` writes, by role; each file is
 // optional (a target whose file is missing is "not measured").
@@ -42,7 +46,11 @@ func (t target) met(v float64) bool {
 
 func (t target) goal() string {
 	op := map[string]string{"<=": "≤", "<": "<", ">=": "≥"}[t.op]
-	return fmt.Sprintf("%s %s %s", op, num(t.limit), t.unit)
+	limit := num(t.limit)
+	if t.limit != math.Trunc(t.limit) && t.limit >= 100 {
+		limit = strconv.FormatFloat(t.limit, 'f', -1, 64) // 212.5, not 212
+	}
+	return fmt.Sprintf("%s %s %s", op, limit, t.unit)
 }
 
 // fig is the median of one figure, times scale.
