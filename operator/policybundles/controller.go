@@ -40,6 +40,18 @@ type reconciler struct {
 // changed: at start the first reconcile then loads them all at once, and
 // a deleted bundle simply drops out.
 func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	res, err := r.reconcile(ctx, req)
+	if err != nil && ctx.Err() != nil {
+		// The manager is stopping (a load or a status write cut short by
+		// it): the next start loads every bundle again, so nothing is lost
+		// and there is nothing for anyone to fix; not a "Reconciler error".
+		ctrllog.FromContext(ctx).Info("stopped while loading the PolicyBundles; the next start loads them again", "reason", err.Error())
+		return ctrl.Result{}, nil //nolint:nilerr // shutting down: logged above, retried by the next start
+	}
+	return res, err
+}
+
+func (r *reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	list := &policiesv1.PolicyBundleList{}
 	if err := r.List(ctx, list); err != nil {
 		return ctrl.Result{}, err
