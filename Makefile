@@ -126,11 +126,13 @@ lint-go: ## golangci-lint with kube-api-linter
 	$$(hack/golangci-lint.sh) run --build-tags e2e ./...
 
 .PHONY: tools
-tools: ## Build the control plane, kwok, helm, Caddy and the test OIDC provider (cached under bin/).
+tools: ## Build the control plane, kwok, helm, Caddy, the test OIDC provider, Prometheus+promtool and cert-manager (cached under bin/).
 	hack/control-plane.sh >/dev/null
 	hack/helm.sh >/dev/null
 	hack/caddy.sh >/dev/null
 	hack/oidc-provider.sh >/dev/null
+	hack/prometheus.sh >/dev/null
+	hack/cert-manager.sh >/dev/null
 
 .PHONY: helm
 helm: ## Build helm into bin/ (from the Go module proxy) and print its path.
@@ -151,6 +153,7 @@ test-policies: plugins ## The default bundle's Rego tests, with their coverage.
 test-unit: plugins ## Unit, envtest (real kube-apiserver and etcd) and Helm render tests.
 	KUBEBUILDER_ASSETS=$(K8S_BIN) HELM=$$(hack/helm.sh) go test -count=1 ./...
 	cd test/tools/image && go test -count=1 .
+	cd test/tools/prometheus && GOFLAGS=-mod=mod go test -count=1 ./...
 
 .PHONY: test-helm
 test-helm: ## Chart lint and render tests.
@@ -158,7 +161,8 @@ test-helm: ## Chart lint and render tests.
 
 .PHONY: test-e2e
 test-e2e: build ## e2e on a kwok cluster with the real kubectl (and make run, helm install).
-	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir HELM=$$(hack/helm.sh) go test -count=1 -p 1 -tags e2e -timeout 40m -v ./test/e2e/...
+	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir HELM=$$(hack/helm.sh) PROMETHEUS_DIR=$$(hack/prometheus.sh) \
+	  go test -count=1 -p 1 -tags e2e -timeout 50m -v ./test/e2e/...
 
 # Every Go fuzz target in the module (the packages whose tests define a
 # Fuzz function, listed by go test -list), each for FUZZTIME. Plain go test
