@@ -366,5 +366,7 @@ func run() error {
 	fmt.Fprintf(w, "Go heap in use after GC (go_memstats_heap_inuse_bytes)\t%.1f MiB\n", mib(inuse))
 	w.Flush()
 	fmt.Printf("rss_mib_steady %.1f\nrss_mib_peak %.1f\nheap_inuse_mib %.1f\n", mib(rss), mib(peak), mib(inuse))
+	// The table (test/bench/table) says when a figure was taken at a smaller size.
+	fmt.Printf("memory_runs %d\nmemory_workspaces %d\n", *nRuns, *nWS)
 	return nil
 }

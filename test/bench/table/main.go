@@ -115,6 +115,14 @@ func render(w io.Writer, inputs map[string]figures) {
 			yes = "yes"
 			met++
 		}
+		if t.size != nil {
+			if why := t.size(f); why != "" {
+				if yes == "yes" {
+					met--
+				}
+				yes = "no (" + why + ")"
+			}
+		}
 		fmt.Fprintf(w, "| %s | %s | %s %s | %s | %s | %s |\n", what, t.goal(), num(v), t.unit, ratio(v, t.limit), yes, t.file)
 	}
 	fmt.Fprintf(w, "\n%d of %d targets measured, %d met. Medians over the values each output holds (go test -count 5; one run of each kwok and plugin benchmark unless appended); ratios are measured / goal (for a ≥ goal, above 1 is met).\n",

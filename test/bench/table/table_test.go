@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -104,5 +106,18 @@ func TestParseGoBench(t *testing.T) {
 	}
 	if _, ok := f.median("BenchmarkX/a p99-ns"); ok {
 		t.Error("trimProcs cut a name's own dash")
+	}
+}
+
+// A memory figure taken with fewer objects than the target's is shown but
+// never counted as met.
+func TestMemoryBelowTargetSize(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, fileMemory), []byte("rss_mib_steady 120\nmemory_runs 3000\nmemory_workspaces 5000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := row(t, renderDir(t, dir), "Manager RSS")
+	if !strings.Contains(got, "| 120 MiB | 0.80 | no (taken at runs 3,000, below the target's size) |") {
+		t.Errorf("row = %s", got)
 	}
 }
