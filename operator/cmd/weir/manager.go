@@ -66,7 +66,7 @@ func managerCommand() *cobra.Command {
 		Use:   "manager",
 		Short: "Run the Weir controllers",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+			ctrl.SetLogger(quietCertStartup(zap.New(zap.UseFlagOptions(&zapOpts))))
 			if cfg.LeaderElectionNS == "" {
 				cfg.LeaderElectionNS = os.Getenv("POD_NAMESPACE")
 			}
