@@ -125,11 +125,11 @@ func atLeast(want map[string]float64) func(figures) string {
 	return func(f figures) string {
 		var short []string
 		for _, name := range []string{"memory_runs", "memory_workspaces"} {
-			min, ok := want[name]
+			low, ok := want[name]
 			if !ok {
 				continue
 			}
-			if v, have := f.median(name); !have || v < min {
+			if v, have := f.median(name); !have || v < low {
 				got := "unknown"
 				if have {
 					got = num(v)
