@@ -116,10 +116,11 @@ verify-generated: generate manifests ## Fail when generated files are out of dat
 	  echo "generated files are out of date: run 'make generate manifests' and commit the result" >&2; exit 1; fi
 
 .PHONY: lint
-lint: plugins ## gofmt and go vet.
+lint: plugins ## gofmt, go vet, golangci-lint (.golangci.yml) and kube-api-linter on the API types.
 	@out=$$(gofmt -l $$(ls -d access operator plugins webhooks policies test 2>/dev/null)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go vet -tags e2e ./test/e2e/...
+	$(MAKE) lint-go
 
 .PHONY: lint-go
 lint-go: ## golangci-lint with kube-api-linter
