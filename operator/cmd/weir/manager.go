@@ -67,6 +67,9 @@ func managerCommand() *cobra.Command {
 		Short: "Run the Weir controllers",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctrl.SetLogger(quietCertStartup(zap.New(zap.UseFlagOptions(&zapOpts))))
+			if soft := setMemoryLimit("/"); soft > 0 {
+				ctrl.Log.WithName("setup").Info("Go's soft memory limit set from the container's", "bytes", soft)
+			}
 			if cfg.LeaderElectionNS == "" {
 				cfg.LeaderElectionNS = os.Getenv("POD_NAMESPACE")
 			}
