@@ -76,31 +76,6 @@ else
   start_operator ${MANAGER_ARGS:-}
 fi
 
-# audit_summary AUDIT_LOG SCALE_OUTPUT prints the operator's writes (user
-# agent: the binary's name) from the audit log by resource and verb: until the time to
-# converge that bench-scale printed, counted from its first Run create, and
-# until the end (settled plus the idle window).
-audit_summary() {
-  local conv
-  conv=$(awk -F'  +' '/^time to converge/ {print $2+0}' "$2")
-  jq -rs --argjson conv "${conv:-0}" --argjson n "$N" --arg ua "$(basename "$WEIR")/" '
-    def ts: (.[0:19] + "Z" | fromdate) + (.[19:-1] | if . == "" then 0 else ("0" + . | tonumber) end);
-    map(select(.stage == "ResponseComplete")) as $all
-    | ([$all[] | select((.userAgent | startswith("bench-scale")) and .objectRef.resource == "runs" and .verb == "create")
-        | .requestReceivedTimestamp | ts] | min) as $start
-    | [$all[] | select((.userAgent | startswith($ua)) and (.requestReceivedTimestamp | ts) >= $start)
-        | {k: ((.objectRef.resource // "?") + (if .objectRef.subresource then "/" + .objectRef.subresource else "" end) + " " + .verb
-               + (if (.responseStatus.code // 0) >= 400 then " (" + (.responseStatus.code | tostring) + ")" else "" end)),
-           conv: ((.requestReceivedTimestamp | ts) - $start <= $conv)}]
-    | group_by(.k)
-    | (["Operator writes (audit log)", "to converge", "per Run", "to the end", "per Run"] | @tsv),
-      (.[] | [.[0].k, ([.[] | select(.conv)] | length), (([.[] | select(.conv)] | length) / $n * 100 | round / 100),
-              length, (length / $n * 100 | round / 100)] | @tsv),
-      (["total", ([.[][] | select(.conv)] | length), (([.[][] | select(.conv)] | length) / $n * 100 | round / 100),
-        ([.[][]] | length), (([.[][]] | length) / $n * 100 | round / 100)] | @tsv)
-  ' "$1" | column -t -s $'\t'
-}
-
 rc=0
 mkdir -p "$(dirname "$out")"
 : >"$out"
@@ -114,7 +89,7 @@ mkdir -p "$(dirname "$out")"
     sort | uniq -c | awk '{printf "  %-10s %s\n", $2, $1}'
   if [ -s "$audit" ]; then
     echo
-    audit_summary "$audit" "$tmp/scale.txt"
+    audit_summary "$audit" "$(awk -F'  +' '/^time to converge/ {print $2+0}' "$tmp/scale.txt")" "$N" bench-scale runs Run
   fi
 } | tee "$out"
 echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), $webhooks" | tee -a "$out"

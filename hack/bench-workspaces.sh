@@ -112,31 +112,6 @@ else
   start_operator --workspace-url-base=https://ide.bench.example ${MANAGER_ARGS:-}
 fi
 
-# audit_summary AUDIT_LOG TABLE prints the operator's writes (user agent:
-# the binary's name) by resource and verb per Workspace, from the first
-# WorkspaceTemplate the benchmark created: until the wall time it printed
-# (converged) and until the end (the idle window included).
-audit_summary() {
-  local conv
-  conv=$(awk -F'  +' '/^wall time until all Available/ {print $2+0}' "$2")
-  jq -rs --argjson conv "${conv:-0}" --argjson n "$N" --arg ua "$(basename "$WEIR")/" '
-    def ts: (.[0:19] + "Z" | fromdate) + (.[19:-1] | if . == "" then 0 else ("0" + . | tonumber) end);
-    map(select(.stage == "ResponseComplete")) as $all
-    | ([$all[] | select((.userAgent | startswith("bench-workspaces")) and .objectRef.resource == "workspacetemplates" and .verb == "create")
-        | .requestReceivedTimestamp | ts] | min) as $start
-    | [$all[] | select((.userAgent | startswith($ua)) and (.requestReceivedTimestamp | ts) >= $start)
-        | {k: ((.objectRef.resource // "?") + (if .objectRef.subresource then "/" + .objectRef.subresource else "" end) + " " + .verb
-               + (if (.responseStatus.code // 0) >= 400 then " (" + (.responseStatus.code | tostring) + ")" else "" end)),
-           conv: ((.requestReceivedTimestamp | ts) - $start <= $conv)}]
-    | group_by(.k)
-    | (["Operator writes (audit log)", "to converge", "per Workspace", "to the end", "per Workspace"] | @tsv),
-      (.[] | [.[0].k, ([.[] | select(.conv)] | length), (([.[] | select(.conv)] | length) / $n * 100 | round / 100),
-              length, (length / $n * 100 | round / 100)] | @tsv),
-      (["total", ([.[][] | select(.conv)] | length), (([.[][] | select(.conv)] | length) / $n * 100 | round / 100),
-        ([.[][]] | length), (([.[][]] | length) / $n * 100 | round / 100)] | @tsv)
-  ' "$1" | column -t -s $'\t'
-}
-
 rc=0
 {
   "$root/bin/bench-workspaces" -n "$N" -templates "$TEMPLATES" -namespace "$BENCH_NS" -workers "$WORKERS" \
@@ -144,7 +119,7 @@ rc=0
     -idle "$IDLE" -timeout "$TIMEOUT" -log "$log" | tee "$tmp/ws.txt" || echo "$?" >"$out.rc"
   if [ -s "$audit" ]; then
     echo
-    audit_summary "$audit" "$tmp/ws.txt"
+    audit_summary "$audit" "$(awk -F'  +' '/^wall time until all Available/ {print $2+0}' "$tmp/ws.txt")" "$N" bench-workspaces workspacetemplates Workspace
   fi
   echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/null), weir $("$WEIR" version), $webhooks"
 } | tee "$out"

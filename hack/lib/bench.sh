@@ -70,3 +70,29 @@ start_operator() {
   done
   [ -n "$ready" ] || { echo "the operator did not become ready:" >&2; tail -20 "$log" >&2; exit 1; }
 }
+
+# audit_summary AUDIT_LOG CONVERGED_S N START_AGENT START_RESOURCE UNIT
+# prints the operator's writes (user agent: the binary's name) from the
+# audit log by resource and verb, per UNIT (N of them): counted from the
+# benchmark's first create of START_RESOURCE (by START_AGENT), until
+# CONVERGED_S seconds later (converged) and until the end (the idle window
+# included).
+audit_summary() {
+  jq -rs --argjson conv "${2:-0}" --argjson n "$3" --arg ua "$(basename "$WEIR")/" \
+    --arg agent "$4" --arg resource "$5" --arg unit "per $6" '
+    def ts: (.[0:19] + "Z" | fromdate) + (.[19:-1] | if . == "" then 0 else ("0" + . | tonumber) end);
+    map(select(.stage == "ResponseComplete")) as $all
+    | ([$all[] | select((.userAgent | startswith($agent)) and .objectRef.resource == $resource and .verb == "create")
+        | .requestReceivedTimestamp | ts] | min) as $start
+    | [$all[] | select((.userAgent | startswith($ua)) and (.requestReceivedTimestamp | ts) >= $start)
+        | {k: ((.objectRef.resource // "?") + (if .objectRef.subresource then "/" + .objectRef.subresource else "" end) + " " + .verb
+               + (if (.responseStatus.code // 0) >= 400 then " (" + (.responseStatus.code | tostring) + ")" else "" end)),
+           conv: ((.requestReceivedTimestamp | ts) - $start <= $conv)}]
+    | group_by(.k)
+    | (["Operator writes (audit log)", "to converge", $unit, "to the end", $unit] | @tsv),
+      (.[] | [.[0].k, ([.[] | select(.conv)] | length), (([.[] | select(.conv)] | length) / $n * 100 | round / 100),
+              length, (length / $n * 100 | round / 100)] | @tsv),
+      (["total", ([.[][] | select(.conv)] | length), (([.[][] | select(.conv)] | length) / $n * 100 | round / 100),
+        ([.[][]] | length), (([.[][]] | length) / $n * 100 | round / 100)] | @tsv)
+  ' "$1" | column -t -s $'\t'
+}
