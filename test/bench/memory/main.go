@@ -32,7 +32,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/config"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
@@ -256,19 +255,9 @@ func waitIdle(ctx context.Context, start time.Time) error {
 
 func run() error {
 	ctx := context.Background()
-	cfg, err := config.GetConfig() // $KUBECONFIG; no client-side rate limit
+	c, err := benchutil.Client(ctx, manager.Scheme(), *runsNS, *wsNS)
 	if err != nil {
 		return err
-	}
-	cfg.QPS, cfg.Burst = -1, 0
-	c, err := client.New(cfg, client.Options{Scheme: manager.Scheme()})
-	if err != nil {
-		return err
-	}
-	for _, ns := range []string{*runsNS, *wsNS} {
-		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); client.IgnoreAlreadyExists(err) != nil {
-			return err
-		}
 	}
 	_, startRSS := benchutil.ProcMem(*pid)
 	var peakMu sync.Mutex

@@ -27,7 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/config"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/manager"
@@ -365,15 +364,8 @@ func waitFor(ctx context.Context, c client.Client, what string, start time.Time,
 
 func run() error {
 	ctx := context.Background()
-	cfg, err := config.GetConfig() // $KUBECONFIG; no client-side rate limit
+	c, err := benchutil.Client(ctx, manager.Scheme(), *namespace)
 	if err != nil {
-		return err
-	}
-	c, err := client.New(cfg, client.Options{Scheme: manager.Scheme()})
-	if err != nil {
-		return err
-	}
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: *namespace}}); client.IgnoreAlreadyExists(err) != nil {
 		return err
 	}
 

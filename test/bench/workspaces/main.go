@@ -27,7 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/config"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/manager"
@@ -281,16 +280,8 @@ func percentile(d []time.Duration, p float64) time.Duration {
 
 func run() error {
 	ctx := context.Background()
-	cfg, err := config.GetConfig() // $KUBECONFIG; no client-side rate limit
+	c, err := benchutil.Client(ctx, manager.Scheme(), *namespace)
 	if err != nil {
-		return err
-	}
-	cfg.QPS, cfg.Burst = -1, 0
-	c, err := client.New(cfg, client.Options{Scheme: manager.Scheme()})
-	if err != nil {
-		return err
-	}
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: *namespace}}); client.IgnoreAlreadyExists(err) != nil {
 		return err
 	}
 
