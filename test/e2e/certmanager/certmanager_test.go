@@ -1,19 +1,24 @@
 //go:build e2e
 
 // Package certmanager installs Weir with the chart's certManager.enabled=true
-// on a kwok cluster (test/kwok) next to the real cert-manager controller and
-// cainjector (built from the module proxy by hack/cert-manager.sh), and
-// proves what the chart promises: cert-manager issues the webhooks' serving
-// certificate, its cainjector puts the CA into Weir's webhook
-// configurations, the API server calls Weir's webhooks over TLS verified
-// with that CA, and a renewal is served without restarting the manager.
+// on a kwok cluster (test/kwok) next to the real cert-manager controller,
+// cainjector and webhook (built from the module proxy by
+// hack/cert-manager.sh), and proves what the chart promises: cert-manager's
+// webhook admits the chart's Issuer and Certificate (and refuses an invalid
+// one with its own message), cert-manager issues the webhooks' serving
+// certificate, its cainjector puts the CA into Weir's webhook configurations
+// (and cert-manager's own), the API server calls Weir's webhooks over TLS
+// verified with that CA, and a renewal is served without restarting the
+// manager.
 //
-// kwok runs no pods, so the manager runs on this machine with the chart
-// Deployment's own arguments, and two stand-ins do what a node would: the
-// Secret is mirrored into the manager's cert directory as the kubelet
-// refreshes a Secret volume (kubelet_test.go), and the webhook Service is an
-// ExternalName to localhost, so the API server still verifies the name
-// cert-manager issued for (weir-webhook.weir-system.svc).
+// kwok runs no pods, so the manager and cert-manager's webhook run on this
+// machine (the manager with the chart Deployment's own arguments), and two
+// stand-ins do what a node would: the Secret is mirrored into the manager's
+// cert directory as the kubelet refreshes a Secret volume (kubelet_test.go),
+// and each webhook Service is an ExternalName to localhost with the local
+// port in the webhook configuration, so the API server still verifies the
+// name the certificate was issued for (weir-webhook.weir-system.svc,
+// cert-manager-webhook.cert-manager.svc).
 package certmanager
 
 import (
@@ -96,6 +101,9 @@ func TestCertManagerServesWeirsWebhooks(t *testing.T) {
 	env := []string{"KUBECONFIG=" + c.Kubeconfig}
 	controller := start(t, "cert-manager-controller", filepath.Join(cm, "controller"), env, "--kubeconfig="+c.Kubeconfig, "--v=2")
 	cainjector := start(t, "cert-manager-cainjector", filepath.Join(cm, "cainjector"), env, "--kubeconfig="+c.Kubeconfig, "--v=2")
+	// Its webhook before Weir's chart, so the chart's Issuer and Certificate
+	// (and the controller's CertificateRequests) pass through it.
+	cmWebhookProc := startCertManagerWebhook(t, ctx, cl, cm, c.Kubeconfig, cainjector)
 
 	// Weir in cert-manager mode, as docs/install.md says.
 	c.ApplyCRDs(t, filepath.Join(c.Root, "charts", "weir", "crds"), "crd/runs.runs.marmotdata.io", "crd/policybundles.policies.weir.dev")
@@ -103,6 +111,7 @@ func TestCertManagerServesWeirsWebhooks(t *testing.T) {
 		"--set", "certManager.enabled=true")
 
 	cert := waitCertificate(t, ctx, cl, controller, nil)
+	mutatedRequests(t, ctx, cl, cmWebhookProc)
 	issued := secretCert(t, ctx, cl)
 	t.Logf("cert-manager issued serial %x for %v, valid until %s", issued.leaf.SerialNumber, issued.leaf.DNSNames, issued.leaf.NotAfter)
 	if issued.leaf.Subject.CommonName != "" || !contains(issued.leaf.DNSNames, serverName) {
