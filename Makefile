@@ -184,7 +184,7 @@ fuzz: plugins ## Run every Go fuzz target for FUZZTIME each (default 20s); faili
 bench: build ## Go benchmarks, 1,000 Runs and the webhook latency (on vs off), 1,000 Workspaces, the manager's memory (kwok), the sources wasm vs native; then one table of issue 15's targets (bin/bench-table.md).
 	mkdir -p bin
 	hack/caddy.sh >/dev/null # access's BenchmarkProxyAuth runs through Caddy
-	go test -run '^$$' -bench . -benchmem -count 5 ./access/ ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ ./plugins/builtin/ ./plugins/sdk/go/ | tee bin/bench-go.txt
+	KUBEBUILDER_ASSETS=$(K8S_BIN) go test -run '^$$' -bench . -benchmem -count 5 ./access/ ./operator/... ./policies/... ./webhooks/... ./plugins/sink/ ./plugins/ingest/ ./plugins/host/ ./plugins/builtin/ ./plugins/sdk/go/ | tee bin/bench-go.txt
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-scale.sh
 	K8S_BIN=$(K8S_BIN) WEIR=$(CURDIR)/bin/weir hack/bench-workspaces.sh
 	$(MAKE) bench-memory
