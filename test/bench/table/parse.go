@@ -35,15 +35,34 @@ func (f figures) median(name string) (float64, bool) {
 // letters, digits and underscores, one space, a number.
 var machineLine = regexp.MustCompile(`^([a-z][a-z0-9_]*) (-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)$`)
 
-// parseMachine reads the "<name> <value>" lines of any output.
+// workspacesLine is hack/bench-workspaces.sh's "bench-workspaces <key>
+// <value>" line; workspacesNames maps its keys to the table's names.
+var workspacesLine = regexp.MustCompile(`^bench-workspaces ([a-z][a-z0-9_]*) (-?[0-9]+(?:\.[0-9]+)?)$`)
+
+var workspacesNames = map[string]string{
+	"converge_seconds":                    "workspaces_converge_s",
+	"writes_per_workspace":                "workspaces_writes_per_workspace",
+	"writes_per_workspace_besides_events": "workspaces_writes_per_workspace_besides_events",
+	"events_per_workspace":                "workspaces_events_per_workspace",
+	"cpu_seconds_to_converge":             "workspaces_cpu_s",
+	"writes_at_rest":                      "workspaces_idle_writes",
+}
+
+// parseMachine reads the "<name> <value>" lines of any output, and the
+// Workspace benchmark's "bench-workspaces <key> <value>" lines.
 func parseMachine(r io.Reader) figures {
 	f := figures{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	for sc.Scan() {
-		if m := machineLine.FindStringSubmatch(strings.TrimSpace(sc.Text())); m != nil {
+		line := strings.TrimSpace(sc.Text())
+		if m := machineLine.FindStringSubmatch(line); m != nil {
 			if v, err := strconv.ParseFloat(m[2], 64); err == nil {
 				f.add(m[1], v)
+			}
+		} else if m := workspacesLine.FindStringSubmatch(line); m != nil && workspacesNames[m[1]] != "" {
+			if v, err := strconv.ParseFloat(m[2], 64); err == nil {
+				f.add(workspacesNames[m[1]], v)
 			}
 		}
 	}

@@ -121,3 +121,17 @@ func TestMemoryBelowTargetSize(t *testing.T) {
 		t.Errorf("row = %s", got)
 	}
 }
+
+// hack/bench-workspaces.sh prints "bench-workspaces <key> <value>": read
+// as the table's names.
+func TestWorkspacesLines(t *testing.T) {
+	f := parseMachine(strings.NewReader("bench-workspaces events_per_workspace 1.000\nbench-workspaces cpu_seconds_to_converge 36.730\nbench-workspaces writes_per_workspace_besides_events 7.342\nbench-workspaces unknown_key 3\n"))
+	for name, want := range map[string]float64{"workspaces_events_per_workspace": 1, "workspaces_cpu_s": 36.73, "workspaces_writes_per_workspace_besides_events": 7.342} {
+		if v, ok := f.median(name); !ok || v != want {
+			t.Errorf("%s = %v %v, want %v", name, v, ok, want)
+		}
+	}
+	if len(f) != 3 {
+		t.Errorf("figures = %v: an unknown key must not be read", f)
+	}
+}
