@@ -60,7 +60,7 @@ func parseMachine(r io.Reader) figures {
 			if v, err := strconv.ParseFloat(m[2], 64); err == nil {
 				f.add(m[1], v)
 			}
-		} else if m := workspacesLine.FindStringSubmatch(line); m != nil && workspacesNames[m[1]] != "" {
+		} else if m := workspacesLine.FindStringSubmatch(line); len(m) == 3 && workspacesNames[m[1]] != "" {
 			if v, err := strconv.ParseFloat(m[2], 64); err == nil {
 				f.add(workspacesNames[m[1]], v)
 			}
