@@ -37,7 +37,7 @@ log=${out%.txt}-manager.log
 export K8S_BIN PATH="$K8S_BIN:$PATH"
 
 [ -x "$WEIR" ] || { echo "no operator binary at $WEIR: run 'make build'" >&2; exit 1; }
-mkdir -p "$root/bin"
+mkdir -p "$root/bin" "$(dirname "$out")" # the operator's log goes beside BENCH_OUT
 
 . "$root/hack/lib/bench.sh"
 
@@ -47,16 +47,7 @@ echo "building the measuring programs" >&2
 go build -o "$root/bin/bench-admission" ./test/bench/admission
 
 echo "starting kwok cluster $cluster" >&2
-# Writes only, metadata level: who wrote what, not the objects.
-cat >"$tmp/audit-policy.yaml" <<'POLICY'
-apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-- level: Metadata
-  verbs: [create, update, patch, delete, deletecollection]
-- level: None
-POLICY
+write_audit_policy "$tmp/audit-policy.yaml"
 audit="$root/.cache/kwok/clusters/$cluster/logs/audit.log"
 KUBECONFIG=$(KWOK_KUBE_AUDIT_POLICY="$tmp/audit-policy.yaml" hack/cluster.sh up "$cluster")
 export KUBECONFIG
@@ -77,7 +68,6 @@ else
 fi
 
 rc=0
-mkdir -p "$(dirname "$out")"
 : >"$out"
 [ "$N" = 0 ] || {
   "$root/bin/bench-scale" -n "$N" -namespace "$BENCH_NS" -workers "$WORKERS" \

@@ -49,16 +49,7 @@ KUBECONFIG="$KWOK_WORKDIR/$cluster.kubeconfig"
 export KUBECONFIG
 kwokctl delete cluster --name "$cluster" >/dev/null 2>&1 || true
 mkdir -p "$KWOK_WORKDIR"
-# Writes only, metadata level: who wrote what, not the objects.
-cat >"$tmp/audit-policy.yaml" <<'POLICY'
-apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-- level: Metadata
-  verbs: [create, update, patch, delete, deletecollection]
-- level: None
-POLICY
+write_audit_policy "$tmp/audit-policy.yaml"
 audit="$KWOK_WORKDIR/clusters/$cluster/logs/audit.log"
 KWOK_KUBE_AUDIT_POLICY="$tmp/audit-policy.yaml" kwokctl create cluster --name "$cluster" --runtime binary --kubeconfig "$KUBECONFIG" \
   --kube-apiserver-binary "$K8S_BIN/kube-apiserver" \

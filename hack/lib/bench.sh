@@ -96,3 +96,18 @@ audit_summary() {
         ([.[][]] | length), (([.[][]] | length) / $n * 100 | round / 100)] | @tsv)
   ' "$1" | column -t -s $'\t'
 }
+
+# write_audit_policy FILE writes the API server's audit policy the scale
+# benchmarks count the operator's writes with: writes only, metadata level
+# (who wrote what, not the objects).
+write_audit_policy() {
+  cat >"$1" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [create, update, patch, delete, deletecollection]
+- level: None
+POLICY
+}
