@@ -157,6 +157,7 @@ const notReached = "NOT REACHED"
 var (
 	scaleRules = []textRule{
 		{"scale_converge_s", after("time to converge"), notReached},
+		{"scale_writes_per_run_converge", after("API writes per Run, to converge"), ""},
 		{"scale_writes_per_run_settle", after("API writes per Run, to settle"), ""},
 		{"scale_events_per_run", regexp.MustCompile(`^\s*of which events\.k8s\.io Events\s+[0-9]+ objects \(([0-9.]+) per Run`), ""},
 		{"scale_cpu_s", after("operator CPU, to converge"), ""},

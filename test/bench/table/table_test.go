@@ -48,8 +48,8 @@ func TestTableFromOutputs(t *testing.T) {
 		{"PostgreSQL source, wasm / native", "| ≤ 1.30 × | 1.20 × | 0.92 | yes |"},
 		{"PostgreSQL module instantiate", "| ≤ 100 ms | 45.0 ms | 0.45 | yes |"},
 		{"1,000 Runs: time to converge", "| ≤ 15.0 s | 12.5 s | 0.83 | yes |"},
-		// To settle 3.90, Events 1.00 per Run.
-		{"1,000 Runs: API writes per Run besides Events", "| ≤ 3.00 writes | 2.90 writes | 0.97 | yes |"},
+		// To converge 3.40 (to settle 3.90: not what the row reads), Events 1.00 per Run.
+		{"1,000 Runs: API writes per Run besides Events", "| ≤ 3.00 writes | 2.40 writes | 0.80 | yes |"},
 		{"1,000 Runs: Events per Run", "| ≤ 1.00 Events | 1.00 Events | 1.00 | yes |"},
 		{"1,000 Runs: operator CPU", "| < 5.00 s | 4.20 s | 0.84 | yes |"},
 		{"1,000 Runs: API writes at rest", "| ≤ 0.00 writes | 0.00 writes | — | yes |"},
