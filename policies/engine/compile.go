@@ -141,8 +141,8 @@ func newStore(data map[string]any) storage.Store {
 // it has rules for.
 type compiledBundle struct {
 	name, mode string
-	queries    map[string]*rego.PreparedEvalQuery // by plural, e.g. runs
-	access     *rego.PreparedEvalQuery            // data.weir.access.decision, if defined
+	queries    map[string]*kindQuery   // by plural, e.g. runs
+	access     *rego.PreparedEvalQuery // data.weir.access.decision, if defined
 	// constants are the values of the rules that read no input, evaluated
 	// at load (constants.go); read-only.
 	constants topdown.VirtualCache
@@ -187,19 +187,14 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 	}
 	mode, _ := b.mode()
 	pure := newPurity(c)
-	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*rego.PreparedEvalQuery{},
+	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*kindQuery{},
 		constants: constantRules(ctx, c, store, pure), memo: newFuncMemo(c, pure), values: newValueCache(ctx)}
 	for plural, rules := range decisionRules(mods, b.Name) {
-		var q strings.Builder
-		for _, r := range rules {
-			fmt.Fprintf(&q, "%s := data.weir[%q].%s\n", r, plural, r)
-		}
-		pq, err := rego.New(rego.Query(q.String()), rego.Compiler(c), rego.Store(store),
-			rego.Capabilities(capabilities())).PrepareForEval(ctx)
+		kq, err := prepareKind(ctx, c, store, plural, rules)
 		if err != nil {
 			return nil, &Error{Bundle: b.Name, Problems: problems(err)}
 		}
-		cb.queries[plural] = &pq
+		cb.queries[plural] = kq
 	}
 	if cb.access, err = prepareAccess(ctx, mods, b.Name, c, store); err != nil {
 		return nil, err

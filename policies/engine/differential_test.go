@@ -15,15 +15,16 @@ import (
 
 // The decision path is optimised (lazy input, constant rules evaluated at
 // load); the reference path is the engine as it was: the whole input
-// through ast.InterfaceToValue, every rule evaluated per decision. Both
+// through ast.InterfaceToValue, every rule evaluated per decision, through
+// rego.PreparedEvalQuery rather than topdown directly (query.go). Both
 // must decide every generated object alike, to the message and the patch.
 
 // valueReference converts the whole input at once, as value did before.
 func valueReference(in *Input) (ast.Value, error) { return ast.InterfaceToValue(in.native()) }
 
 // evalReference evaluates without the revision's constant rules.
-func evalReference(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error) {
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+func evalReference(ctx context.Context, q *kindQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error) {
+	rs, err := q.prepared.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil || len(rs) == 0 {
 		return nil, nil, nil, err
 	}

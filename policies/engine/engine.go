@@ -144,7 +144,7 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 
 // evaluator evaluates one bundle's decision query on the input: evaluate,
 // or the reference path of the differential test.
-type evaluator func(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error)
+type evaluator func(ctx context.Context, q *kindQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error)
 
 // decide is Decide with the input's conversion and the evaluation given.
 func (e *Engine) decide(ctx context.Context, in Input, convert func(*Input) (ast.Value, error), eval evaluator) (Decision, error) {
@@ -208,30 +208,29 @@ func (e *Engine) decide(ctx context.Context, in Input, convert func(*Input) (ast
 
 // evaluate runs one bundle's prepared query, its constant rules already
 // known, and reads its three sets.
-func evaluate(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error) {
-	rs, err := evalQuery(ctx, q, input, cb)
-	if err != nil || len(rs) == 0 {
+func evaluate(ctx context.Context, q *kindQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error) {
+	vars, err := evalQuery(ctx, q, input, cb)
+	if err != nil || vars == nil {
 		return nil, nil, nil, err
 	}
-	return readSets(rs[0].Bindings, cb.name)
+	return readSets(vars, cb.name)
 }
 
 // evalQuery evaluates q on input. The input is converted lazily, so a
 // value ast.InterfaceToValue cannot convert panics only when a rule reads
 // it: that panic is this decision's error.
-func evalQuery(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, cb *compiledBundle) (rs rego.ResultSet, err error) {
+func evalQuery(ctx context.Context, q *kindQuery, input ast.Value, cb *compiledBundle) (vars rego.Vars, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			rs, err = nil, fmt.Errorf("policy input: %v", p)
+			vars, err = nil, fmt.Errorf("policy input: %v", p)
 		}
 	}()
 	vc := newLayeredCache(cb.constants, cb.memo)
-	rs, err = q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalVirtualCache(vc),
-		rego.EvalInterQueryBuiltinValueCache(cb.values))
+	vars, err = q.eval(ctx, input, cb, vc)
 	if err == nil {
 		cb.memo.add(vc.computed)
 	}
-	return rs, err
+	return vars, err
 }
 
 // readSets reads a decision query's deny, warn and patch bindings.
