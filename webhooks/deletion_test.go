@@ -47,7 +47,9 @@ var _ = Describe("Deleting a Run while a bundle errors", func() {
 			if err := k8s.Get(ctx, client.ObjectKeyFromObject(run), run); err != nil {
 				return err
 			}
-			run.Spec.BackoffLimit = ptrTo(int32(3))
+			// 4, not the default 3: an UPDATE that changes nothing is
+			// not sent to Weir at all (changes-what-policies-read).
+			run.Spec.BackoffLimit = ptrTo(int32(4))
 			return k8s.Update(ctx, run)
 		}, timeout, interval).Should(MatchError(ContainSubstring("policy decision")))
 

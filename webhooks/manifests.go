@@ -35,7 +35,7 @@ func Configurations(in Install) (*admissionregistrationv1.ValidatingWebhookConfi
 		fail, equivalent, none := admissionregistrationv1.Fail, admissionregistrationv1.Equivalent, admissionregistrationv1.SideEffectClassNone
 		timeout := int32(TimeoutSeconds)
 		client := in.Client(h.Path)
-		conditions := []admissionregistrationv1.MatchCondition{{Name: MatchConditionNotFinalizing, Expression: NotFinalizingExpression}}
+		conditions := []admissionregistrationv1.MatchCondition{{Name: MatchConditionChangesWhatPoliciesRead, Expression: ChangesWhatPoliciesReadExpression}}
 		selector := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
 			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", in.Namespace},
 		}}}
@@ -92,10 +92,11 @@ const kustomizeHeader = generated + `# Weir's admission webhooks, reached throug
 # own kinds and the namespaceSelector keeps kube-system and weir-system out
 # of reach (it has no effect on cluster-scoped kinds). No caBundle: Weir's
 # rotator or cert-manager's cainjector injects it. The matchCondition
-# not-finalizing lets through, unjudged, an UPDATE of an object being
-# deleted that changes neither spec, labels nor annotations (the controller
-# removing its finalizer): a bundle that errors must not keep an object,
-# and its namespace, Terminating.
+# changes-what-policies-read lets through, unjudged, an UPDATE that changes
+# neither spec, labels, annotations nor (unless the object is being
+# deleted) ownerReferences: the controller adding or removing its
+# finalizer has nothing for a policy to judge or default, and a bundle
+# that errors must not keep an object, and its namespace, Terminating.
 `
 
 const localHeader = generated + `# The webhooks for an operator running OUTSIDE the cluster (make run, e2e on a
@@ -151,7 +152,7 @@ func GeneratedFiles() (map[string][]byte, error) {
 		}
 		out[file] = b
 	}
-	chart := chartFile{MatchConditions: []admissionregistrationv1.MatchCondition{{Name: MatchConditionNotFinalizing, Expression: NotFinalizingExpression}}}
+	chart := chartFile{MatchConditions: []admissionregistrationv1.MatchCondition{{Name: MatchConditionChangesWhatPoliciesRead, Expression: ChangesWhatPoliciesReadExpression}}}
 	for _, h := range Table {
 		c := chartHook{Name: h.Name, Path: h.Path, Rules: h.Rules()}
 		if !h.Mutating {

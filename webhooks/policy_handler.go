@@ -59,7 +59,7 @@ func (h *PolicyHandler) Handle(ctx context.Context, req admission.Request) admis
 
 func (h *PolicyHandler) handle(ctx context.Context, req admission.Request, clock *phaseClock) (admission.Response, string) {
 	kind := req.Kind.Kind
-	if finalizing(req) {
+	if unjudged(req) {
 		clock.done(phaseDecode)
 		return admission.Allowed(""), resultAllowed
 	}

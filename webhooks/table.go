@@ -102,16 +102,25 @@ const (
 	// TimeoutSeconds: a decision takes about a millisecond; a stuck
 	// webhook must not hold kubectl for the API server's 30 s default.
 	TimeoutSeconds = 5
-	// MatchConditionNotFinalizing lets through, unjudged, an UPDATE of an
-	// object being deleted that changes neither spec, labels nor
-	// annotations (the controller removing its finalizer): a bundle that
-	// errors must not keep an object, and its namespace, Terminating.
-	// finalizing applies the same rule in the handler.
-	MatchConditionNotFinalizing = "not-finalizing"
-	NotFinalizingExpression     = `request.operation != 'UPDATE' || !has(object.metadata.deletionTimestamp) || ` +
+	// MatchConditionChangesWhatPoliciesRead lets through, unjudged, an
+	// UPDATE that changes nothing the policies and Weir's checks read:
+	// neither spec, labels, annotations nor (while the object lives)
+	// ownerReferences; the name and namespace cannot change. That is the
+	// controller adding or removing its finalizer, and managedFields-only
+	// writes: half the admission reviews of a Run's life, and nothing to
+	// judge or default. While the object is being deleted ownerReferences
+	// do not count either, so that a bundle that errors cannot keep an
+	// object, or its namespace, Terminating (the garbage collector edits
+	// them then). The share policy reads ownerReferences (the access
+	// server trusts the Workspace uid it stamps), hence the live case.
+	// unjudged applies the same rule in the handler.
+	MatchConditionChangesWhatPoliciesRead = "changes-what-policies-read"
+	ChangesWhatPoliciesReadExpression     = `request.operation != 'UPDATE' || ` +
 		`(has(object.spec) ? object.spec : {}) != (has(oldObject.spec) ? oldObject.spec : {}) || ` +
 		`(has(object.metadata.labels) ? object.metadata.labels : {}) != (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) || ` +
-		`(has(object.metadata.annotations) ? object.metadata.annotations : {}) != (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {})`
+		`(has(object.metadata.annotations) ? object.metadata.annotations : {}) != (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}) || ` +
+		`(!has(object.metadata.deletionTimestamp) && ` +
+		`(has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) != (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : []))`
 )
 
 // Rules is the hook's one rule.

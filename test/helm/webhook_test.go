@@ -83,15 +83,19 @@ func tableHooks(mutating bool) []hookSpec {
 	return specs
 }
 
-// notFinalizing is the matchCondition every webhook has, in every install:
-// an UPDATE of an object being deleted that changes neither spec, labels nor
-// annotations (the controller removing its finalizer) is not sent to Weir,
-// so a bundle that errors cannot keep a Run Terminating. The webhooks
-// envtest suite checks that it does so through a real API server.
-const notFinalizing = `request.operation != 'UPDATE' || !has(object.metadata.deletionTimestamp) || ` +
+// changesWhatPoliciesRead is the matchCondition every webhook has, in every
+// install: an UPDATE that changes neither spec, labels, annotations nor
+// (unless the object is being deleted) ownerReferences, such as the
+// controller adding or removing its finalizer, is not sent to Weir. Spelled
+// out here rather than read from webhooks.Table, so that a change of it is a
+// change of this test too. The webhooks envtest suite checks through a real
+// API server that such writes reach no webhook and others still do.
+const changesWhatPoliciesRead = `request.operation != 'UPDATE' || ` +
 	`(has(object.spec) ? object.spec : {}) != (has(oldObject.spec) ? oldObject.spec : {}) || ` +
 	`(has(object.metadata.labels) ? object.metadata.labels : {}) != (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) || ` +
-	`(has(object.metadata.annotations) ? object.metadata.annotations : {}) != (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {})`
+	`(has(object.metadata.annotations) ? object.metadata.annotations : {}) != (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}) || ` +
+	`(!has(object.metadata.deletionTimestamp) && ` +
+	`(has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) != (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : []))`
 
 // hookSettings are the values-driven parts of every webhook.
 type hookSettings struct {
@@ -134,7 +138,7 @@ func (s hookSpec) want(set hookSettings) hook {
 		SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
 		TimeoutSeconds:          ptr(set.timeout),
 		AdmissionReviewVersions: []string{"v1"},
-		MatchConditions:         []admissionregistrationv1.MatchCondition{{Name: "not-finalizing", Expression: notFinalizing}},
+		MatchConditions:         []admissionregistrationv1.MatchCondition{{Name: "changes-what-policies-read", Expression: changesWhatPoliciesRead}},
 	}
 	if len(set.included) > 0 {
 		h.NamespaceSelector.MatchExpressions = append(h.NamespaceSelector.MatchExpressions, metav1.LabelSelectorRequirement{

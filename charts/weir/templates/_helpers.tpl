@@ -171,11 +171,12 @@ with the older single operator.watchNamespace first. Empty: all namespaces.
 Fields every webhook shares. Call with (dict "root" $ "path" "/validate/runs").
 The namespaceSelector keeps kube-system and the release namespace out of reach,
 so a broken webhook cannot lock either out; it has no effect on cluster-scoped
-kinds (PolicyBundle). The matchCondition lets through, unjudged, an UPDATE of an
-object being deleted that changes neither spec, labels nor annotations (the
-controller removing its finalizer): a bundle that errors must not keep a Run,
-and its namespace, Terminating (files/webhooks.yaml, generated from
-webhooks/table.go).
+kinds (PolicyBundle). The matchCondition changes-what-policies-read lets
+through, unjudged, an UPDATE that changes neither spec, labels, annotations nor
+(unless the object is being deleted) ownerReferences: the controller adding or
+removing its finalizer has nothing to judge or default, and a bundle that
+errors must not keep a Run, and its namespace, Terminating (files/webhooks.yaml,
+generated from webhooks/table.go).
 */}}
 {{- define "weir.webhookCommon" -}}
 {{- $ := .root -}}

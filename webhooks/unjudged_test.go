@@ -46,10 +46,12 @@ func runUpdate(old, obj string) admission.Request {
 	}}
 }
 
-// The handler lets the controller remove its finalizer from a Run being
-// deleted without asking the policies, even when they fail; any other
-// write of that Run is still decided (and here refused).
-func TestFinalizerRemovalSkipsPolicies(t *testing.T) {
+// The handler lets the controller add or remove its finalizer, live or
+// deleting, without asking the policies, even when they fail; so a
+// managedFields-only write, and an ownerReferences change while the Run is
+// deleted. Any other write of that Run is still decided (and here refused):
+// spec, labels, annotations, and ownerReferences of a live Run.
+func TestUnjudgedUpdatesSkipPolicies(t *testing.T) {
 	eng := erroringEngine(t)
 	const (
 		deleting = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
@@ -68,6 +70,21 @@ func TestFinalizerRemovalSkipsPolicies(t *testing.T) {
 			`"finalizers":["runs.marmotdata.io/teardown"],"labels":{"team":"a"}},"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
 		liveReleased = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
 			`"labels":{"team":"a"}},"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		liveManaged = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"finalizers":["runs.marmotdata.io/teardown"],"labels":{"team":"a"},"managedFields":[{"manager":"kubectl"}]},` +
+			`"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		liveAnnotated = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"finalizers":["runs.marmotdata.io/teardown"],"labels":{"team":"a"},"annotations":{"note":"x"}},` +
+			`"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		liveOwned = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"finalizers":["runs.marmotdata.io/teardown"],"labels":{"team":"a"},"ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"o","uid":"1"}]},` +
+			`"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		deletingOwned = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"deletionTimestamp":"2026-01-01T00:00:00Z","finalizers":["runs.marmotdata.io/teardown"],"labels":{"team":"a"},` +
+			`"ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"o","uid":"1"}]},` +
+			`"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
+		liveEmptyMaps = `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a",` +
+			`"labels":{"team":"a"},"annotations":{},"ownerReferences":[]},"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`
 	)
 	for _, mutating := range []bool{false, true} {
 		h := &PolicyHandler{Engine: eng, Webhook: NameValidateRuns, Mutating: mutating, Log: logr.Discard()}
@@ -79,7 +96,13 @@ func TestFinalizerRemovalSkipsPolicies(t *testing.T) {
 			{"finalizer removed from a deleting Run", deleting, released, true},
 			{"spec changed on a deleting Run", deleting, specChanged, false},
 			{"labels changed on a deleting Run", deleting, labelChanged, false},
-			{"finalizer removed from a live Run", live, liveReleased, false},
+			{"finalizer removed from a live Run", live, liveReleased, true},
+			{"finalizer added to a live Run", liveReleased, live, true},
+			{"managedFields written on a live Run", live, liveManaged, true},
+			{"empty annotations and ownerReferences written", liveReleased, liveEmptyMaps, true},
+			{"owner references removed from a Run being deleted", deletingOwned, deleting, true},
+			{"annotation added to a live Run", live, liveAnnotated, false},
+			{"owner reference added to a live Run", live, liveOwned, false},
 		} {
 			resp := h.Handle(context.Background(), runUpdate(c.old, c.obj))
 			if resp.Allowed != c.allowed {
