@@ -70,6 +70,8 @@ func genRun(r *rand.Rand) Input {
 			map[string]any{"postgresql": map[string]any{"host": "db", "hots": "typo", "tls": map[string]any{"client_secret": "s"}}},
 			map[string]any{"s3": map[string]any{"bucket": "b", "region": "eu-west-1", "credentials": map[string]any{"secret_access_key": "${AWS}"}}},
 			map[string]any{"mysql": map[string]any{"host": "db", "api-key": "k", "port": "3306"}},
+			// keys secret by suffix only (settings.runs.secretKeySuffixes)
+			map[string]any{"mysql": map[string]any{"host": "db", "db_password": pick[any](r, "x", "${X}"), "authToken": 5, "tls": map[string]any{"sshPrivateKey": "k"}}},
 			map[string]any{"airflow": map[string]any{"host": "a"}},
 			map[string]any{"oracle": map[string]any{"host": "o"}},
 			map[string]any{"s3": "bucket"},
@@ -187,15 +189,30 @@ func genWorkspace(r *rand.Rand, workspaces []map[string]any, template map[string
 // data.sources) and 600 generated Workspaces on both paths, concurrently
 // (the constant rules are shared), and wants the same decisions.
 func TestDecideDifferential(t *testing.T) {
-	r := rand.New(rand.NewPCG(15, 2026))
 	engines := map[string]*Engine{
 		"default":      loaded(t, DefaultBundle()),
 		"with-sources": loaded(t, withSources(DefaultBundle(), builtinSources(t))),
 	}
-	type tc struct {
-		engine string
-		in     Input
-	}
+	differential(t, func(ctx context.Context, c differentialCase) (got, want Decision, gerr, werr error) {
+		e := engines[c.engine]
+		got, gerr = e.Decide(ctx, c.in)
+		want, werr = e.decideReference(ctx, c.in)
+		return got, want, gerr, werr
+	})
+}
+
+// differentialCase is one generated request and the engine ("default" or
+// "with-sources") that decides it.
+type differentialCase struct {
+	engine string
+	in     Input
+}
+
+// differentialCases are 600 generated Runs (half with data.sources) and
+// 600 generated Workspaces, the same on every call (the seed is fixed).
+func differentialCases(t *testing.T) []differentialCase {
+	r := rand.New(rand.NewPCG(15, 2026))
+	type tc = differentialCase
 	var cases []tc
 	for range 600 {
 		cases = append(cases, tc{pick(r, "default", "with-sources"), genRun(r)})
@@ -209,7 +226,14 @@ func TestDecideDifferential(t *testing.T) {
 	for range 600 {
 		cases = append(cases, tc{"default", genWorkspace(r, workspaces, template)})
 	}
+	return cases
+}
 
+// differential decides every case twice with decide, which returns the
+// path under test's decision and the reference's, on two goroutines, and
+// wants them equal; the corpus must reach every kind of verdict.
+func differential(t *testing.T, decide func(context.Context, differentialCase) (got, want Decision, gerr, werr error)) {
+	cases := differentialCases(t)
 	var mu sync.Mutex
 	outcomes := map[string]int{}
 	var wg sync.WaitGroup
@@ -217,10 +241,7 @@ func TestDecideDifferential(t *testing.T) {
 		wg.Go(func() {
 			for i := w; i < len(cases); i += 2 {
 				c := cases[i]
-				e := engines[c.engine]
-				ctx := context.Background()
-				got, gerr := e.Decide(ctx, c.in)
-				want, werr := e.decideReference(ctx, c.in)
+				got, want, gerr, werr := decide(context.Background(), c)
 				if fmt.Sprint(gerr) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
 					in, _ := json.Marshal(c.in)
 					t.Errorf("case %d (%s): decisions differ\ninput: %s\ngot:  %+v (err %v)\nwant: %+v (err %v)", i, c.engine, in, got, gerr, want, werr)

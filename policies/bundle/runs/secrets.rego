@@ -31,21 +31,24 @@ secret_names := {key_form(k) | some k in settings.secretKeys}
 
 secret_suffixes := {key_form(k) | some k in settings.secretKeySuffixes}
 
-secret_key(k) if key_form(k) in secret_names
-
+# secret_key and literal are true or false, never undefined: OPA remembers
+# a function's answer for the next call (and Weir across decisions) only
+# when it has one, and most keys are not secret, most values references.
 secret_key(k) if {
+	key_form(k) in secret_names
+} else if {
 	some suffix in secret_suffixes
 	endswith(key_form(k), suffix)
-}
+} else := false
 
 # A value is literal unless it holds a ${NAME} reference ($${ is an escaped,
 # literal "${"). Numbers count: `password: 1234` is still a password.
-literal(value) if is_number(value)
-
 literal(value) if {
+	is_number(value)
+} else if {
 	is_string(value)
 	value != ""
 	not regex.match(`\$\{[^=$:{}\s]+\}`, replace(value, "$${", ""))
-}
+} else := false
 
 env_name(segments) := upper(trim(regex.replace(concat("_", [sprintf("%v", [s]) | some s in segments]), `[^A-Za-z0-9]+`, "_"), "_"))
