@@ -18,6 +18,7 @@ import (
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/operator/runs"
 )
 
 // cacheOptions is what the manager's cache holds: namespaced objects of
@@ -35,10 +36,22 @@ import (
 // takes as "unchanged".
 func cacheOptions(cfg Config) cache.Options {
 	ours := labels.SelectorFromSet(labels.Set{runsv1.LabelManagedBy: runsv1.ManagedBy})
-	o := cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: map[client.Object]cache.ByObject{
+	strip := cache.TransformStripManagedFields()
+	// A Run's Jobs and CronJobs are cached without their pod template
+	// (runs.SlimChild): ~40 % of the live heap per Run at 3,000 Runs
+	// (docs/performance.md, "Manager memory"). A ByObject transform
+	// replaces the default one, so this one strips managedFields too.
+	slim := func(obj any) (any, error) {
+		obj, err := strip(obj)
+		if err != nil {
+			return obj, err
+		}
+		return runs.SlimChild(obj)
+	}
+	o := cache.Options{DefaultTransform: strip, ByObject: map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}:      {Label: ours},
-		&batchv1.Job{}:           {Label: ours},
-		&batchv1.CronJob{}:       {Label: ours},
+		&batchv1.Job{}:           {Label: ours, Transform: slim},
+		&batchv1.CronJob{}:       {Label: ours, Transform: slim},
 		&corev1.ServiceAccount{}: {Label: ours},
 		// A Workspace's children.
 		&appsv1.Deployment{}:            {Label: ours},

@@ -12,6 +12,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -97,5 +98,68 @@ func TestCacheStripsManagedFields(t *testing.T) {
 	}
 	if got.Name != "r" || got.Labels["a"] != "b" {
 		t.Errorf("the rest of the object changed: %+v", got.ObjectMeta)
+	}
+}
+
+// A Run's Jobs and CronJobs are cached without their pod template but
+// with the ConfigMaps it mounts (usesConfigMap reads them), with their
+// status and their metadata, and without managedFields.
+func TestCacheSlimsRunChildren(t *testing.T) {
+	o := cacheOptions(Config{})
+	var job, cron toolscache.TransformFunc
+	for k, v := range o.ByObject {
+		switch k.(type) {
+		case *batchv1.Job:
+			job = v.Transform
+		case *batchv1.CronJob:
+			cron = v.Transform
+		}
+	}
+	if job == nil || cron == nil {
+		t.Fatalf("Job transform %v, CronJob transform %v: want both", job != nil, cron != nil)
+	}
+	tmpl := func() corev1.PodTemplateSpec {
+		return corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"l": "v"}, Annotations: map[string]string{"runs.marmotdata.io/pipeline": "name: x"}},
+			Spec: corev1.PodSpec{
+				Containers: []corev1.Container{{Name: "ingest", Image: "weir"}},
+				Volumes: []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+					{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "r-config"}}}}},
+			},
+		}
+	}
+	mf := []metav1.ManagedFieldsEntry{{Manager: "weir"}}
+	meta := metav1.ObjectMeta{Name: "r", Annotations: map[string]string{"runs.marmotdata.io/spec-hash": "h"}, ManagedFields: mf}
+	check := func(kind string, got corev1.PodTemplateSpec, m metav1.ObjectMeta) {
+		t.Helper()
+		if len(got.Spec.Containers) != 0 || got.Annotations != nil || got.Labels != nil {
+			t.Errorf("%s: template kept containers %v, annotations %v, labels %v", kind, got.Spec.Containers, got.Annotations, got.Labels)
+		}
+		if len(got.Spec.Volumes) != 1 || got.Spec.Volumes[0].ConfigMap == nil || got.Spec.Volumes[0].ConfigMap.Name != "r-config" {
+			t.Errorf("%s: volumes = %+v, want only the ConfigMap's", kind, got.Spec.Volumes)
+		}
+		if m.ManagedFields != nil || m.Annotations["runs.marmotdata.io/spec-hash"] != "h" {
+			t.Errorf("%s: metadata = %+v, want the spec hash and no managedFields", kind, m)
+		}
+	}
+	out, err := job(&batchv1.Job{ObjectMeta: *meta.DeepCopy(), Spec: batchv1.JobSpec{Template: tmpl()},
+		Status: batchv1.JobStatus{Conditions: []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := out.(*batchv1.Job)
+	check("Job", j.Spec.Template, j.ObjectMeta)
+	if len(j.Status.Conditions) != 1 {
+		t.Errorf("Job status = %+v, want it kept", j.Status)
+	}
+	out, err = cron(&batchv1.CronJob{ObjectMeta: *meta.DeepCopy(), Spec: batchv1.CronJobSpec{Schedule: "@hourly",
+		JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl()}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.(*batchv1.CronJob)
+	check("CronJob", c.Spec.JobTemplate.Spec.Template, c.ObjectMeta)
+	if c.Spec.Schedule != "@hourly" {
+		t.Errorf("CronJob schedule = %q, want it kept", c.Spec.Schedule)
 	}
 }

@@ -306,6 +306,12 @@ func (r *Reconciler) ensureCronJob(ctx context.Context, run *runsv1.Run, want *b
 	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] && !held {
 		return nil
 	}
+	// The cached CronJob has no pod template (SlimChild): a merge patch
+	// from it could not remove what the new spec drops (an annotation, a
+	// volume's field), so it starts from the live object.
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(have), have); err != nil {
+		return client.IgnoreNotFound(err) // gone: its deletion brings the Run back
+	}
 	orig := have.DeepCopy()
 	have.Spec = want.Spec
 	if have.Annotations == nil {
