@@ -75,6 +75,8 @@ type Reconciler struct {
 	gatewayAPI bool
 	probes     probes
 	idle       idleWatch
+	// decisions: the last policy decision on each Workspace.
+	decisions decisions
 }
 
 // errConflict: a child's name is taken by an object the Workspace does not
@@ -86,6 +88,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Get(ctx, req.NamespacedName, ws); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.forgetProbe(req.NamespacedName)
+			r.decisions.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

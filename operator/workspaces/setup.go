@@ -49,10 +49,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("workspace").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		For(&wsv1.Workspace{}, builder.WithPredicates(workspaceChanged)).
-		Owns(&appsv1.Deployment{}).
-		Owns(&corev1.Service{}).
-		Owns(&corev1.PersistentVolumeClaim{}).
-		Owns(&networkingv1.Ingress{}).
+		// Only the children's changes that status shows (predicates.go).
+		Owns(&appsv1.Deployment{}, builder.WithPredicates(deploymentChanged)).
+		Owns(&corev1.Service{}, builder.WithPredicates(serviceChanged)).
+		// A claim's binding waits a little for its pod (ClaimBoundDelay).
+		Watches(&corev1.PersistentVolumeClaim{}, claimEvents()).
+		Owns(&networkingv1.Ingress{}, builder.WithPredicates(notCreated)).
 		// A template appearing or going decides its Workspaces again
 		// (TemplateNotFound until it exists): on change, never in a loop.
 		Watches(&wsv1.WorkspaceTemplate{}, handler.EnqueueRequestsFromMapFunc(r.workspacesOf),
@@ -74,7 +76,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	r.gatewayAPI = gw
 	if gw {
-		b = b.Owns(&gatewayv1.HTTPRoute{})
+		b = b.Owns(&gatewayv1.HTTPRoute{}, builder.WithPredicates(notCreated))
 	} else {
 		mgr.GetLogger().WithName("workspaces").Info("the Gateway API (HTTPRoute of gateway.networking.k8s.io/v1) is not installed: " +
 			"Workspaces of a WorkspaceManager with spec.routing.gatewayRef get no route until it is and Weir restarts")

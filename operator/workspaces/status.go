@@ -153,12 +153,14 @@ func progressing(desired int32, valid bool, d *appsv1.Deployment) metav1.Conditi
 	case settled(d, desired):
 		c.Status, c.Reason = metav1.ConditionFalse, ReasonStable
 		c.Message = fmt.Sprintf("Deployment %s has the %d pod(s) it should", d.Name, desired)
+	// No pod counts in the messages: a reconcile comes only for a change
+	// status shows (predicates.go), and counts would date between two.
 	case desired == 0:
 		c.Reason = ReasonStopping
-		c.Message = fmt.Sprintf("Deployment %s is scaling to 0 (%d pod(s) left)", d.Name, d.Status.Replicas)
+		c.Message = "Deployment " + d.Name + " is scaling to 0"
 	default:
 		c.Reason = ReasonStarting
-		c.Message = fmt.Sprintf("Deployment %s is starting its pod (%d of %d ready)", d.Name, d.Status.ReadyReplicas, desired)
+		c.Message = "Deployment " + d.Name + " is starting its pod"
 	}
 	return c
 }
