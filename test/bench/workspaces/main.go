@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -20,16 +21,20 @@ import (
 	"text/tabwriter"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/manager"
+	"github.com/weir-dev/weir/operator/workspaces"
 
 	"github.com/weir-dev/weir/test/bench/benchutil"
 )
@@ -219,25 +224,82 @@ func newVolume(i int) *corev1.PersistentVolume {
 // state is what one poll of the Workspaces found.
 type state struct {
 	workspaces, current, valid, available int
+	claims, services, deployments         int             // children named after the benchmark's Workspaces
 	toAvailable                           []time.Duration // creation → Available=True, per Workspace
 }
 
-func (s state) converged(n int) bool { return s.workspaces == n && s.current == n && s.available == n }
-
-func (s state) String() string {
-	return fmt.Sprintf("workspaces=%d current=%d valid=%d available=%d", s.workspaces, s.current, s.valid, s.available)
+// converged is Weir's part done: every child exists and every status is
+// current (observedGeneration == generation, with a Valid condition), as
+// the Runs benchmark counts it. What is left is the cluster's: the
+// ReplicaSet, the pod, the claim's binding, the pod ready on kwok.
+func (s state) converged(n int) bool {
+	return s.workspaces == n && s.current == n && s.claims == n && s.services == n && s.deployments == n
 }
 
-func poll(ctx context.Context, c client.Client) (state, error) {
-	var s state
+// allAvailable: also every pod ready and every status saying so.
+func (s state) allAvailable(n int) bool { return s.converged(n) && s.available == n }
+
+func (s state) String() string {
+	return fmt.Sprintf("workspaces=%d current=%d valid=%d available=%d claims=%d services=%d deployments=%d",
+		s.workspaces, s.current, s.valid, s.available, s.claims, s.services, s.deployments)
+}
+
+func metaList(kind schema.GroupVersionKind) *metav1.PartialObjectMetadataList {
+	l := &metav1.PartialObjectMetadataList{}
+	l.SetGroupVersionKind(kind)
+	return l
+}
+
+// countChildren counts the children (metadata only) of kind named
+// name(Workspace i) for the benchmark's Workspaces.
+func countChildren(ctx context.Context, c client.Client, kind schema.GroupVersionKind, name func(string) string) (int, error) {
+	l := metaList(kind)
+	if err := c.List(ctx, l, client.InNamespace(*namespace), client.MatchingLabels{runsv1.LabelManagedBy: runsv1.ManagedBy}); err != nil {
+		return 0, err
+	}
+	have := make(map[string]bool, len(l.Items))
+	for _, o := range l.Items {
+		have[o.Name] = true
+	}
+	k := 0
+	for i := range *n {
+		if have[name(newWorkspace(i).Name)] {
+			k++
+		}
+	}
+	return k, nil
+}
+
+// poll lists the Workspaces and, until every one was seen, their children
+// (the benchmark deletes none).
+func poll(ctx context.Context, c client.Client, prev state) (state, error) {
+	s := state{claims: prev.claims, services: prev.services, deployments: prev.deployments}
 	l := &wsv1.WorkspaceList{}
 	if err := c.List(ctx, l, client.InNamespace(*namespace)); err != nil {
-		return s, err
+		return prev, err
+	}
+	for _, k := range []struct {
+		have *int
+		kind schema.GroupVersionKind
+		name func(string) string
+	}{
+		{&s.claims, corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaimList"), workspaces.ClaimName},
+		{&s.services, corev1.SchemeGroupVersion.WithKind("ServiceList"), workspaces.ServiceName},
+		{&s.deployments, appsv1.SchemeGroupVersion.WithKind("DeploymentList"), workspaces.DeploymentName},
+	} {
+		if *k.have == *n {
+			continue
+		}
+		got, err := countChildren(ctx, c, k.kind, k.name)
+		if err != nil {
+			return prev, err
+		}
+		*k.have = got
 	}
 	for i := range l.Items {
 		ws := &l.Items[i]
 		s.workspaces++
-		if ws.Status.ObservedGeneration != ws.Generation {
+		if ws.Status.ObservedGeneration != ws.Generation || meta.FindStatusCondition(ws.Status.Conditions, wsv1.ConditionValid) == nil {
 			continue
 		}
 		s.current++
@@ -314,32 +376,15 @@ func run() error {
 	created := time.Since(start)
 	fmt.Fprintf(os.Stderr, "created in %.2fs\n", created.Seconds())
 
-	var st state
-	var convErr error
-	lastLog := time.Now()
-	for {
-		s, err := poll(ctx, c)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "workspaces: poll:", err)
-		} else {
-			st = s
-			if st.converged(*n) {
-				break
-			}
-		}
-		if time.Since(lastLog) > 10*time.Second {
-			fmt.Fprintf(os.Stderr, "  %5.1fs waiting until every Workspace is Available: %v\n", time.Since(start).Seconds(), st)
-			lastLog = time.Now()
-		}
-		if time.Since(start) > *timeout {
-			convErr = fmt.Errorf("not every Workspace Available after %v: %v", *timeout, st)
-			break
-		}
-		time.Sleep(*interval)
-	}
-	convT := time.Since(start)
+	conv, convT, convErr := waitFor(ctx, c, "converged", start, func(s state) bool { return s.converged(*n) }, state{})
 	atConv := mustScrape(ctx)
-	fmt.Fprintf(os.Stderr, "converged in %.2fs: %v\nidle window: %v\n", convT.Seconds(), st, *idle)
+	fmt.Fprintf(os.Stderr, "converged in %.2fs: %v\n", convT.Seconds(), conv)
+	st, availT, availErr := conv, convT, convErr
+	if convErr == nil {
+		st, availT, availErr = waitFor(ctx, c, "every Workspace Available", start, func(s state) bool { return s.allAvailable(*n) }, conv)
+	}
+	atAvail := mustScrape(ctx)
+	fmt.Fprintf(os.Stderr, "all Available in %.2fs: %v\nidle window: %v\n", availT.Seconds(), st, *idle)
 	time.Sleep(*idle)
 	atIdle := mustScrape(ctx)
 	stopWatch()
@@ -366,35 +411,49 @@ func run() error {
 		}
 		return fmt.Sprintf("%.1f MiB", b/(1<<20))
 	}
-	status := "ok"
-	if convErr != nil {
-		status = "NOT REACHED (" + convErr.Error() + ")"
+	status := func(err error) string {
+		if err != nil {
+			return "NOT REACHED (" + err.Error() + ")"
+		}
+		return "ok"
 	}
 	recConv, errConv := recs(atConv, base)
-	recIdle, _ := recs(atIdle, atConv)
+	recAvail, errAvail := recs(atAvail, base)
+	recIdle, _ := recs(atIdle, atAvail)
 	events := countEvents(ctx, c)
 	writes := atConv.totalWrites() - base.totalWrites()
-	// Events are counted as objects at the end (a series would be one).
+	writesAvail := atAvail.totalWrites() - base.totalWrites()
+	// Events are counted as objects at the end (a series would be one);
+	// a new Workspace's one Event is written by the pass that converges it.
 	besides := (writes - float64(max(events, 0))) / N
+	besidesAvail := (writesAvail - float64(max(events, 0))) / N
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	row := func(k, v string, a ...any) { fmt.Fprintf(w, "%s\t"+v+"\n", append([]any{k}, a...)...) }
 	fmt.Fprintf(w, "Weir Workspace benchmark: %d Workspaces across %d WorkspaceTemplates in namespace %s, %s\n",
 		*n, *templates, *namespace, time.Now().UTC().Format(time.RFC3339))
 	row("create (client, parallel)", "%.2f s (%.0f Workspaces/s)", created.Seconds(), N/created.Seconds())
-	row("wall time until all Available", "%.2f s (%.1f Workspaces/s) %s", convT.Seconds(), N/convT.Seconds(), status)
+	row("time to converge (Weir)", "%.2f s (%.1f Workspaces/s) %s", convT.Seconds(), N/convT.Seconds(), status(convErr))
+	row("wall time until all Available", "%.2f s (%.1f Workspaces/s) %s", availT.Seconds(), N/availT.Seconds(), status(availErr))
 	row("per Workspace, creation → Available", "median %.1f s, p90 %.1f s, max %.1f s (condition lastTransitionTime, 1 s resolution)",
 		percentile(st.toAvailable, 0.5).Seconds(), percentile(st.toAvailable, 0.9).Seconds(), percentile(st.toAvailable, 1).Seconds())
-	row("API writes per Workspace", "%.2f (%s)", writes/N, byMethod(atConv, base))
+	row("API writes per Workspace, to converge", "%.2f (%s)", writes/N, byMethod(atConv, base))
 	row("  besides Events", "%.2f", besides)
+	row("API writes per Workspace, to Available", "%.2f (%s)", writesAvail/N, byMethod(atAvail, base))
+	row("  besides Events", "%.2f", besidesAvail)
 	row("  of which events.k8s.io Events", "%d objects (%.2f per Workspace)", events, float64(events)/N)
-	row("operator CPU, to converge", "%.2f s (in idle window %.2f s)", atConv.cpu-base.cpu, atIdle.cpu-atConv.cpu)
-	var perCtrl []string
-	for _, name := range controllers {
-		perCtrl = append(perCtrl, fmt.Sprintf("%s %.2f", name, (atConv.reconcile[name]-base.reconcile[name])/N))
+	row("operator CPU, to converge", "%.2f s (to Available %.2f s, in idle window %.2f s)",
+		atConv.cpu-base.cpu, atAvail.cpu-base.cpu, atIdle.cpu-atAvail.cpu)
+	perCtrl := func(at sample) string {
+		var parts []string
+		for _, name := range controllers {
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, (at.reconcile[name]-base.reconcile[name])/N))
+		}
+		return strings.Join(parts, ", ")
 	}
-	row("reconciles per Workspace", "%.2f (%s; errors %.0f)", recConv/N, strings.Join(perCtrl, ", "), errConv)
-	row("API writes at rest", "%.0f in %v (%s)", atIdle.totalWrites()-atConv.totalWrites(), *idle, byMethod(atIdle, atConv))
+	row("reconciles per Workspace, to converge", "%.2f (%s; errors %.0f)", recConv/N, perCtrl(atConv), errConv)
+	row("reconciles per Workspace, to Available", "%.2f (%s; errors %.0f)", recAvail/N, perCtrl(atAvail), errAvail)
+	row("API writes at rest", "%.0f in %v (%s)", atIdle.totalWrites()-atAvail.totalWrites(), *idle, byMethod(atIdle, atAvail))
 	row("reconciles at rest", "%.0f in %v", recIdle, *idle)
 	row("manager peak RSS (VmHWM)", "%s (VmRSS now %s; peak process_resident_memory_bytes %s, sampled 1/s)",
 		mib(pk.hwm), mib(pk.lastProcRSS), mib(pk.promRSS))
@@ -412,17 +471,44 @@ func run() error {
 		v float64
 	}{
 		{"converge_seconds", convT.Seconds()},
+		{"available_seconds", availT.Seconds()},
 		{"writes_per_workspace", writes / N},
 		{"writes_per_workspace_besides_events", besides},
+		{"writes_per_workspace_to_available", writesAvail / N},
+		{"writes_per_workspace_besides_events_to_available", besidesAvail},
 		{"events_per_workspace", float64(events) / N},
 		{"cpu_seconds_to_converge", atConv.cpu - base.cpu},
-		{"writes_at_rest", atIdle.totalWrites() - atConv.totalWrites()},
+		{"cpu_seconds_to_available", atAvail.cpu - base.cpu},
+		{"writes_at_rest", atIdle.totalWrites() - atAvail.totalWrites()},
 		{"reconciles_per_workspace", recConv / N},
+		{"reconciles_per_workspace_to_available", recAvail / N},
 		{"peak_rss_mib", pk.hwm / (1 << 20)},
 	} {
 		fmt.Printf("bench-workspaces %s %.3f\n", kv.k, kv.v)
 	}
-	fmt.Println("Available: status.observedGeneration == generation and Available=True (the Deployment's pod ready on a kwok node).")
+	fmt.Println("converged: every child (claim, Service, Deployment) exists, every status has observedGeneration == generation and a Valid condition.")
+	fmt.Println("Available: also Available=True (the Deployment's pod ready on a kwok node): the cluster's part (ReplicaSet, pod, binding, kwok).")
 	fmt.Println("Writes: the manager's rest_client_requests_total, POST+PUT+PATCH+DELETE, all controllers. The run is one sample; medians are over Workspaces.")
-	return convErr
+	return errors.Join(convErr, availErr)
+}
+
+func waitFor(ctx context.Context, c client.Client, what string, start time.Time, done func(state) bool, prev state) (state, time.Duration, error) {
+	lastLog := time.Now()
+	for {
+		s, err := poll(ctx, c, prev)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "workspaces: poll:", err)
+		} else if done(s) {
+			return s, time.Since(start), nil
+		}
+		prev = s
+		if time.Since(lastLog) > 10*time.Second {
+			fmt.Fprintf(os.Stderr, "  %5.1fs waiting until %s: %v\n", time.Since(start).Seconds(), what, s)
+			lastLog = time.Now()
+		}
+		if time.Since(start) > *timeout {
+			return s, time.Since(start), fmt.Errorf("not %s after %v: %v", what, *timeout, s)
+		}
+		time.Sleep(*interval)
+	}
 }
