@@ -3,16 +3,21 @@
 # with the operator's admission webhooks on (part of every write now).
 # Reports the time until every child exists and every status is current, the
 # API writes per Run, the writes in an idle window after everything settled,
-# and the operator's peak memory. Then the admission phase
-# (test/bench/admission): ADMISSION_N Runs created one by one with the
-# webhooks on, the same with them off, the median create latency of both and
-# their ratio. Prints both tables and writes them to bin/bench-scale.txt.
+# the admission reviews per Run (API server's metrics) and the operator's
+# peak memory. Then the admission phase (test/bench/admission):
+# ADMISSION_ROUNDS rounds of ADMISSION_N Runs created one by one with the
+# webhooks on and ADMISSION_N with them off (order alternating: on off,
+# off on, ...), the pooled median and p99 create latency of both states,
+# their ratios, each round's ratios and their median, and where the
+# webhooks' time goes. Prints both tables and writes them to
+# bin/bench-scale.txt.
 #   K8S_BIN=$(hack/control-plane.sh) WEIR=bin/weir hack/bench-scale.sh
 # The API server keeps an audit log of writes (metadata only), from which the
 # operator's writes are counted by resource and verb (its user agent).
 # Environment: N (1000; 0 skips the scale phase, for the admission phase
 # alone), BENCH_NS (bench), IDLE (30s), TIMEOUT (15m),
-# WORKERS (16), ADMISSION_N (200; 0 skips the admission phase),
+# WORKERS (16), ADMISSION_N (200 per phase; 0 skips the admission phase),
+# ADMISSION_ROUNDS (3),
 # ADMISSION_NS (bench-admission), BENCH_CLUSTER (weir-bench),
 # BENCH_OUT (bin/bench-scale.txt; the operator's log goes beside it),
 # MANAGER_ARGS (extra `weir manager` flags), WEBHOOKS=0 to measure the
@@ -30,6 +35,7 @@ IDLE=${IDLE:-30s}
 TIMEOUT=${TIMEOUT:-15m}
 WORKERS=${WORKERS:-16}
 ADMISSION_N=${ADMISSION_N:-200}
+ADMISSION_ROUNDS=${ADMISSION_ROUNDS:-3}
 ADMISSION_NS=${ADMISSION_NS:-bench-admission}
 cluster=${BENCH_CLUSTER:-weir-bench}
 out=${BENCH_OUT:-$root/bin/bench-scale.txt}
@@ -67,6 +73,26 @@ else
   start_operator ${MANAGER_ARGS:-}
 fi
 
+# admission_reviews N prints the admission reviews the API server sent to the
+# webhooks (apiserver_admission_webhook_admission_duration_seconds_count, by
+# operation) per Run, and the requests the webhooks' matchConditions kept
+# from them (apiserver_admission_match_condition_exclusions_total): the
+# scale phase's creates and the operator's writes, from the cluster's start.
+admission_reviews() {
+  kubectl get --raw /metrics | awk -v n="$1" -F'[{}]' '
+    function label(k,   i, m, kv, p) {
+      m = split($2, kv, ",")
+      for (i = 1; i <= m; i++) { split(kv[i], p, "="); if (p[1] == k) { gsub(/"/, "", p[2]); return p[2] } }
+      return ""
+    }
+    /^apiserver_admission_webhook_admission_duration_seconds_count\{/ { r[label("operation")] += $3; total += $3 }
+    /^apiserver_admission_match_condition_exclusions_total\{/ { skipped += $3 }
+    END {
+      printf "%-42s%.2f (CREATE %d, UPDATE %d, DELETE %d; skipped by matchConditions %d)\n",
+        "admission reviews per Run, to settle", total / n, r["CREATE"], r["UPDATE"], r["DELETE"], skipped
+    }'
+}
+
 rc=0
 : >"$out"
 [ "$N" = 0 ] || {
@@ -77,6 +103,7 @@ rc=0
   echo "Runs by phase (kubectl):"
   kubectl get runs.runs.marmotdata.io -n "$BENCH_NS" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' |
     sort | uniq -c | awk '{printf "  %-10s %s\n", $2, $1}'
+  [ "$webhooks" = "webhooks off" ] || admission_reviews "$N"
   if [ -s "$audit" ]; then
     echo
     audit_summary "$audit" "$(awk -F'  +' '/^time to converge/ {print $2+0}' "$tmp/scale.txt")" "$N" bench-scale runs Run
@@ -86,13 +113,14 @@ echo "environment: $(nproc) cores, $("$K8S_BIN/kube-apiserver" --version 2>/dev/
 if [ -s "$out.rc" ]; then rc=$(cat "$out.rc"); fi
 rm -f "$out.rc"
 
-# The admission phase: what the webhooks add to a create, on vs off. It
-# deletes and restores the webhook configurations itself.
+# The admission phase: what the webhooks add to a create, on vs off, in
+# alternating rounds. It deletes and restores the webhook configurations
+# itself.
 [ "$ADMISSION_N" = 0 ] || {
 echo >&2
 {
   echo
-  "$root/bin/bench-admission" -n "$ADMISSION_N" -namespace "$ADMISSION_NS" \
+  "$root/bin/bench-admission" -n "$ADMISSION_N" -rounds "$ADMISSION_ROUNDS" -namespace "$ADMISSION_NS" \
     -metrics "http://127.0.0.1:$metrics_port/metrics" \
     -validating-webhook-configuration weir-local-validating -mutating-webhook-configuration weir-local-mutating || echo "$?" >"$out.rc"
 } | tee -a "$out"

@@ -1,13 +1,16 @@
 // Command admission measures what Weir's admission webhooks add to a write:
 // against a cluster where `weir manager` runs with its webhooks installed,
-// it creates N Runs one by one, timing each Create through the real API
-// server (webhooks on), then saves and deletes the webhook configurations,
-// creates N more Runs the same way (webhooks off), restores the
-// configurations, and prints the median and p90 create latency of both
-// phases and the ratio of the medians (on/off). It is the last phase of
-// hack/bench-scale.sh.
+// it creates N Runs one by one per phase, timing each Create through the
+// real API server, in phases with the webhooks on and phases with them off
+// (the webhook configurations saved and deleted, then restored). Rounds
+// alternate the order, on off, off on, on off, ..., so that a drift of the
+// shared machine's load weighs on both alike and the configurations change
+// only between rounds of different order. It prints the pooled median,
+// p90 and p99 of both states and their ratios (on/off), the ratios of each
+// round and their median, and where the webhooks' time goes in the on
+// phases. It is the last phase of hack/bench-scale.sh.
 //
-//	go run ./test/bench/admission -n 200 -namespace bench-admission
+//	go run ./test/bench/admission -n 200 -rounds 3 -namespace bench-admission
 //
 // The Runs are ones the default policies admit with no warning: a
 // schedule ("0 3 * * *": a CronJob, no pod during the measurement), a
@@ -52,7 +55,8 @@ import (
 )
 
 var (
-	n          = flag.Int("n", 200, "Runs created per phase (webhooks on, then off)")
+	n          = flag.Int("n", 200, "Runs created per phase")
+	rounds     = flag.Int("rounds", 3, "rounds of one phase with the webhooks on and one with them off, the order alternating (on off, off on, ...)")
 	warmup     = flag.Int("warmup", 10, "unmeasured creates before each phase")
 	namespace  = flag.String("namespace", "bench-admission", "namespace of the Runs (created if missing; must be one the webhooks select)")
 	validating = flag.String("validating-webhook-configuration", "weir-validating", "Weir's ValidatingWebhookConfiguration")
@@ -67,8 +71,8 @@ const benchLabel = "bench.weir.dev/admission"
 func main() {
 	flag.Parse()
 	log.SetLogger(logr.Discard()) // the client's own log lines are not the report
-	if *n < 1 {
-		fmt.Fprintln(os.Stderr, "admission: -n must be at least 1")
+	if *n < 1 || *rounds < 1 {
+		fmt.Fprintln(os.Stderr, "admission: -n and -rounds must be at least 1")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -112,47 +116,114 @@ func run(ctx context.Context) (err error) {
 	if err := waitWebhooks(ctx, c, true); err != nil {
 		return fmt.Errorf("webhooks on: %w (is Weir running with its webhook configurations installed?)", err)
 	}
-	var before, after snapshot
-	on, err := phase(ctx, c, "on", func() {
-		var errs []error
-		before, errs = takeSnapshot(ctx, cfg, *metricsURL)
-		warnErrs(errs)
-	}, func() {
-		var errs []error
-		after, errs = takeSnapshot(ctx, cfg, *metricsURL)
-		warnErrs(errs)
-	})
-	if err != nil {
+	sw := &switcher{c: c, on: true}
+	defer func() { err = errors.Join(err, sw.restore()) }()
+
+	var res results
+	var pool pooled
+	for r := range *rounds {
+		order := []bool{true, false}
+		if r%2 == 1 {
+			order = []bool{false, true}
+		}
+		var lat [2][]time.Duration // off, on
+		for _, on := range order {
+			if err := sw.set(ctx, on); err != nil {
+				return err
+			}
+			start, end := func() {}, func() {}
+			var before, after snapshot
+			if on {
+				start = func() {
+					var errs []error
+					before, errs = takeSnapshot(ctx, cfg, *metricsURL)
+					warnErrs(errs)
+				}
+				end = func() {
+					var errs []error
+					after, errs = takeSnapshot(ctx, cfg, *metricsURL)
+					warnErrs(errs)
+				}
+			}
+			l, err := phase(ctx, c, fmt.Sprintf("%s-r%d", state(on), r+1), on, start, end)
+			if err != nil {
+				return err
+			}
+			if on {
+				pool.add(before, after)
+				lat[1] = l
+			} else {
+				lat[0] = l
+			}
+		}
+		res.add(r+1, order[0], lat[1], lat[0])
+	}
+	if err := sw.restore(); err != nil {
 		return err
 	}
 
-	saved, err := saveConfigs(ctx, c)
-	if err != nil {
-		return err
+	report(res)
+	before, after := pool.snapshots()
+	reportBreakdown(os.Stdout, len(res.on), before, after)
+	return nil
+}
+
+func state(on bool) string {
+	if on {
+		return "on"
 	}
-	restore := func() error {
-		rctx, cancel := context.WithTimeout(context.Background(), *wait+30*time.Second)
-		defer cancel()
-		if err := restoreConfigs(rctx, c, saved); err != nil {
+	return "off"
+}
+
+// switcher turns the webhooks off (configurations saved, then deleted) and
+// on again (restored), waiting each time until the API server agrees.
+type switcher struct {
+	c     client.Client
+	on    bool
+	saved *savedConfigs
+}
+
+func (s *switcher) set(ctx context.Context, on bool) error {
+	if on == s.on {
+		return nil
+	}
+	if on {
+		return s.restore()
+	}
+	if s.saved == nil {
+		saved, err := saveConfigs(ctx, s.c)
+		if err != nil {
 			return err
 		}
-		return waitWebhooks(rctx, c, true)
+		s.saved = &saved
 	}
 	fmt.Fprintf(os.Stderr, "deleting %s and %s (saved; restored afterwards)\n", *validating, *mutating)
-	if err := deleteConfigs(ctx, c); err != nil {
-		return errors.Join(err, restore())
-	}
-	if err := waitWebhooks(ctx, c, false); err != nil {
-		return errors.Join(fmt.Errorf("webhooks off: %w", err), restore())
-	}
-	off, offErr := phase(ctx, c, "off", func() {}, func() {})
-	fmt.Fprintf(os.Stderr, "restoring %s and %s\n", *validating, *mutating)
-	if err := errors.Join(offErr, restore()); err != nil {
+	s.on = false // from here on, restore puts them back
+	if err := deleteConfigs(ctx, s.c); err != nil {
 		return err
 	}
+	if err := waitWebhooks(ctx, s.c, false); err != nil {
+		return fmt.Errorf("webhooks off: %w", err)
+	}
+	return nil
+}
 
-	report(on, off)
-	reportBreakdown(os.Stdout, len(on), before, after)
+// restore puts the configurations back if they are off; with a fresh
+// context, as it also runs after Ctrl-C.
+func (s *switcher) restore() error {
+	if s.on {
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "restoring %s and %s\n", *validating, *mutating)
+	rctx, cancel := context.WithTimeout(context.Background(), *wait+30*time.Second)
+	defer cancel()
+	if err := restoreConfigs(rctx, s.c, *s.saved); err != nil {
+		return err
+	}
+	if err := waitWebhooks(rctx, s.c, true); err != nil {
+		return fmt.Errorf("webhooks on again: %w", err)
+	}
+	s.on = true
 	return nil
 }
 
@@ -180,8 +251,9 @@ func newRun(phase string, i int) *runsv1.Run {
 
 // phase creates the warm-up Runs, then N Runs one by one, and returns the
 // latency of each measured Create; start and end run just before the
-// first measured create and just after the last.
-func phase(ctx context.Context, c client.Client, name string, start, end func()) ([]time.Duration, error) {
+// first measured create and just after the last. on says whether the
+// webhooks are meant to be on, which the first Run checks.
+func phase(ctx context.Context, c client.Client, name string, on bool, start, end func()) ([]time.Duration, error) {
 	for i := range *warmup {
 		if err := c.Create(ctx, newRun(name+"-warm", i)); client.IgnoreAlreadyExists(err) != nil {
 			return nil, fmt.Errorf("webhooks %s: warm-up create: %w", name, err)
@@ -200,7 +272,7 @@ func phase(ctx context.Context, c client.Client, name string, start, end func())
 			return nil, fmt.Errorf("webhooks %s: create %s: %w", name, r.Name, err)
 		}
 		// The first measured Run says whether the mutating webhook ran.
-		if i == 0 && (len(r.Spec.Resources.Requests) > 0) != (name == "on") {
+		if i == 0 && (len(r.Spec.Resources.Requests) > 0) != on {
 			return nil, fmt.Errorf("webhooks %s: %s came back with resources %v: the mutating webhook is not in the state this phase needs",
 				name, r.Name, r.Spec.Resources.Requests)
 		}
@@ -354,16 +426,16 @@ func summarize(d []time.Duration) stats {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
-func report(onLat, offLat []time.Duration) {
-	on, off := summarize(onLat), summarize(offLat)
+func report(res results) {
+	on, off := summarize(res.on), summarize(res.off)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Printf("Weir admission latency: %d sequential Run CREATEs per phase through the API server, namespace %s, %s\n",
-		*n, *namespace, time.Now().UTC().Format(time.RFC3339))
-	fmt.Fprintln(w, "\tmedian\tp90\tp99\tmean\tmin\tmax\t")
+	fmt.Printf("Weir admission latency: %d sequential Run CREATEs per phase through the API server, %d round(s) of one phase on and one off, namespace %s, %s\n",
+		*n, len(res.rounds), *namespace, time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintln(w, "pooled\tmedian\tp90\tp99\tmean\tmin\tmax\t")
 	for _, r := range []struct {
 		name string
 		s    stats
-	}{{"webhooks on", on}, {"webhooks off", off}} {
+	}{{fmt.Sprintf("webhooks on (%d)", len(res.on)), on}, {fmt.Sprintf("webhooks off (%d)", len(res.off)), off}} {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, ms(r.s.p50), ms(r.s.p90), ms(r.s.p99), ms(r.s.mean), ms(r.s.min), ms(r.s.max))
 	}
 	w.Flush()
@@ -371,16 +443,19 @@ func report(onLat, offLat []time.Duration) {
 		float64(on.p50)/float64(off.p50), ms(on.p50-off.p50))
 	fmt.Printf("ratio of p99s (on/off): %.2f; added by the webhooks at p99: %s\n",
 		float64(on.p99)/float64(off.p99), ms(on.p99-off.p99))
+	res.reportRounds(os.Stdout)
 	fmt.Println("on: validating + mutating (a JSON patch adds the default requests); off: both configurations deleted. " +
 		"Runs: scheduled, deadline set, password by env secretKeyRef, teardownOnDelete false; " +
-		fmt.Sprintf("%d unmeasured warm-up creates per phase; percentiles by nearest rank; one run, not a median of runs.", *warmup))
-	// For test/bench/table (make bench's summary): "<name> <value>" lines.
+		fmt.Sprintf("%d unmeasured warm-up creates per phase; percentiles by nearest rank; pooled: all the rounds' creates of a state together.", *warmup))
+	// For test/bench/table (make bench's summary): "<name> <value>" lines;
+	// the first six are of the pooled samples.
 	fmt.Printf("admission_on_p50_ms %.3f\n", seconds(on.p50)*1000)
 	fmt.Printf("admission_on_p99_ms %.3f\n", seconds(on.p99)*1000)
 	fmt.Printf("admission_off_p50_ms %.3f\n", seconds(off.p50)*1000)
 	fmt.Printf("admission_off_p99_ms %.3f\n", seconds(off.p99)*1000)
 	fmt.Printf("admission_p50_ratio %.3f\n", float64(on.p50)/float64(off.p50))
 	fmt.Printf("admission_p99_ratio %.3f\n", float64(on.p99)/float64(off.p99))
+	res.machineLines(os.Stdout)
 }
 
 func seconds(d time.Duration) float64 { return d.Seconds() }
