@@ -333,6 +333,7 @@ func run() error {
 	}
 	time.Sleep(*settle) // the scavenger returns freed pages over time
 	hwm, rss := benchutil.ProcMem(*pid)
+	anon, file := rssParts(*pid)
 	stopWatch()
 	peakMu.Lock()
 	peak := max(peakHWM, hwm)
@@ -351,10 +352,12 @@ func run() error {
 	fmt.Fprintf(w, "RSS before the load\t%.1f MiB\n", mib(startRSS))
 	fmt.Fprintf(w, "RSS at convergence\t%.1f MiB\n", mib(rssAtConv))
 	fmt.Fprintf(w, "RSS steady (VmRSS, %v after a forced GC)\t%.1f MiB\n", *settle, mib(rss))
+	fmt.Fprintf(w, "  of which anonymous (RssAnon) / the binary's file pages (RssFile)\t%.1f / %.1f MiB\n", mib(anon), mib(file))
 	fmt.Fprintf(w, "RSS peak (VmHWM)\t%.1f MiB\n", mib(peak))
 	fmt.Fprintf(w, "Go heap in use after GC (go_memstats_heap_inuse_bytes)\t%.1f MiB\n", mib(inuse))
 	w.Flush()
 	fmt.Printf("rss_mib_steady %.1f\nrss_mib_peak %.1f\nheap_inuse_mib %.1f\n", mib(rss), mib(peak), mib(inuse))
+	fmt.Printf("rss_mib_anon %.1f\nrss_mib_file %.1f\n", mib(anon), mib(file))
 	// The table (test/bench/table) says when a figure was taken at a smaller size.
 	fmt.Printf("memory_runs %d\nmemory_workspaces %d\n", *nRuns, *nWS)
 	return nil
