@@ -45,13 +45,22 @@ func (r *TemplateReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if err := r.Get(ctx, req.NamespacedName, t); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	// One user answers "in use": every Workspace's creation queues its
+	// template, and copying all of a template's users out of the cache
+	// each time made a burst of N Workspaces cost O(N²) copies.
 	users := &wsv1.WorkspaceList{}
-	if err := r.List(ctx, users, client.MatchingFields{templateRefIndex: t.Name}); err != nil {
+	if err := r.List(ctx, users, client.MatchingFields{templateRefIndex: t.Name}, client.Limit(1)); err != nil {
 		return ctrl.Result{}, err
 	}
 	inUse := len(users.Items) > 0
 	has := controllerutil.ContainsFinalizer(t, wsv1.FinalizerTemplateProtection)
 	deleting := !t.DeletionTimestamp.IsZero()
+	if inUse && has && deleting {
+		// The Event names them.
+		if err := r.List(ctx, users, client.MatchingFields{templateRefIndex: t.Name}); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	switch {
 	case inUse && !has && !deleting:
 		// A finalizer cannot be added once deletion started; the
