@@ -5,7 +5,10 @@
 # status is current and every child exists, it forces a GC, samples the
 # manager's VmRSS (steady, after a settle) and VmHWM (peak) and its heap in
 # use, keeps the heap profile and prints its top (inuse_space). Writes the
-# table and the lines rss_mib_steady, rss_mib_peak, heap_inuse_mib to BENCH_OUT.
+# table and the lines rss_mib_steady, rss_mib_peak, heap_inuse_mib (and
+# rss_mib_anon, rss_mib_file: the steady RSS split into anonymous pages and
+# the binary's file pages) to BENCH_OUT. N_RUNS=0 N_WORKSPACES=0 measures the
+# idle manager (the floor).
 #   K8S_BIN=$(hack/control-plane.sh) WEIR=bin/weir hack/bench-memory.sh
 # The manager runs without its admission webhooks (--webhooks=false, as
 # bench-scale's WEBHOOKS=0): they would only slow the creates, and memory is

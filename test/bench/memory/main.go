@@ -6,7 +6,8 @@
 // a GC through the heap profile endpoint and samples its memory: VmRSS (steady)
 // and VmHWM (peak) from /proc, the Go heap in use from its metrics. It saves
 // the heap profile for `go tool pprof` and prints machine-readable lines
-// (rss_mib_steady, rss_mib_peak, heap_inuse_mib) after a table. Figures are
+// (rss_mib_steady, rss_mib_peak, heap_inuse_mib, rss_mib_anon,
+// rss_mib_file) after a table. Figures are
 // reported, never asserted.
 //
 //	go run ./test/bench/memory -runs 10000 -workspaces 5000 -pid 1234 -pprof http://127.0.0.1:6060
