@@ -40,7 +40,9 @@ const benchLiteralPassword = `{
 // BenchmarkDecision decides a CREATE with the default bundle. Beside ns/op
 // and allocs/op (-benchmem) it reports the distribution of single
 // decisions: p50-ns and p99-ns, and decisions/s on one goroutine (run with
-// GOMAXPROCS=1 for the figure of one core; docs/performance.md).
+// GOMAXPROCS=1 for the figure of one core; docs/performance.md), and the
+// CPU per decision, cpu-ns/op and decisions/cpu-s, which a machine busy
+// with other work does not inflate.
 //
 //	run/seed:               the Marmot operator's example: two sources, a
 //	                        schedule, IRSA, env and resources (allowed)
@@ -112,6 +114,7 @@ func BenchmarkDecision(b *testing.B) {
 			}
 			lat := newLatencies()
 			b.ReportAllocs()
+			cpu0, cpuOK := cpuTime()
 			for b.Loop() {
 				t := time.Now()
 				if _, err := decide(ctx, c.in); err != nil {
@@ -119,9 +122,25 @@ func BenchmarkDecision(b *testing.B) {
 				}
 				lat.add(time.Since(t))
 			}
+			if cpu1, ok := cpuTime(); ok && cpuOK {
+				reportCPU(b, cpu1-cpu0, "decisions/cpu-s")
+			}
 			lat.report(b, "decisions/s")
 		})
 	}
+}
+
+// reportCPU adds cpu-ns/op, the process's CPU time (all threads, the
+// garbage collector's included) per operation, and the operations per
+// CPU-second under the given unit. On a loaded machine the wall-clock
+// figures include waiting for a core; these do not, so a before/after on
+// a shared machine compares these.
+func reportCPU(b *testing.B, cpu time.Duration, perCPUSecond string) {
+	if b.N == 0 || cpu <= 0 {
+		return
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(b.N)/cpu.Seconds(), perCPUSecond)
 }
 
 // latencies records the duration of every operation of a benchmark loop
