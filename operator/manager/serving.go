@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 )
@@ -26,7 +27,7 @@ func metricsOptions(cfg Config) (metricsserver.Options, error) {
 	o := metricsserver.Options{BindAddress: cfg.MetricsBindAddress, TLSOpts: []func(*tls.Config){disableHTTP2}}
 	if !cfg.MetricsInsecure {
 		o.SecureServing = true
-		o.FilterProvider = metricsAuth
+		o.FilterProvider = filters.WithAuthenticationAndAuthorization
 		return o, nil
 	}
 	if a := cfg.MetricsBindAddress; a != "0" && !isLoopback(a) {
