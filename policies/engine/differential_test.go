@@ -71,7 +71,8 @@ func genRun(r *rand.Rand) Input {
 			map[string]any{"s3": map[string]any{"bucket": "b", "region": "eu-west-1", "credentials": map[string]any{"secret_access_key": "${AWS}"}}},
 			map[string]any{"mysql": map[string]any{"host": "db", "api-key": "k", "port": "3306"}},
 			// keys secret by suffix only (settings.runs.secretKeySuffixes)
-			map[string]any{"mysql": map[string]any{"host": "db", "db_password": pick[any](r, "x", "${X}"), "authToken": 5, "tls": map[string]any{"sshPrivateKey": "k"}}},
+			map[string]any{"mysql": map[string]any{"host": "db", "db_password": pick[any](r, "x", "${X}"), "authToken": 5, "tls": map[string]any{"sshPrivateKey": "k"},
+				"replicas": []any{map[string]any{"password": pick[any](r, "x", "${X}")}, "token", []any{map[string]any{"api_key": 1}}}}},
 			map[string]any{"airflow": map[string]any{"host": "a"}},
 			map[string]any{"oracle": map[string]any{"host": "o"}},
 			map[string]any{"s3": "bucket"},

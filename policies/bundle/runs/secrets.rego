@@ -11,10 +11,15 @@ import data.weir.lib.fields
 deny contains v if {
 	some i, source
 	config := sources[i][source]
-	walk(config, [path, value])
-	key := path[count(path) - 1]
+
+	# Every object in the config (the config itself included), then its
+	# keys: the keys are what can look secret.
+	walk(config, [parent, node])
+	is_object(node)
+	some key, value in node
 	secret_key(key)
 	literal(value)
+	path := array.concat(parent, [key])
 	field := fields.path(array.concat(["spec", "runs", i, source], path))
 	env := env_name(array.concat([source], path))
 	v := {
