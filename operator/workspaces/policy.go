@@ -130,11 +130,11 @@ func (r *Reconciler) check(ctx context.Context, ws *wsv1.Workspace, rel map[stri
 	// Kept under the revision that decided, which a reload between
 	// Current and Check may have changed: then the next pass decides again.
 	if res.Revision != "" && res.Revision != rev.ID {
-		if key, err = decisionKey(ws, rel, res.Revision); err != nil {
-			return res, nil
-		}
+		key, err = decisionKey(ws, rel, res.Revision)
 	}
-	r.decisions.put(name, key, res)
+	if err == nil {
+		r.decisions.put(name, key, res)
+	}
 	return res, nil
 }
 

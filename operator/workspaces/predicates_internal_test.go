@@ -13,8 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 )
 
-func updated(p predicate.Funcs, old, new client.Object) bool {
-	return p.Update(event.UpdateEvent{ObjectOld: old, ObjectNew: new})
+func updated(p predicate.Funcs, before, after client.Object) bool {
+	return p.Update(event.UpdateEvent{ObjectOld: before, ObjectNew: after})
 }
 
 // A Workspace's children do not bring it back when they are created (the
