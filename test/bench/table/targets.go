@@ -96,7 +96,9 @@ const issueAllocs = 2125
 var targets = []target{
 	{what: "Policy decision p99, typical Run (run/seed-sources)", file: fileGo, value: fig("BenchmarkDecision/run/seed-sources p99-ns", 1e-3), unit: "µs", op: "<=", limit: 50},
 	{what: "Policy decision p99, typical Workspace (workspace/template)", file: fileGo, value: fig("BenchmarkDecision/workspace/template p99-ns", 1e-3), unit: "µs", op: "<=", limit: 50},
-	{what: "Policy decisions per second, one goroutine (run/seed-sources)", file: fileGo, value: fig("BenchmarkDecision/run/seed-sources decisions/s", 1), unit: "/s", op: ">=", limit: 20000},
+	{what: "Policy decisions per second, one goroutine (run/seed-sources)", file: fileGo, unit: "/s", op: ">=", limit: 20000,
+		value: first(fig("BenchmarkDecision/run/seed-sources decisions/cpu-s", 1), fig("BenchmarkDecision/run/seed-sources decisions/s", 1)),
+		note:  "per CPU-second of the benchmark process, GC included, which a loaded machine does not inflate; wall-clock decisions/s beside it in bench-go.txt"},
 	{what: "Policy decision allocations (run/seed-sources), issue: 2,125", file: fileGo, value: fig("BenchmarkDecision/run/seed-sources allocs/op", 1), unit: "allocs", op: "<=", limit: issueAllocs / 10.0},
 	{what: "Run create p99, webhooks on / off (kwok)", file: fileScale, value: fig("admission_p99_ratio", 1), unit: "×", op: "<=", limit: 1.2},
 	{what: "PostgreSQL source, wasm / native (2,000 tables × 20 columns)", file: filePlugins, value: fig("postgresql_wasm_native_ratio", 1), unit: "×", op: "<=", limit: 1.3},
