@@ -1,16 +1,23 @@
 package workspaces
 
 import (
+	"context"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 )
 
 func updated(p predicate.Funcs, before, after client.Object) bool {
@@ -114,5 +121,38 @@ func TestProgressingCountsNoPods(t *testing.T) {
 	d.Status = appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 1, UpdatedReplicas: 1}
 	if after := progressing(1, true, d); after != before {
 		t.Errorf("a pod made, not ready, changed Progressing: %+v, then %+v", before, after)
+	}
+}
+
+// A Workspace's arrival queues its template only when the template does
+// not hold the finalizer yet; a departure always (it may be the last user).
+func TestTemplateUsers(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := wsv1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	held := &wsv1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "held", Finalizers: []string{wsv1.FinalizerTemplateProtection}}}
+	free := &wsv1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "free"}}
+	h := templateUsers(fake.NewClientBuilder().WithScheme(scheme).WithObjects(held, free).Build())
+	ws := func(tmpl string) *wsv1.Workspace {
+		return &wsv1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "w", Namespace: "n"}, Spec: wsv1.WorkspaceSpec{TemplateRef: tmpl}}
+	}
+	for _, c := range []struct {
+		tmpl   string
+		delete bool
+		want   int
+	}{
+		{"held", false, 0}, {"free", false, 1}, {"missing", false, 0}, {"held", true, 1}, {"", true, 0},
+	} {
+		q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+		if c.delete {
+			h.Delete(context.Background(), event.DeleteEvent{Object: ws(c.tmpl)}, q)
+		} else {
+			h.Create(context.Background(), event.CreateEvent{Object: ws(c.tmpl)}, q)
+		}
+		if got := q.Len(); got != c.want {
+			t.Errorf("template %q, delete %v: %d queued, want %d", c.tmpl, c.delete, got, c.want)
+		}
+		q.ShutDown()
 	}
 }

@@ -90,9 +90,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{ReconciliationTimeout: ReconcileTimeout}).
 		For(&wsv1.WorkspaceTemplate{}).
 		// templateRef is immutable: only a Workspace's arrival and
-		// departure change who uses a template.
-		Watches(&wsv1.Workspace{}, handler.EnqueueRequestsFromMapFunc(templateOf),
-			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		// departure change who uses a template (updates are not handled).
+		Watches(&wsv1.Workspace{}, templateUsers(mgr.GetClient())).
 		Complete(tr)
 }
 

@@ -6,10 +6,14 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
@@ -101,6 +105,40 @@ func templateOf(_ context.Context, o client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: ref}}}
 	}
 	return nil
+}
+
+// templateUsers queues a Workspace's template when the Workspace's
+// arrival or departure may change its finalizer: every departure (it may
+// have been the last user), and an arrival only at a template that does
+// not hold the finalizer yet. A burst of Workspaces on a template in use
+// costs no reconcile of it. A template not created yet is reconciled by
+// its own creation; one whose finalizer the cache still shows although it
+// was just removed is reconciled by that removal's own update event, which
+// then finds this Workspace in the cache.
+func templateUsers(reader client.Reader) handler.TypedFuncs[client.Object, reconcile.Request] {
+	add := func(ctx context.Context, o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		for _, req := range templateOf(ctx, o) {
+			q.Add(req)
+		}
+	}
+	return handler.TypedFuncs[client.Object, reconcile.Request]{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			for _, req := range templateOf(ctx, e.Object) {
+				t := &wsv1.WorkspaceTemplate{}
+				err := reader.Get(ctx, req.NamespacedName, t)
+				if apierrors.IsNotFound(err) || (err == nil && controllerutil.ContainsFinalizer(t, wsv1.FinalizerTemplateProtection)) {
+					continue
+				}
+				q.Add(req)
+			}
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.Object, q)
+		},
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.Object, q)
+		},
+	}
 }
 
 func mgrLog(ctx context.Context) logr.Logger { return ctrl.LoggerFrom(ctx) }
