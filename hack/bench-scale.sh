@@ -16,8 +16,9 @@
 # operator's writes are counted by resource and verb (its user agent).
 # Environment: N (1000; 0 skips the scale phase, for the admission phase
 # alone), BENCH_NS (bench), IDLE (30s), TIMEOUT (15m),
-# WORKERS (16), ADMISSION_N (200 per phase; 0 skips the admission phase),
-# ADMISSION_ROUNDS (3),
+# WORKERS (16), ADMISSION_N (100 per phase; 0 skips the admission phase),
+# ADMISSION_ROUNDS (6: six rounds of 100 swung the p99 ratio less than
+# three of 200; docs/performance.md),
 # ADMISSION_NS (bench-admission), BENCH_CLUSTER (weir-bench),
 # BENCH_OUT (bin/bench-scale.txt; the operator's log goes beside it),
 # MANAGER_ARGS (extra `weir manager` flags), WEBHOOKS=0 to measure the
@@ -34,8 +35,8 @@ BENCH_NS=${BENCH_NS:-bench}
 IDLE=${IDLE:-30s}
 TIMEOUT=${TIMEOUT:-15m}
 WORKERS=${WORKERS:-16}
-ADMISSION_N=${ADMISSION_N:-200}
-ADMISSION_ROUNDS=${ADMISSION_ROUNDS:-3}
+ADMISSION_N=${ADMISSION_N:-100}
+ADMISSION_ROUNDS=${ADMISSION_ROUNDS:-6}
 ADMISSION_NS=${ADMISSION_NS:-bench-admission}
 cluster=${BENCH_CLUSTER:-weir-bench}
 out=${BENCH_OUT:-$root/bin/bench-scale.txt}
