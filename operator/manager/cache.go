@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -19,6 +20,7 @@ import (
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/runs"
+	"github.com/weir-dev/weir/operator/workspaces"
 )
 
 // cacheOptions is what the manager's cache holds: namespaced objects of
@@ -37,25 +39,28 @@ import (
 func cacheOptions(cfg Config) cache.Options {
 	ours := labels.SelectorFromSet(labels.Set{runsv1.LabelManagedBy: runsv1.ManagedBy})
 	strip := cache.TransformStripManagedFields()
-	// A Run's Jobs and CronJobs are cached without their pod template
-	// (runs.SlimChild): containers, env and the inline pipeline file are
-	// most of each child and no reconciler reads them from the cache
+	// A Run's Jobs and CronJobs (runs.SlimChild) and a Workspace's
+	// Deployment (workspaces.SlimDeployment) are cached without their pod
+	// template: containers, env and the inline pipeline file are most of
+	// each child and no reconciler reads them from the cache
 	// (docs/performance.md, "Manager memory"). A ByObject transform
-	// replaces the default one, so this one strips managedFields too.
-	slim := func(obj any) (any, error) {
-		obj, err := strip(obj)
-		if err != nil {
-			return obj, err
+	// replaces the default one, so these strip managedFields too.
+	slim := func(t toolscache.TransformFunc) toolscache.TransformFunc {
+		return func(obj any) (any, error) {
+			obj, err := strip(obj)
+			if err != nil {
+				return obj, err
+			}
+			return t(obj)
 		}
-		return runs.SlimChild(obj)
 	}
 	o := cache.Options{DefaultTransform: strip, ByObject: map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}:      {Label: ours},
-		&batchv1.Job{}:           {Label: ours, Transform: slim},
-		&batchv1.CronJob{}:       {Label: ours, Transform: slim},
+		&batchv1.Job{}:           {Label: ours, Transform: slim(runs.SlimChild)},
+		&batchv1.CronJob{}:       {Label: ours, Transform: slim(runs.SlimChild)},
 		&corev1.ServiceAccount{}: {Label: ours},
 		// A Workspace's children.
-		&appsv1.Deployment{}:            {Label: ours},
+		&appsv1.Deployment{}:            {Label: ours, Transform: slim(workspaces.SlimDeployment)},
 		&corev1.Service{}:               {Label: ours},
 		&corev1.PersistentVolumeClaim{}: {Label: ours},
 	}}

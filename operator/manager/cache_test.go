@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -161,5 +162,52 @@ func TestCacheSlimsRunChildren(t *testing.T) {
 	check("CronJob", c.Spec.JobTemplate.Spec.Template, c.ObjectMeta)
 	if c.Spec.Schedule != "@hourly" {
 		t.Errorf("CronJob schedule = %q, want it kept", c.Spec.Schedule)
+	}
+}
+
+// A Workspace's Deployment is cached without its pod template, with its
+// metadata (the spec hash ensureDeployment compares, the owner mustOwn
+// checks), the rest of its spec (replicas) and its status (Available),
+// and without managedFields.
+func TestCacheSlimsWorkspaceDeployments(t *testing.T) {
+	var tr toolscache.TransformFunc
+	for k, v := range cacheOptions(Config{}).ByObject {
+		if _, ok := k.(*appsv1.Deployment); ok {
+			tr = v.Transform
+		}
+	}
+	if tr == nil {
+		t.Fatal("no Deployment transform: Deployments are cached with their pod template")
+	}
+	owner := metav1.OwnerReference{APIVersion: "workspace.jupyter.org/v1alpha1", Kind: "Workspace", Name: "lab", UID: "u1", Controller: ptr.To(true)}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "ws-lab", Generation: 2, Labels: map[string]string{"app.kubernetes.io/managed-by": "weir"},
+			Annotations: map[string]string{"workspace.jupyter.org/spec-hash": "h"}, OwnerReferences: []metav1.OwnerReference{owner},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "weir"}}},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](0), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"a": "b"}},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "workspace", Image: "jupyter", Env: []corev1.EnvVar{{Name: "E", Value: "v"}}}},
+					NodeSelector: map[string]string{"pool": "ide"}}}},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: 2, AvailableReplicas: 1, ReadyReplicas: 1},
+	}
+	out, err := tr(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*appsv1.Deployment)
+	if tmpl := got.Spec.Template; len(tmpl.Spec.Containers) != 0 || tmpl.Spec.NodeSelector != nil || tmpl.Labels != nil {
+		t.Errorf("template kept: %+v", tmpl)
+	}
+	if got.ManagedFields != nil {
+		t.Errorf("managedFields = %v, want none", got.ManagedFields)
+	}
+	if got.Annotations["workspace.jupyter.org/spec-hash"] != "h" || got.Generation != 2 || len(got.OwnerReferences) != 1 || got.Labels == nil {
+		t.Errorf("metadata = %+v, want the spec hash, generation, owner and labels kept", got.ObjectMeta)
+	}
+	if got.Spec.Replicas == nil || *got.Spec.Replicas != 0 || got.Spec.Selector == nil {
+		t.Errorf("spec = %+v, want replicas 0 and the selector kept", got.Spec)
+	}
+	if got.Status.AvailableReplicas != 1 || got.Status.ObservedGeneration != 2 {
+		t.Errorf("status = %+v, want it kept", got.Status)
 	}
 }

@@ -163,7 +163,8 @@ func (r *Reconciler) ensureService(ctx context.Context, ws, eff *wsv1.Workspace,
 }
 
 // ensureDeployment creates the Deployment, or updates it when the
-// effective spec or the replicas changed.
+// effective spec or the replicas changed. holdBack needs no live read: its
+// patch sets the replicas only.
 func (r *Reconciler) ensureDeployment(ctx context.Context, ws, eff *wsv1.Workspace, obs *observed) error {
 	want := BuildDeployment(eff, obs.profile, BasePath(obs.manager, ws.Namespace, ws.Name), Replicas(eff, true), r.Options.TunnelImage)
 	have := &appsv1.Deployment{}
@@ -181,9 +182,28 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ws, eff *wsv1.Workspa
 	obs.deployment = have
 	// holdBack scales to zero without touching the hash, so compare the
 	// replicas too.
-	if have.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] &&
-		ptr.Deref(have.Spec.Replicas, 1) == *want.Spec.Replicas {
+	current := func(d *appsv1.Deployment) bool {
+		return d.Annotations[annotationSpecHash] == want.Annotations[annotationSpecHash] &&
+			ptr.Deref(d.Spec.Replicas, 1) == *want.Spec.Replicas
+	}
+	if current(have) {
 		return nil
+	}
+	// The cached Deployment has no pod template (SlimDeployment): a merge
+	// patch from it could not remove what the new spec drops (a
+	// nodeSelector key, a pod annotation, a profile's service account),
+	// so it starts from the live object.
+	live := &appsv1.Deployment{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(have), live); err != nil {
+		return client.IgnoreNotFound(err) // gone: its deletion brings the Workspace back
+	}
+	if err := mustOwn(ws, live); err != nil {
+		return err
+	}
+	have = live
+	obs.deployment = have
+	if current(have) {
+		return nil // the cache was behind: the last pass's patch is there
 	}
 	wasReplicas := ptr.Deref(have.Spec.Replicas, 1)
 	patch := client.MergeFrom(have.DeepCopy())

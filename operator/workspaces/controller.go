@@ -56,8 +56,11 @@ const (
 // when a WorkspaceManager serves its namespace, its route.
 type Reconciler struct {
 	client.Client
-	Recorder events.EventRecorder
-	Options  Options
+	// APIReader reads past the cache, whose Deployments have no pod
+	// template (SlimDeployment). SetupWithManager sets the manager's.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Options   Options
 	// Policies decide what a Workspace inherits and whether it may run
 	// (condition Valid); nil: the stored spec runs as it is.
 	Policies *engine.Engine

@@ -32,6 +32,9 @@ const ReconcileTimeout = 30 * time.Second
 // controllers and the indexes they use. HTTPRoutes are watched (and made)
 // only when the Gateway API is installed at start.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder("weir-workspaces")
 	}
