@@ -52,7 +52,7 @@ type Reconciler struct {
 	requeue     *policycheck.Requeuer
 	requeueOnce sync.Once
 	// decisions are the last policy decision on each Run.
-	decisions decisions
+	decisions policycheck.Memo
 	// foreignAccounts: when the ingest service account, not Weir's, was
 	// last found in a namespace (client.ObjectKey to time.Time).
 	foreignAccounts sync.Map
@@ -82,7 +82,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	run := &runsv1.Run{}
 	if err := r.Get(ctx, req.NamespacedName, run); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.decisions.forget(req.NamespacedName)
+			r.decisions.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

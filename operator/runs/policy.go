@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	"github.com/weir-dev/weir/operator/policycheck"
@@ -32,38 +31,19 @@ type errDenied struct{ error }
 // held back. Patches are not applied here: defaults are the mutating
 // webhook's job, and a controller rewriting specs would fight the user.
 // The last decision on each Run is reused while its inputs are unchanged
-// (see decisions); a failed decision is never kept.
+// (policycheck.Memo); a failed decision is never kept.
 func (r *Reconciler) checkPolicies(ctx context.Context, run *runsv1.Run) (metav1.Condition, error) {
 	var rel map[string]any
-	var key [sha256Size]byte
-	cached := false
-	name := client.ObjectKeyFromObject(run)
 	if r.Policies != nil {
 		var err error
 		if rel, err = related.For(ctx, r.Client, run); err != nil {
 			return metav1.Condition{Type: runsv1.ConditionValid, Status: metav1.ConditionFalse, Reason: ReasonPolicyError,
 				Message: "policy decision failed: " + err.Error(), ObservedGeneration: run.Generation}, fmt.Errorf("policy decision: %w", err)
 		}
-		if rev, ok := r.Policies.Current(); ok {
-			if key, err = decisionKey(run, rel, rev.ID); err == nil {
-				if c, ok := r.decisions.get(name, key); ok {
-					return c, deniedBy(c)
-				}
-				cached = true
-			}
-		}
 	}
-	res, err := policycheck.Check(ctx, r.Policies, run, runsv1.GroupVersion.WithKind("Run"), rel)
+	res, err := r.decisions.Check(ctx, r.Policies, run, runsv1.GroupVersion.WithKind("Run"), rel)
 	if err != nil {
 		return res.Condition, err
-	}
-	if cached {
-		// Kept under the revision that decided, which a reload between
-		// Current and Check may have changed: then the next pass decides again.
-		if res.Revision != "" {
-			key, _ = decisionKey(run, rel, res.Revision)
-		}
-		r.decisions.put(name, key, res.Condition)
 	}
 	return res.Condition, deniedBy(res.Condition)
 }

@@ -79,7 +79,7 @@ type Reconciler struct {
 	probes     probes
 	idle       idleWatch
 	// decisions: the last policy decision on each Workspace.
-	decisions decisions
+	decisions policycheck.Memo
 }
 
 // errConflict: a child's name is taken by an object the Workspace does not
@@ -91,7 +91,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Get(ctx, req.NamespacedName, ws); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.forgetProbe(req.NamespacedName)
-			r.decisions.forget(req.NamespacedName)
+			r.decisions.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

@@ -5,7 +5,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/operator/policycheck"
@@ -93,7 +92,7 @@ func (r *Reconciler) decide(ctx context.Context, ws *wsv1.Workspace) (*wsv1.Work
 	if err != nil {
 		return nil, errorCondition(ws, err), err
 	}
-	res, err := r.check(ctx, ws, rel)
+	res, err := r.decisions.Check(ctx, r.Policies, ws, workspaceKind, rel)
 	if err != nil {
 		return nil, validCondition(res), err
 	}
@@ -102,40 +101,6 @@ func (r *Reconciler) decide(ctx context.Context, ws *wsv1.Workspace) (*wsv1.Work
 		return nil, errorCondition(ws, err), err
 	}
 	return eff, validCondition(res), nil
-}
-
-// check is policycheck.Check, or the last decision on ws while what it
-// was taken from is unchanged (see decisions). A failed decision is never
-// kept.
-func (r *Reconciler) check(ctx context.Context, ws *wsv1.Workspace, rel map[string]any) (policycheck.Result, error) {
-	if r.Policies == nil {
-		return policycheck.Check(ctx, nil, ws, workspaceKind, rel)
-	}
-	name := client.ObjectKeyFromObject(ws)
-	rev, ok := r.Policies.Current()
-	if !ok {
-		return policycheck.Check(ctx, r.Policies, ws, workspaceKind, rel)
-	}
-	key, err := decisionKey(ws, rel, rev.ID)
-	if err != nil {
-		return policycheck.Check(ctx, r.Policies, ws, workspaceKind, rel)
-	}
-	if res, ok := r.decisions.get(name, key); ok {
-		return res, nil
-	}
-	res, err := policycheck.Check(ctx, r.Policies, ws, workspaceKind, rel)
-	if err != nil {
-		return res, err
-	}
-	// Kept under the revision that decided, which a reload between
-	// Current and Check may have changed: then the next pass decides again.
-	if res.Revision != "" && res.Revision != rev.ID {
-		key, err = decisionKey(ws, rel, res.Revision)
-	}
-	if err == nil {
-		r.decisions.put(name, key, res)
-	}
-	return res, nil
 }
 
 func errorCondition(ws *wsv1.Workspace, err error) metav1.Condition {

@@ -7,53 +7,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 	"github.com/weir-dev/weir/policies/engine"
 )
-
-// A kept decision is reused only while what it was taken from is unchanged.
-func TestDecisionKey(t *testing.T) {
-	rel := map[string]any{"template": map[string]any{"metadata": map[string]any{"name": "t", "resourceVersion": "1"}}}
-	base := &wsv1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "team", UID: "u1", Generation: 1},
-		Spec: wsv1.WorkspaceSpec{TemplateRef: "t", Image: "jupyter/minimal-notebook:latest"}}
-	k0, err := decisionKey(base, rel, "rev1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	same := base.DeepCopy()
-	same.ResourceVersion, same.Finalizers = "42", []string{FinalizerStorage}
-	same.Status.URL = "https://x"
-	if k, _ := decisionKey(same, rel, "rev1"); k != k0 {
-		t.Error("status, finalizers or resourceVersion changed the key: the controller's own writes would decide again")
-	}
-	change := map[string]func(*wsv1.Workspace) (map[string]any, string){
-		"generation": func(w *wsv1.Workspace) (map[string]any, string) { w.Generation++; return rel, "rev1" },
-		"labels": func(w *wsv1.Workspace) (map[string]any, string) {
-			w.Labels = map[string]string{"l": "v"}
-			return rel, "rev1"
-		},
-		"annotations": func(w *wsv1.Workspace) (map[string]any, string) {
-			w.Annotations = map[string]string{"a": "v"}
-			return rel, "rev1"
-		},
-		"uid": func(w *wsv1.Workspace) (map[string]any, string) { w.UID = types.UID("u2"); return rel, "rev1" },
-		"related": func(*wsv1.Workspace) (map[string]any, string) {
-			return map[string]any{"template": map[string]any{"metadata": map[string]any{"name": "t", "resourceVersion": "2"}}}, "rev1"
-		},
-		"revision": func(*wsv1.Workspace) (map[string]any, string) { return rel, "rev2" },
-	}
-	for name, f := range change {
-		w := base.DeepCopy()
-		r, rev := f(w)
-		if k, _ := decisionKey(w, r, rev); k == k0 {
-			t.Errorf("a change of %s kept the key: a stale decision would be reused", name)
-		}
-	}
-}
 
 // The second pass over an unchanged Workspace reuses the decision and gets
 // the same effective spec and Valid condition as the first; a new
@@ -82,7 +41,7 @@ func TestDecideReusesTheLastDecision(t *testing.T) {
 	if eff1.Spec.Image != "jupyter/minimal-notebook:latest" || v1.Status != metav1.ConditionTrue {
 		t.Fatalf("first decision: image %q, Valid %+v", eff1.Spec.Image, v1)
 	}
-	if _, ok := r.decisions.m[client.ObjectKeyFromObject(ws)]; !ok {
+	if !r.decisions.Has(client.ObjectKeyFromObject(ws)) {
 		t.Fatal("the decision was not kept")
 	}
 	eff2, v2, err := r.decide(ctx, ws)
