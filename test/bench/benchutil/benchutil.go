@@ -81,27 +81,32 @@ func Scrape(ctx context.Context, url string) ([]Sample, error) {
 // ProcMem reads VmHWM (peak RSS) and VmRSS of a process, in bytes; zeros
 // when pid is 0 or the process is gone.
 func ProcMem(pid int) (hwm, rss float64) {
+	st := ProcStatus(pid)
+	return st["VmHWM"], st["VmRSS"]
+}
+
+// ProcStatus reads the kB fields of /proc/<pid>/status (VmHWM, VmRSS,
+// RssAnon, RssFile, ...) in bytes; empty when pid is 0 or the process is
+// gone.
+func ProcStatus(pid int) map[string]float64 {
+	out := map[string]float64{}
 	if pid == 0 {
-		return 0, 0
+		return out
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0
+		return out
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		f := strings.Fields(l)
-		if len(f) < 2 {
+		if len(f) != 3 || f[2] != "kB" {
 			continue
 		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmHWM:":
-			hwm = kb * 1024
-		case "VmRSS:":
-			rss = kb * 1024
+		if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+			out[strings.TrimSuffix(f[0], ":")] = kb * 1024
 		}
 	}
-	return hwm, rss
+	return out
 }
 
 // CountErrorLines counts the error lines of a controller-runtime log (JSON

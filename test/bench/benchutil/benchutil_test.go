@@ -64,3 +64,43 @@ func TestProcMemAndErrorLines(t *testing.T) {
 		t.Errorf("CountErrorLines(missing) = %d, want -1", n)
 	}
 }
+
+// ScrapeFigures files each metric under its controller (or work queue)
+// and sums the write methods.
+func TestScrapeFigures(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rest_client_requests_total"}, []string{"method", "code"})
+	c.WithLabelValues("POST", "201").Add(3)
+	c.WithLabelValues("PATCH", "200").Add(2)
+	c.WithLabelValues("GET", "200").Add(7)
+	r := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "controller_runtime_reconcile_total"}, []string{"controller", "result"})
+	r.WithLabelValues("run", "success").Add(4)
+	r.WithLabelValues("run", "requeue").Add(1)
+	r.WithLabelValues("workspace", "success").Add(2)
+	q := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "workqueue_queue_duration_seconds"}, []string{"name"})
+	q.WithLabelValues("run").Observe(3)
+	cpu := prometheus.NewCounter(prometheus.CounterOpts{Name: "process_cpu_seconds_total"})
+	cpu.Add(1.5)
+	reg.MustRegister(c, r, q, cpu)
+	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer srv.Close()
+
+	f, err := ScrapeFigures(context.Background(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.TotalWrites() != 5 || f.Reconciles["run"] != 5 || f.Reconciles["workspace"] != 2 ||
+		f.QueueSum["run"] != 3 || f.QueueCount["run"] != 1 || f.CPU != 1.5 {
+		t.Errorf("figures: writes %v, reconciles %v, queue %v/%v, cpu %v", f.TotalWrites(), f.Reconciles, f.QueueSum, f.QueueCount, f.CPU)
+	}
+}
+
+func TestProcStatus(t *testing.T) {
+	st := ProcStatus(os.Getpid())
+	if st["VmRSS"] <= 0 || st["RssAnon"] <= 0 || st["RssAnon"]+st["RssFile"] > st["VmRSS"]+st["RssShmem"]+1 {
+		t.Errorf("ProcStatus(self) = VmRSS %v, RssAnon %v, RssFile %v", st["VmRSS"], st["RssAnon"], st["RssFile"])
+	}
+	if len(ProcStatus(0)) != 0 {
+		t.Error("ProcStatus(0) read something")
+	}
+}

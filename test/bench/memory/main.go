@@ -333,8 +333,11 @@ func run() error {
 		return err
 	}
 	time.Sleep(*settle) // the scavenger returns freed pages over time
-	hwm, rss := benchutil.ProcMem(*pid)
-	anon, file := rssParts(*pid)
+	// VmRSS split into anonymous pages (the Go heap, stacks, the
+	// runtime's) and file pages (the binary's text and read-only data that
+	// were touched: clean and reclaimable under pressure, but counted).
+	proc := benchutil.ProcStatus(*pid)
+	hwm, rss, anon, file := proc["VmHWM"], proc["VmRSS"], proc["RssAnon"], proc["RssFile"]
 	stopWatch()
 	peakMu.Lock()
 	peak := max(peakHWM, hwm)

@@ -56,82 +56,11 @@ func main() {
 	}
 }
 
-// writeMethods are the HTTP methods counted as API writes.
-var writeMethods = []string{"POST", "PUT", "PATCH", "DELETE"}
+// benchutil.WriteMethods are the HTTP methods counted as API writes.
+// sample is one scrape of the operator's metrics.
+type sample = benchutil.Figures
 
-// sample is one scrape of the operator's metrics and memory.
-type sample struct {
-	at        time.Time
-	writes    map[string]float64 // by method
-	reconcile float64            // controller_runtime_reconcile_total{controller="run"}
-	errors    float64            // controller_runtime_reconcile_errors_total{controller="run"}
-	rss       float64            // process_resident_memory_bytes
-	recSum    float64            // controller_runtime_reconcile_time_seconds_sum{controller="run"}
-	recCount  float64            // controller_runtime_reconcile_time_seconds_count{controller="run"}
-	queueSum  float64            // workqueue_queue_duration_seconds_sum{name="run"}
-	queueCnt  float64            // workqueue_queue_duration_seconds_count{name="run"}
-	workers   float64            // controller_runtime_max_concurrent_reconciles{controller="run"}
-	heapInuse float64            // go_memstats_heap_inuse_bytes
-	cpu       float64            // process_cpu_seconds_total
-}
-
-func (s sample) totalWrites() float64 {
-	t := 0.0
-	for _, m := range writeMethods {
-		t += s.writes[m]
-	}
-	return t
-}
-
-func scrape(ctx context.Context) (sample, error) {
-	s := sample{at: time.Now(), writes: map[string]float64{}}
-	samples, err := benchutil.Scrape(ctx, *metricsURL)
-	if err != nil {
-		return s, err
-	}
-	for _, m := range samples {
-		name, labels, v := m.Name, m.Labels, m.Value
-		switch name {
-		case "rest_client_requests_total":
-			s.writes[labels["method"]] += v
-		case "controller_runtime_reconcile_total":
-			if labels["controller"] == "run" {
-				s.reconcile += v
-			}
-		case "controller_runtime_reconcile_errors_total":
-			if labels["controller"] == "run" {
-				s.errors += v
-			}
-		case "controller_runtime_reconcile_time_seconds_sum":
-			if labels["controller"] == "run" {
-				s.recSum += v
-			}
-		case "controller_runtime_reconcile_time_seconds_count":
-			if labels["controller"] == "run" {
-				s.recCount += v
-			}
-		case "workqueue_queue_duration_seconds_sum":
-			if labels["name"] == "run" {
-				s.queueSum += v
-			}
-		case "workqueue_queue_duration_seconds_count":
-			if labels["name"] == "run" {
-				s.queueCnt += v
-			}
-		case "controller_runtime_max_concurrent_reconciles":
-			if labels["controller"] == "run" {
-				s.workers = v
-			}
-		case "process_resident_memory_bytes":
-			s.rss = v
-		case "go_memstats_heap_inuse_bytes":
-			s.heapInuse = v
-		case "process_cpu_seconds_total":
-			s.cpu = v
-		}
-	}
-	return s, nil
-}
+func scrape(ctx context.Context) (sample, error) { return benchutil.ScrapeFigures(ctx, *metricsURL) }
 
 // peaks follows the operator's memory while the benchmark runs.
 type peaks struct {
@@ -161,24 +90,13 @@ func (p *peaks) observe(ctx context.Context) sample {
 	if err != nil {
 		p.scrapeErrs++
 	}
-	p.rss, p.heapInuse = max(p.rss, s.rss), max(p.heapInuse, s.heapInuse)
+	p.rss, p.heapInuse = max(p.rss, s.RSS), max(p.heapInuse, s.HeapInuse)
 	p.hwm, p.procRSS = max(p.hwm, hwm), max(p.procRSS, rss)
 	return s
 }
 
 func mustScrape(ctx context.Context) sample {
-	var last error
-	for range 20 {
-		s, err := scrape(ctx)
-		if err == nil {
-			return s
-		}
-		last = err
-		time.Sleep(250 * time.Millisecond)
-	}
-	fmt.Fprintln(os.Stderr, "scale: metrics:", last)
-	os.Exit(1)
-	return sample{}
+	return benchutil.MustScrapeFigures(ctx, *metricsURL, "scale")
 }
 
 func newRun(i int) *runsv1.Run {
@@ -417,11 +335,11 @@ func run() error {
 		}
 		return fmt.Sprintf("%.1f MiB", b/(1<<20))
 	}
-	per := func(a, b sample) string { return fmt.Sprintf("%.2f", (a.totalWrites()-b.totalWrites())/N) }
+	per := func(a, b sample) string { return fmt.Sprintf("%.2f", (a.TotalWrites()-b.TotalWrites())/N) }
 	byMethod := func(a, b sample) string {
 		var parts []string
-		for _, m := range writeMethods {
-			parts = append(parts, fmt.Sprintf("%s %.0f", m, a.writes[m]-b.writes[m]))
+		for _, m := range benchutil.WriteMethods {
+			parts = append(parts, fmt.Sprintf("%s %.0f", m, a.Writes[m]-b.Writes[m]))
 		}
 		return strings.Join(parts, ", ")
 	}
@@ -450,20 +368,20 @@ func run() error {
 	row("API writes per Run, to converge", "%s (%s)", per(atConv, base), byMethod(atConv, base))
 	row("API writes per Run, to settle", "%s (%s)", per(atSet, base), byMethod(atSet, base))
 	row("  of which events.k8s.io Events", "%d objects (%.2f per Run, series count %d)", events, float64(events)/N, series)
-	row("API writes in idle window", "%.0f in %v (%s)", atIdle.totalWrites()-atSet.totalWrites(), *idle, byMethod(atIdle, atSet))
+	row("API writes in idle window", "%.0f in %v (%s)", atIdle.TotalWrites()-atSet.TotalWrites(), *idle, byMethod(atIdle, atSet))
 	row("operator CPU, to converge", "%.2f s (to settle %.2f s, in idle window %.2f s)",
-		atConv.cpu-base.cpu, atSet.cpu-base.cpu, atIdle.cpu-atSet.cpu)
-	row("reconciles per Run, to settle", "%.2f (errors %.0f)", (atSet.reconcile-base.reconcile)/N, atSet.errors-base.errors)
-	row("reconciles in idle window", "%.0f", atIdle.reconcile-atSet.reconcile)
-	if d := atSet.recCount - base.recCount; d > 0 {
-		row("mean reconcile time", "%.1f ms over %.0f reconciles, %.0f worker(s)", 1000*(atSet.recSum-base.recSum)/d, d, atSet.workers)
+		atConv.CPU-base.CPU, atSet.CPU-base.CPU, atIdle.CPU-atSet.CPU)
+	row("reconciles per Run, to settle", "%.2f (errors %.0f)", (atSet.Reconciles["run"]-base.Reconciles["run"])/N, atSet.Errors["run"]-base.Errors["run"])
+	row("reconciles in idle window", "%.0f", atIdle.Reconciles["run"]-atSet.Reconciles["run"])
+	if d := atSet.RecCount["run"] - base.RecCount["run"]; d > 0 {
+		row("mean reconcile time", "%.1f ms over %.0f reconciles, %.0f worker(s)", 1000*(atSet.RecSum["run"]-base.RecSum["run"])/d, d, atSet.Workers["run"])
 	}
-	if d := atConv.queueCnt - base.queueCnt; d > 0 {
-		row("mean wait in the work queue, to converge", "%.2f s", (atConv.queueSum-base.queueSum)/d)
+	if d := atConv.QueueCount["run"] - base.QueueCount["run"]; d > 0 {
+		row("mean wait in the work queue, to converge", "%.2f s", (atConv.QueueSum["run"]-base.QueueSum["run"])/d)
 	}
 	row("peak RSS (VmHWM)", "%s (VmRSS now %s)", mib(pk.hwm), mib(rssNow))
 	row("peak process_resident_memory_bytes", "%s (sampled 1/s)", mib(pk.rss))
-	row("peak go_memstats_heap_inuse_bytes", "%s (sampled 1/s; now %s)", mib(pk.heapInuse), mib(atIdle.heapInuse))
+	row("peak go_memstats_heap_inuse_bytes", "%s (sampled 1/s; now %s)", mib(pk.heapInuse), mib(atIdle.HeapInuse))
 	row("Runs by phase", "%s", strings.Join(phases, " "))
 	row("Runs Ready=True", "%d/%d", final.readyTrue, final.runs)
 	row("children", "%d ConfigMaps, %d Jobs, %d CronJobs", final.cms, final.jobs, final.cronJobs)

@@ -64,90 +64,16 @@ func main() {
 	}
 }
 
-// writeMethods are the HTTP methods counted as API writes.
-var writeMethods = []string{"POST", "PUT", "PATCH", "DELETE"}
-
 // controllers whose reconciles are counted (controller-runtime names).
 var controllers = []string{"workspace", "workspacetemplate"}
 
 // sample is one scrape of the operator's metrics.
-type sample struct {
-	writes    map[string]float64 // rest_client_requests_total by method
-	reconcile map[string]float64 // controller_runtime_reconcile_total by controller
-	errors    map[string]float64 // controller_runtime_reconcile_errors_total by controller
-	rss       float64            // process_resident_memory_bytes
-	cpu       float64            // process_cpu_seconds_total
-	// The workspace controller's reconcile time and work-queue wait, to
-	// tell a pass that waits on API round trips from one queued behind busy
-	// workers (sum and count of the histograms), and its workers.
-	recSum, recCount, queueSum, queueCnt, workers float64
-}
+type sample = benchutil.Figures
 
-func (s sample) totalWrites() float64 {
-	t := 0.0
-	for _, m := range writeMethods {
-		t += s.writes[m]
-	}
-	return t
-}
-
-func scrape(ctx context.Context) (sample, error) {
-	s := sample{writes: map[string]float64{}, reconcile: map[string]float64{}, errors: map[string]float64{}}
-	samples, err := benchutil.Scrape(ctx, *metricsURL)
-	if err != nil {
-		return s, err
-	}
-	for _, m := range samples {
-		name, labels, v := m.Name, m.Labels, m.Value
-		switch name {
-		case "rest_client_requests_total":
-			s.writes[labels["method"]] += v
-		case "controller_runtime_reconcile_total":
-			s.reconcile[labels["controller"]] += v
-		case "controller_runtime_reconcile_errors_total":
-			s.errors[labels["controller"]] += v
-		case "controller_runtime_reconcile_time_seconds_sum":
-			if labels["controller"] == "workspace" {
-				s.recSum += v
-			}
-		case "controller_runtime_reconcile_time_seconds_count":
-			if labels["controller"] == "workspace" {
-				s.recCount += v
-			}
-		case "workqueue_queue_duration_seconds_sum":
-			if labels["name"] == "workspace" {
-				s.queueSum += v
-			}
-		case "workqueue_queue_duration_seconds_count":
-			if labels["name"] == "workspace" {
-				s.queueCnt += v
-			}
-		case "controller_runtime_max_concurrent_reconciles":
-			if labels["controller"] == "workspace" {
-				s.workers = v
-			}
-		case "process_resident_memory_bytes":
-			s.rss = v
-		case "process_cpu_seconds_total":
-			s.cpu = v
-		}
-	}
-	return s, nil
-}
+func scrape(ctx context.Context) (sample, error) { return benchutil.ScrapeFigures(ctx, *metricsURL) }
 
 func mustScrape(ctx context.Context) sample {
-	var last error
-	for range 20 {
-		s, err := scrape(ctx)
-		if err == nil {
-			return s
-		}
-		last = err
-		time.Sleep(250 * time.Millisecond)
-	}
-	fmt.Fprintln(os.Stderr, "workspaces: metrics:", last)
-	os.Exit(1)
-	return sample{}
+	return benchutil.MustScrapeFigures(ctx, *metricsURL, "workspaces")
 }
 
 // peak follows the operator's resident memory while the benchmark runs.
@@ -172,7 +98,7 @@ func (p *peak) observe(ctx context.Context, metrics bool) {
 	if err != nil {
 		p.scrapeErrors++
 	}
-	p.promRSS, p.lastScrapeRSS = max(p.promRSS, s.rss), s.rss
+	p.promRSS, p.lastScrapeRSS = max(p.promRSS, s.RSS), s.RSS
 }
 
 // watch reads /proc every second and the metrics every 10 s: a scrape
@@ -424,15 +350,15 @@ func run() error {
 	N := float64(*n)
 	recs := func(a, b sample) (total, errs float64) {
 		for _, name := range controllers {
-			total += a.reconcile[name] - b.reconcile[name]
-			errs += a.errors[name] - b.errors[name]
+			total += a.Reconciles[name] - b.Reconciles[name]
+			errs += a.Errors[name] - b.Errors[name]
 		}
 		return total, errs
 	}
 	byMethod := func(a, b sample) string {
 		var parts []string
-		for _, m := range writeMethods {
-			parts = append(parts, fmt.Sprintf("%s %.0f", m, a.writes[m]-b.writes[m]))
+		for _, m := range benchutil.WriteMethods {
+			parts = append(parts, fmt.Sprintf("%s %.0f", m, a.Writes[m]-b.Writes[m]))
 		}
 		return strings.Join(parts, ", ")
 	}
@@ -452,8 +378,8 @@ func run() error {
 	recAvail, errAvail := recs(atAvail, base)
 	recIdle, _ := recs(atIdle, atAvail)
 	events := countEvents(ctx, c)
-	writes := atConv.totalWrites() - base.totalWrites()
-	writesAvail := atAvail.totalWrites() - base.totalWrites()
+	writes := atConv.TotalWrites() - base.TotalWrites()
+	writesAvail := atAvail.TotalWrites() - base.TotalWrites()
 	// Events are counted as objects at the end (a series would be one);
 	// a new Workspace's one Event is written by the pass that converges it.
 	besides := (writes - float64(max(events, 0))) / N
@@ -474,21 +400,21 @@ func run() error {
 	row("  besides Events", "%.2f", besidesAvail)
 	row("  of which events.k8s.io Events", "%d objects (%.2f per Workspace)", events, float64(events)/N)
 	row("operator CPU, to converge", "%.2f s (to Available %.2f s, in idle window %.2f s)",
-		atConv.cpu-base.cpu, atAvail.cpu-base.cpu, atIdle.cpu-atAvail.cpu)
+		atConv.CPU-base.CPU, atAvail.CPU-base.CPU, atIdle.CPU-atAvail.CPU)
 	perCtrl := func(at sample) string {
 		var parts []string
 		for _, name := range controllers {
-			parts = append(parts, fmt.Sprintf("%s %.2f", name, (at.reconcile[name]-base.reconcile[name])/N))
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, (at.Reconciles[name]-base.Reconciles[name])/N))
 		}
 		return strings.Join(parts, ", ")
 	}
 	row("reconciles per Workspace, to converge", "%.2f (%s; errors %.0f)", recConv/N, perCtrl(atConv), errConv)
 	row("reconciles per Workspace, to Available", "%.2f (%s; errors %.0f)", recAvail/N, perCtrl(atAvail), errAvail)
-	if d := atConv.recCount - base.recCount; d > 0 {
+	if d := atConv.RecCount["workspace"] - base.RecCount["workspace"]; d > 0 {
 		row("mean Workspace reconcile, to converge", "%.0f ms over %.0f reconciles, %.0f worker(s); mean wait in the work queue %.2f s",
-			1000*(atConv.recSum-base.recSum)/d, d, atConv.workers, (atConv.queueSum-base.queueSum)/max(atConv.queueCnt-base.queueCnt, 1))
+			1000*(atConv.RecSum["workspace"]-base.RecSum["workspace"])/d, d, atConv.Workers["workspace"], (atConv.QueueSum["workspace"]-base.QueueSum["workspace"])/max(atConv.QueueCount["workspace"]-base.QueueCount["workspace"], 1))
 	}
-	row("API writes at rest", "%.0f in %v (%s)", atIdle.totalWrites()-atAvail.totalWrites(), *idle, byMethod(atIdle, atAvail))
+	row("API writes at rest", "%.0f in %v (%s)", atIdle.TotalWrites()-atAvail.TotalWrites(), *idle, byMethod(atIdle, atAvail))
 	row("reconciles at rest", "%.0f in %v", recIdle, *idle)
 	row("manager peak RSS (VmHWM)", "%s (VmRSS now %s; peak process_resident_memory_bytes %s, sampled 1/10 s)",
 		mib(pk.hwm), mib(pk.lastProcRSS), mib(pk.promRSS))
@@ -512,14 +438,14 @@ func run() error {
 		{"writes_per_workspace_to_available", writesAvail / N},
 		{"writes_per_workspace_besides_events_to_available", besidesAvail},
 		{"events_per_workspace", float64(events) / N},
-		{"cpu_seconds_to_converge", atConv.cpu - base.cpu},
-		{"cpu_seconds_to_available", atAvail.cpu - base.cpu},
-		{"writes_at_rest", atIdle.totalWrites() - atAvail.totalWrites()},
+		{"cpu_seconds_to_converge", atConv.CPU - base.CPU},
+		{"cpu_seconds_to_available", atAvail.CPU - base.CPU},
+		{"writes_at_rest", atIdle.TotalWrites() - atAvail.TotalWrites()},
 		{"reconciles_per_workspace", recConv / N},
 		{"reconciles_per_workspace_to_available", recAvail / N},
 		{"peak_rss_mib", pk.hwm / (1 << 20)},
-		{"reconcile_ms_to_converge", 1000 * (atConv.recSum - base.recSum) / max(atConv.recCount-base.recCount, 1)},
-		{"queue_wait_seconds_to_converge", (atConv.queueSum - base.queueSum) / max(atConv.queueCnt-base.queueCnt, 1)},
+		{"reconcile_ms_to_converge", 1000 * (atConv.RecSum["workspace"] - base.RecSum["workspace"]) / max(atConv.RecCount["workspace"]-base.RecCount["workspace"], 1)},
+		{"queue_wait_seconds_to_converge", (atConv.QueueSum["workspace"] - base.QueueSum["workspace"]) / max(atConv.QueueCount["workspace"]-base.QueueCount["workspace"], 1)},
 	} {
 		fmt.Printf("bench-workspaces %s %.3f\n", kv.k, kv.v)
 	}
