@@ -117,6 +117,10 @@ type textRule struct {
 	// unless, when set, makes a matching line not count: a figure the
 	// program printed although it did not reach what it measures.
 	unless string
+	// once: only the rule's first match counts (a label the output repeats
+	// for other things after it); otherwise every match does, so the
+	// outputs of several runs appended in one file give their median.
+	once bool
 }
 
 // number after a label: "time to converge   12.34 s (…)".
@@ -124,8 +128,9 @@ func after(label string) *regexp.Regexp {
 	return regexp.MustCompile(`^\s*` + regexp.QuoteMeta(label) + `\s+(-?[0-9]+(?:\.[0-9]+)?)`)
 }
 
-// parseText applies rules to each line; the first match of a rule in a
-// file counts (the scale and workspace programs print each row once).
+// parseText applies rules to each line; every match of a rule counts (the
+// scale and workspace programs print each row once per run), or the first
+// only for a rule marked once.
 func parseText(r io.Reader, rules []textRule) figures {
 	f := figures{}
 	sc := bufio.NewScanner(r)
@@ -133,7 +138,7 @@ func parseText(r io.Reader, rules []textRule) figures {
 	for sc.Scan() {
 		line := sc.Text()
 		for _, rule := range rules {
-			if _, seen := f[rule.name]; seen {
+			if _, seen := f[rule.name]; seen && rule.once {
 				continue
 			}
 			if rule.unless != "" && strings.Contains(line, rule.unless) {
@@ -156,21 +161,21 @@ const notReached = "NOT REACHED"
 
 var (
 	scaleRules = []textRule{
-		{"scale_converge_s", after("time to converge"), notReached},
-		{"scale_writes_per_run_converge", after("API writes per Run, to converge"), ""},
-		{"scale_writes_per_run_settle", after("API writes per Run, to settle"), ""},
-		{"scale_events_per_run", regexp.MustCompile(`^\s*of which events\.k8s\.io Events\s+[0-9]+ objects \(([0-9.]+) per Run`), ""},
-		{"scale_cpu_s", after("operator CPU, to converge"), ""},
-		{"scale_idle_writes", after("API writes in idle window"), ""},
+		{"scale_converge_s", after("time to converge"), notReached, false},
+		{"scale_writes_per_run_converge", after("API writes per Run, to converge"), "", false},
+		{"scale_writes_per_run_settle", after("API writes per Run, to settle"), "", false},
+		{"scale_events_per_run", regexp.MustCompile(`^\s*of which events\.k8s\.io Events\s+[0-9]+ objects \(([0-9.]+) per Run`), "", false},
+		{"scale_cpu_s", after("operator CPU, to converge"), "", false},
+		{"scale_idle_writes", after("API writes in idle window"), "", false},
 	}
 	workspaceRules = []textRule{
-		{"workspaces_converge_s", after("wall time until all Available"), notReached},
-		{"workspaces_writes_per_workspace", after("API writes per Workspace"), ""},
-		{"workspaces_idle_writes", after("API writes at rest"), ""},
+		{"workspaces_converge_s", after("wall time until all Available"), notReached, false},
+		{"workspaces_writes_per_workspace", after("API writes per Workspace"), "", false},
+		{"workspaces_idle_writes", after("API writes at rest"), "", false},
 	}
 	// The PostgreSQL discovery's "wasm / native" row comes first in
 	// test/bench/plugins' output (MySQL's and S3's follow).
 	pluginRules = []textRule{
-		{"postgresql_wasm_native_ratio", after("wasm / native"), ""},
+		{"postgresql_wasm_native_ratio", after("wasm / native"), "", true},
 	}
 )

@@ -135,3 +135,29 @@ func TestWorkspacesLines(t *testing.T) {
 		t.Errorf("figures = %v: an unknown key must not be read", f)
 	}
 }
+
+// Outputs of several runs appended in one file count as runs: the table
+// takes the median of each summary row, and a rule marked once keeps its
+// first match only.
+func TestAppendedRunsGiveMedians(t *testing.T) {
+	one, err := os.ReadFile(filepath.Join("testdata", "full", fileScale))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, conv := range []string{"30.00", "12.50", "14.00"} {
+		all = append(all, bytes.Replace(one, []byte("12.50 s (80.0 Runs/s)"), []byte(conv+" s (80.0 Runs/s)"), 1)...)
+		all = append(all, '\n')
+	}
+	f := parseFile(fileScale, all)
+	if got := f["scale_converge_s"]; len(got) != 3 {
+		t.Fatalf("time to converge read %v from three appended runs", got)
+	}
+	if m, _ := f.median("scale_converge_s"); m != 14 {
+		t.Errorf("median time to converge = %v, want 14", m)
+	}
+	p := parseText(strings.NewReader("wasm / native   1.90 x\nwasm / native   3.00 x\n"), pluginRules)
+	if got := p["postgresql_wasm_native_ratio"]; len(got) != 1 || got[0] != 1.9 {
+		t.Errorf("a once rule read %v, want its first match only", got)
+	}
+}
