@@ -190,7 +190,7 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*kindQuery{},
 		constants: constantRules(ctx, c, store, pure), memo: newFuncMemo(c, pure), values: newValueCache(ctx)}
 	for plural, rules := range decisionRules(mods, b.Name) {
-		kq, err := prepareKind(ctx, c, store, plural, rules)
+		kq, err := prepareKind(c, store, plural, rules)
 		if err != nil {
 			return nil, &Error{Bundle: b.Name, Problems: problems(err)}
 		}

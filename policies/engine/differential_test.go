@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -22,9 +23,35 @@ import (
 // valueReference converts the whole input at once, as value did before.
 func valueReference(in *Input) (ast.Value, error) { return ast.InterfaceToValue(in.native()) }
 
+// references holds each kind query's reference, prepared once.
+var references sync.Map // *kindQuery -> *rego.PreparedEvalQuery
+
+// reference is q prepared through the rego package, as the engine
+// evaluated decisions before query.go.
+func (q *kindQuery) reference(ctx context.Context) (*rego.PreparedEvalQuery, error) {
+	if pq, ok := references.Load(q); ok {
+		return pq.(*rego.PreparedEvalQuery), nil
+	}
+	var query strings.Builder
+	for _, r := range q.rules {
+		fmt.Fprintf(&query, "%s := data.weir[%q].%s\n", r, q.plural, r)
+	}
+	pq, err := rego.New(rego.Query(query.String()), rego.Compiler(q.compiler), rego.Store(q.store),
+		rego.Capabilities(capabilities())).PrepareForEval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	references.Store(q, &pq)
+	return &pq, nil
+}
+
 // evalReference evaluates without the revision's constant rules.
 func evalReference(ctx context.Context, q *kindQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error) {
-	rs, err := q.prepared.Eval(ctx, rego.EvalParsedInput(input))
+	pq, err := q.reference(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil || len(rs) == 0 {
 		return nil, nil, nil, err
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/metrics"
@@ -16,35 +15,26 @@ import (
 // at load and evaluated by topdown directly. rego.PreparedEvalQuery.Eval
 // costs, per decision, a goroutine watching the context, a metrics map and
 // the conversion of the whole result set to Go values; a decision needs
-// none of them (it reads three sets, usually empty). prepared is the same
-// query through the rego package: the reference path of the differential
-// test, which must decide alike.
+// none of them (it reads three sets, usually empty). The differential
+// test prepares the same query through the rego package (its reference
+// path, which must decide alike) from plural, rules, compiler and store.
 type kindQuery struct {
 	body     ast.Body // compiled: data.weir.<plural>.deny = deny, ...
+	plural   string
 	rules    []string // deny, warn, patch: the variables body binds
 	compiler *ast.Compiler
 	store    storage.Store
-	prepared *rego.PreparedEvalQuery
 }
 
 // noMetrics is shared by every evaluation: topdown then allocates no
 // metrics of its own, and nothing reads them.
 var noMetrics = metrics.NoOp()
 
-// prepareKind compiles and prepares the decision query of one package.
-// The query unifies (=) rather than assigns (:=), so the compiler keeps
-// the variables' names and the bindings need no renaming; an undefined
-// rule makes either form undefined.
-func prepareKind(ctx context.Context, c *ast.Compiler, store storage.Store, plural string, rules []string) (*kindQuery, error) {
-	var q strings.Builder
-	for _, r := range rules {
-		fmt.Fprintf(&q, "%s := data.weir[%q].%s\n", r, plural, r)
-	}
-	pq, err := rego.New(rego.Query(q.String()), rego.Compiler(c), rego.Store(store),
-		rego.Capabilities(capabilities())).PrepareForEval(ctx)
-	if err != nil {
-		return nil, err
-	}
+// prepareKind compiles the decision query of one package. The query
+// unifies (=) rather than assigns (:=), so the compiler keeps the
+// variables' names and the bindings need no renaming; an undefined rule
+// makes either form undefined.
+func prepareKind(c *ast.Compiler, store storage.Store, plural string, rules []string) (*kindQuery, error) {
 	body := ast.NewBody()
 	for _, r := range rules {
 		ref := ast.MustParseRef(fmt.Sprintf("data.weir[%q].%s", plural, r))
@@ -54,7 +44,7 @@ func prepareKind(ctx context.Context, c *ast.Compiler, store storage.Store, plur
 	if err != nil {
 		return nil, err
 	}
-	return &kindQuery{body: compiled, rules: rules, compiler: c, store: store, prepared: &pq}, nil
+	return &kindQuery{body: compiled, plural: plural, rules: rules, compiler: c, store: store}, nil
 }
 
 // eval evaluates the query on input and returns the rules' values as Go

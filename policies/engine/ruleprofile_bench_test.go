@@ -32,7 +32,10 @@ func BenchmarkRuleProfile(b *testing.B) {
 		for _, mode := range []string{"warm", "cold"} {
 			b.Run(c.name+"/"+mode, func(b *testing.B) {
 				cb := c.e.cur.Load().bundles[0]
-				q := cb.queries[c.plural].prepared
+				q, err := cb.queries[c.plural].reference(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
 				memo := cb.memo
 				if mode == "cold" {
 					memo = nil
