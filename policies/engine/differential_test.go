@@ -26,22 +26,22 @@ func valueReference(in *Input) (ast.Value, error) { return ast.InterfaceToValue(
 // references holds each kind query's reference, prepared once.
 var references sync.Map // *kindQuery -> *rego.PreparedEvalQuery
 
-// reference is q prepared through the rego package, as the engine
+// reference is k prepared through the rego package, as the engine
 // evaluated decisions before query.go.
-func (q *kindQuery) reference(ctx context.Context) (*rego.PreparedEvalQuery, error) {
-	if pq, ok := references.Load(q); ok {
+func (k *kindQuery) reference(ctx context.Context) (*rego.PreparedEvalQuery, error) {
+	if pq, ok := references.Load(k); ok {
 		return pq.(*rego.PreparedEvalQuery), nil
 	}
 	var query strings.Builder
-	for _, r := range q.rules {
-		fmt.Fprintf(&query, "%s := data.weir[%q].%s\n", r, q.plural, r)
+	for _, r := range k.rules {
+		fmt.Fprintf(&query, "%s := data.weir[%q].%s\n", r, k.plural, r)
 	}
-	pq, err := rego.New(rego.Query(query.String()), rego.Compiler(q.compiler), rego.Store(q.store),
+	pq, err := rego.New(rego.Query(query.String()), rego.Compiler(k.compiler), rego.Store(k.store),
 		rego.Capabilities(capabilities())).PrepareForEval(ctx)
 	if err != nil {
 		return nil, err
 	}
-	references.Store(q, &pq)
+	references.Store(k, &pq)
 	return &pq, nil
 }
 
