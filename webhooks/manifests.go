@@ -20,6 +20,11 @@ type Install struct {
 	Client func(path string) admissionregistrationv1.WebhookClientConfig
 }
 
+// matchConditions are every webhook's: changes-what-policies-read.
+func matchConditions() []admissionregistrationv1.MatchCondition {
+	return []admissionregistrationv1.MatchCondition{{Name: MatchConditionChangesWhatPoliciesRead, Expression: ChangesWhatPoliciesReadExpression}}
+}
+
 // Configurations renders Table for one install. No caBundle: Weir's
 // rotator or cert-manager's cainjector injects it.
 func Configurations(in Install) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
@@ -35,7 +40,7 @@ func Configurations(in Install) (*admissionregistrationv1.ValidatingWebhookConfi
 		fail, equivalent, none := admissionregistrationv1.Fail, admissionregistrationv1.Equivalent, admissionregistrationv1.SideEffectClassNone
 		timeout := int32(TimeoutSeconds)
 		client := in.Client(h.Path)
-		conditions := []admissionregistrationv1.MatchCondition{{Name: MatchConditionChangesWhatPoliciesRead, Expression: ChangesWhatPoliciesReadExpression}}
+		conditions := matchConditions()
 		selector := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
 			Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", in.Namespace},
 		}}}
@@ -152,7 +157,7 @@ func GeneratedFiles() (map[string][]byte, error) {
 		}
 		out[file] = b
 	}
-	chart := chartFile{MatchConditions: []admissionregistrationv1.MatchCondition{{Name: MatchConditionChangesWhatPoliciesRead, Expression: ChangesWhatPoliciesReadExpression}}}
+	chart := chartFile{MatchConditions: matchConditions()}
 	for _, h := range Table {
 		c := chartHook{Name: h.Name, Path: h.Path, Rules: h.Rules()}
 		if !h.Mutating {
