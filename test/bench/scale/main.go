@@ -258,26 +258,8 @@ func (s state) String() string {
 }
 
 func waitFor(ctx context.Context, c client.Client, what string, start time.Time, done func(state) bool, prev state) (state, time.Duration, error) {
-	deadline := start.Add(*timeout)
-	lastLog := time.Now()
-	for {
-		s, err := poll(ctx, c, prev)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "scale: poll:", err)
-			s = prev
-		} else if done(s) {
-			return s, time.Since(start), nil
-		}
-		prev = s
-		if time.Since(lastLog) > 10*time.Second {
-			fmt.Fprintf(os.Stderr, "  %5.1fs waiting until %s: %v\n", time.Since(start).Seconds(), what, s)
-			lastLog = time.Now()
-		}
-		if time.Now().After(deadline) {
-			return s, time.Since(start), fmt.Errorf("not %s after %v: %v", what, *timeout, s)
-		}
-		time.Sleep(*interval)
-	}
+	return benchutil.WaitFor("scale", what, start, *timeout, *interval,
+		func(prev state) (state, error) { return poll(ctx, c, prev) }, done, prev)
 }
 
 func run() error {

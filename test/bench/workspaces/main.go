@@ -456,22 +456,6 @@ func run() error {
 }
 
 func waitFor(ctx context.Context, c client.Client, what string, start time.Time, done func(state) bool, prev state) (state, time.Duration, error) {
-	lastLog := time.Now()
-	for {
-		s, err := poll(ctx, c, prev)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "workspaces: poll:", err)
-		} else if done(s) {
-			return s, time.Since(start), nil
-		}
-		prev = s
-		if time.Since(lastLog) > 10*time.Second {
-			fmt.Fprintf(os.Stderr, "  %5.1fs waiting until %s: %v\n", time.Since(start).Seconds(), what, s)
-			lastLog = time.Now()
-		}
-		if time.Since(start) > *timeout {
-			return s, time.Since(start), fmt.Errorf("not %s after %v: %v", what, *timeout, s)
-		}
-		time.Sleep(*interval)
-	}
+	return benchutil.WaitFor("workspaces", what, start, *timeout, *interval,
+		func(prev state) (state, error) { return poll(ctx, c, prev) }, done, prev)
 }
