@@ -41,6 +41,10 @@ type PolicyHandler struct {
 	// requesting user's RBAC answers the policies decide with, put in
 	// input.related.permissions (nil: the request needs none).
 	Permissions func(ctx context.Context, req admission.Request) (map[string]any, error)
+	// Finalizer, when set on a mutating handler, names the finalizer a
+	// created object is to be held by, given the object as the policies'
+	// patch leaves it ("" for none); see finalizers.go.
+	Finalizer func(object []byte) string
 }
 
 var _ admission.Handler = (*PolicyHandler)(nil)
@@ -150,10 +154,11 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request, clock
 			resp.Warnings = warnings(d.Warnings)
 			return resp, resultDenied
 		}
-		if len(d.Patch) == 0 || len(req.Object.Raw) == 0 {
+		ops := h.withFinalizer(req, d.Patch)
+		if len(ops) == 0 || len(req.Object.Raw) == 0 {
 			return admission.Allowed(""), resultAllowed
 		}
-		resp, changed := patched(req.Object.Raw, d.Patch)
+		resp, changed := patched(req.Object.Raw, ops)
 		switch {
 		case !resp.Allowed:
 			return resp, resultError

@@ -70,12 +70,18 @@ var Table = []Hook{
 	{
 		Name: NameMutateRuns, Path: PathMutateRuns, Mutating: true,
 		GroupVersion: runsv1.GroupVersion, Resources: []string{"runs"}, Scope: admissionregistrationv1.NamespacedScope, Operations: createUpdate,
-		extras: malformed,
+		extras: func(h *PolicyHandler, d handlerDeps) {
+			malformed(h, d)
+			h.Finalizer = runFinalizer
+		},
 	},
 	{
 		Name: NameMutateWorkspaces, Path: PathMutateWorkspaces, Mutating: true,
 		GroupVersion: wsv1.GroupVersion, Resources: []string{"workspaces"}, Scope: admissionregistrationv1.NamespacedScope, Operations: createUpdate,
-		extras: malformed,
+		extras: func(h *PolicyHandler, d handlerDeps) {
+			malformed(h, d)
+			h.Finalizer = workspaceFinalizer
+		},
 	},
 	{
 		Name: NameMutateWorkspaceTemplates, Path: PathMutateWorkspaceTemplates, Mutating: true,

@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -148,7 +147,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // ensureFinalizer holds the Run for teardown when teardownOnDelete is on,
 // and lets go of it when it is turned off.
 func (r *Reconciler) ensureFinalizer(ctx context.Context, run *runsv1.Run) error {
-	want := ptr.Deref(run.Spec.TeardownOnDelete, true)
+	want := run.Spec.TearsDown()
 	if want == controllerutil.ContainsFinalizer(run, runsv1.Finalizer) {
 		return nil
 	}

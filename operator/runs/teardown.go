@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -25,7 +24,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, run *runsv1.Run) (ctrl
 	if !controllerutil.ContainsFinalizer(run, runsv1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	if !ptr.Deref(run.Spec.TeardownOnDelete, true) || run.Annotations[runsv1.AnnotationSkipTeardown] == "true" {
+	if !run.Spec.TearsDown() || run.Annotations[runsv1.AnnotationSkipTeardown] == "true" {
 		// Said and counted once the Run is let go: a retry would repeat them.
 		if err := r.removeFinalizer(ctx, run); err != nil {
 			return ctrl.Result{}, err

@@ -33,10 +33,8 @@ import (
 // +kubebuilder:rbac:groups="",resources=services;persistentvolumeclaims,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// FinalizerStorage holds a Workspace until its primary claim is released
-// (Retain: the owner reference removed, so garbage collection keeps it) or
-// deleted (Delete).
-const FinalizerStorage = "workspace.jupyter.org/storage"
+// FinalizerStorage holds a Workspace until its primary claim is released.
+const FinalizerStorage = wsv1.FinalizerStorage
 
 // Event reasons a user may need to notice.
 const (

@@ -20,7 +20,9 @@ const (
 	// the teardown Job, keeping the assets in Marmot.
 	AnnotationSkipTeardown = "runs.marmotdata.io/skip-teardown"
 
-	// Finalizer holds a Run until its teardown Job has succeeded.
+	// Finalizer holds a Run until its teardown Job has succeeded. The
+	// mutating webhook adds it when a Run is created (see TearsDown), the
+	// controller when the webhook did not.
 	Finalizer = "runs.marmotdata.io/teardown"
 
 	// ConditionReady summarises whether the Run's children match its spec

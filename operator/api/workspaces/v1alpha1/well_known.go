@@ -11,6 +11,12 @@ const (
 	// the template, and removed when the last one is gone.
 	FinalizerTemplateProtection = "workspace.jupyter.org/template-protection"
 
+	// FinalizerStorage holds a Workspace until its primary claim is
+	// released (Retain: the owner reference removed, so garbage collection
+	// keeps it) or deleted (Delete). The mutating webhook adds it when a
+	// Workspace is created, the controller when the webhook did not.
+	FinalizerStorage = "workspace.jupyter.org/storage"
+
 	// LabelTemplate on a Workspace names its WorkspaceTemplate, so the
 	// Workspaces using a template are one label selector away.
 	LabelTemplate = "workspace.jupyter.org/template"
