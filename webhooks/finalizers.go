@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
 	admissionv1 "k8s.io/api/admission/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -34,43 +33,29 @@ func runFinalizer(object []byte) string {
 // workspaceFinalizer holds every Workspace until its claim is released.
 func workspaceFinalizer([]byte) string { return wsv1.FinalizerStorage }
 
-// withFinalizer returns the policies' patch plus, on CREATE, the
-// operation adding the kind's finalizer to the object as the policies
-// leave it. A policy patch that does not apply is returned unchanged, for
-// patched to report.
-func (h *PolicyHandler) withFinalizer(req admission.Request, ops []engine.PatchOp) []engine.PatchOp {
-	if h.Finalizer == nil || req.Operation != admissionv1.Create || len(req.Object.Raw) == 0 {
-		return ops
+// finalizerOp returns, for a CREATE by a handler that holds objects, the
+// function adding the kind's finalizer to the object as the policies'
+// patch leaves it; nil otherwise.
+func (h *PolicyHandler) finalizerOp(req admission.Request) func(object []byte) (engine.PatchOp, bool) {
+	if h.Finalizer == nil || req.Operation != admissionv1.Create {
+		return nil
 	}
-	object := req.Object.Raw
-	if len(ops) > 0 {
-		raw, err := json.Marshal(ops)
-		if err != nil {
-			return ops
+	return func(object []byte) (engine.PatchOp, bool) {
+		name := h.Finalizer(object)
+		if name == "" {
+			return engine.PatchOp{}, false
 		}
-		p, err := jsonpatch.DecodePatch(raw)
-		if err != nil {
-			return ops
+		var meta struct {
+			Metadata struct {
+				Finalizers []string `json:"finalizers"`
+			} `json:"metadata"`
 		}
-		if object, err = p.Apply(object); err != nil {
-			return ops
+		if json.Unmarshal(object, &meta) != nil || slices.Contains(meta.Metadata.Finalizers, name) {
+			return engine.PatchOp{}, false
 		}
+		if meta.Metadata.Finalizers == nil {
+			return engine.PatchOp{Op: "add", Path: "/metadata/finalizers", Value: []string{name}}, true
+		}
+		return engine.PatchOp{Op: "add", Path: "/metadata/finalizers/-", Value: name}, true
 	}
-	name := h.Finalizer(object)
-	if name == "" {
-		return ops
-	}
-	var meta struct {
-		Metadata struct {
-			Finalizers []string `json:"finalizers"`
-		} `json:"metadata"`
-	}
-	if json.Unmarshal(object, &meta) != nil || slices.Contains(meta.Metadata.Finalizers, name) {
-		return ops
-	}
-	op := engine.PatchOp{Op: "add", Path: "/metadata/finalizers/-", Value: name}
-	if meta.Metadata.Finalizers == nil {
-		op = engine.PatchOp{Op: "add", Path: "/metadata/finalizers", Value: []string{name}}
-	}
-	return append(slices.Clip(ops), op)
 }

@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"encoding/json"
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -20,7 +19,7 @@ func finalizerRequest(op admissionv1.Operation, object string) admission.Request
 // The cases envtest cannot reach: an UPDATE (the matchCondition lets a
 // finalizer-only one through unjudged) and a policy patch that changes
 // what the finalizer depends on.
-func TestWithFinalizer(t *testing.T) {
+func TestFinalizerPatch(t *testing.T) {
 	h := &PolicyHandler{Mutating: true, Finalizer: runFinalizer}
 	defaulted := engine.PatchOp{Op: "add", Path: "/metadata/labels", Value: map[string]string{"team": "data"}}
 	keep := engine.PatchOp{Op: "add", Path: "/spec/teardownOnDelete", Value: false}
@@ -29,7 +28,7 @@ func TestWithFinalizer(t *testing.T) {
 		op     admissionv1.Operation
 		object string
 		policy []engine.PatchOp
-		want   string // the patch, as JSON
+		want   string // the patch, as JSON; "null" for none, "denied" for a refusal
 	}{
 		{"create", admissionv1.Create, `{"metadata":{"name":"a"},"spec":{}}`, nil,
 			`[{"op":"add","path":"/metadata/finalizers","value":["runs.marmotdata.io/teardown"]}]`},
@@ -41,21 +40,28 @@ func TestWithFinalizer(t *testing.T) {
 		{"a policy turns teardown off", admissionv1.Create, `{"metadata":{},"spec":{"teardownOnDelete":true}}`, []engine.PatchOp{keep},
 			`[{"op":"add","path":"/spec/teardownOnDelete","value":false}]`},
 		{"update", admissionv1.Update, `{"metadata":{"name":"a"},"spec":{}}`, nil, `null`},
-		{"a policy patch that does not apply is left to patched", admissionv1.Create, `{"metadata":{},"spec":{}}`,
-			[]engine.PatchOp{{Op: "replace", Path: "/spec/missing", Value: 1}}, `[{"op":"replace","path":"/spec/missing","value":1}]`},
+		{"a policy patch that does not apply is the policy's fault", admissionv1.Create, `{"metadata":{},"spec":{}}`,
+			[]engine.PatchOp{{Op: "replace", Path: "/spec/missing", Value: 1}}, `denied`},
+		{"a policy patch that changes nothing", admissionv1.Update, `{"metadata":{"labels":{"team":"data"}},"spec":{}}`,
+			[]engine.PatchOp{defaulted}, `null`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := json.Marshal(h.withFinalizer(finalizerRequest(tc.op, tc.object), tc.policy))
-			if err != nil {
-				t.Fatal(err)
+			req := finalizerRequest(tc.op, tc.object)
+			resp, changed := patched(req.Object.Raw, tc.policy, h.finalizerOp(req))
+			got := string(resp.Patch)
+			switch {
+			case !resp.Allowed:
+				got = "denied"
+			case !changed && got == "":
+				got = "null"
 			}
-			if string(got) != tc.want {
+			if got != tc.want {
 				t.Errorf("patch\n got %s\nwant %s", got, tc.want)
 			}
 		})
 	}
-	if got := (&PolicyHandler{Mutating: true}).withFinalizer(finalizerRequest(admissionv1.Create, `{}`), nil); got != nil {
-		t.Errorf("a handler without Finalizer patched %v", got)
+	if (&PolicyHandler{Mutating: true}).finalizerOp(finalizerRequest(admissionv1.Create, `{}`)) != nil {
+		t.Error("a handler without Finalizer adds one")
 	}
 	if runFinalizer([]byte(`{"spec":{"teardownOnDelete":false}}`)) != "" || runFinalizer([]byte(`{"spec":{}}`)) != runsv1.Finalizer {
 		t.Error("runFinalizer does not follow teardownOnDelete")

@@ -154,11 +154,11 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request, clock
 			resp.Warnings = warnings(d.Warnings)
 			return resp, resultDenied
 		}
-		ops := h.withFinalizer(req, d.Patch)
-		if len(ops) == 0 || len(req.Object.Raw) == 0 {
+		finalize := h.finalizerOp(req)
+		if (len(d.Patch) == 0 && finalize == nil) || len(req.Object.Raw) == 0 {
 			return admission.Allowed(""), resultAllowed
 		}
-		resp, changed := patched(req.Object.Raw, ops)
+		resp, changed := patched(req.Object.Raw, d.Patch, finalize)
 		switch {
 		case !resp.Allowed:
 			return resp, resultError

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -65,21 +66,39 @@ func warnings(vs []engine.Violation) []string {
 // patched returns the decision's JSON patch, after checking that it
 // applies to the object and changes it: a patch that cannot apply is
 // the policy's fault and is reported as such, not as an API error.
-func patched(object []byte, ops []engine.PatchOp) (admission.Response, bool) {
+// extra, when set, may add one operation computed from the object as the
+// policies' patch leaves it (the finalizer, finalizers.go); an operation
+// it adds changes the object by construction.
+func patched(object []byte, ops []engine.PatchOp, extra func(out []byte) (engine.PatchOp, bool)) (admission.Response, bool) {
+	out := object
+	if len(ops) > 0 {
+		raw, err := json.Marshal(ops)
+		if err != nil {
+			return admission.Errored(http.StatusInternalServerError, fmt.Errorf("policy patch: %w", err)), false
+		}
+		p, err := jsonpatch.DecodePatch(raw)
+		if err != nil {
+			return patchError(ops, err), false
+		}
+		if out, err = p.Apply(object); err != nil {
+			return patchError(ops, err), false
+		}
+	}
+	if extra != nil {
+		if op, ok := extra(out); ok {
+			return patchResponse(append(slices.Clip(ops), op))
+		}
+	}
+	if len(ops) == 0 || jsonEqual(object, out) {
+		return admission.Allowed(""), false
+	}
+	return patchResponse(ops)
+}
+
+func patchResponse(ops []engine.PatchOp) (admission.Response, bool) {
 	raw, err := json.Marshal(ops)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("policy patch: %w", err)), false
-	}
-	p, err := jsonpatch.DecodePatch(raw)
-	if err != nil {
-		return patchError(ops, err), false
-	}
-	out, err := p.Apply(object)
-	if err != nil {
-		return patchError(ops, err), false
-	}
-	if jsonEqual(object, out) {
-		return admission.Allowed(""), false
 	}
 	pt := admissionv1.PatchTypeJSONPatch
 	resp := admission.Allowed("")
