@@ -38,7 +38,16 @@ import (
 // takes as "unchanged".
 func cacheOptions(cfg Config) cache.Options {
 	ours := labels.SelectorFromSet(labels.Set{runsv1.LabelManagedBy: runsv1.ManagedBy})
-	strip := cache.TransformStripManagedFields()
+	stripManagedFields := cache.TransformStripManagedFields()
+	// Every cached object also shares the strings it repeats with the
+	// others (internStrings).
+	strip := func(obj any) (any, error) {
+		obj, err := stripManagedFields(obj)
+		if err != nil {
+			return obj, err
+		}
+		return internStrings(obj)
+	}
 	// A Run's Jobs and CronJobs (runs.SlimChild) and a Workspace's
 	// Deployment (workspaces.SlimDeployment) are cached without their pod
 	// template: containers, env and the inline pipeline file are most of

@@ -2,6 +2,7 @@ package policycheck
 
 import (
 	"crypto/sha256"
+	"reflect"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -10,6 +11,7 @@ import (
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
+	"github.com/weir-dev/weir/policies/engine"
 )
 
 // A kept decision is reused only while what it was taken from is
@@ -82,5 +84,52 @@ func TestMemoGetPutForget(t *testing.T) {
 	m.Forget(name)
 	if _, ok := m.get(name, k1); ok || m.Has(name) {
 		t.Error("a forgotten object answered")
+	}
+}
+
+// Equal decisions on different objects are kept once (the memo's memory
+// grows with the distinct decisions, not with the objects), a decision that
+// differs in any part, a patch's policy included, is kept apart, and a
+// shared decision goes with its last object.
+func TestMemoSharesEqualDecisions(t *testing.T) {
+	var m Memo
+	decision := func(policy string) Result {
+		return Result{
+			Condition: metav1.Condition{Type: ConditionValid, Status: metav1.ConditionTrue, Reason: ReasonPolicyAllowed, ObservedGeneration: 1},
+			Patch: []engine.PatchOp{{Op: "add", Path: "/spec/resources", Policy: policy,
+				Value: map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "320Mi"}}}},
+			Revision: "rev1",
+		}
+	}
+	name := func(n string) types.NamespacedName { return types.NamespacedName{Namespace: "ns", Name: n} }
+	key := func(n string) [sha256.Size]byte { return sha256.Sum256([]byte(n)) }
+	m.put(name("a"), key("a"), decision("runs.default-requests"))
+	m.put(name("b"), key("b"), decision("runs.default-requests"))
+	m.put(name("c"), key("c"), decision("runs.other"))
+	a, _ := m.get(name("a"), key("a"))
+	b, _ := m.get(name("b"), key("b"))
+	c, _ := m.get(name("c"), key("c"))
+	if &a.Patch[0] != &b.Patch[0] {
+		t.Error("two equal decisions are kept twice: the memo grows with the objects")
+	}
+	if &a.Patch[0] == &c.Patch[0] || c.Patch[0].Policy != "runs.other" {
+		t.Error("decisions that differ in a patch's policy share one entry")
+	}
+	if !reflect.DeepEqual(a, decision("runs.default-requests")) {
+		t.Errorf("shared decision = %+v, want the one put", a)
+	}
+	if n := len(m.shared); n != 2 {
+		t.Errorf("%d distinct decisions kept, want 2", n)
+	}
+	// A new decision on a replaces its share; c's goes with c.
+	m.put(name("a"), key("a2"), decision("runs.other"))
+	m.Forget(name("c"))
+	if n := len(m.shared); n != 2 {
+		t.Errorf("%d distinct decisions kept after a's new decision, want 2 (b's and a's)", n)
+	}
+	m.Forget(name("a"))
+	m.Forget(name("b"))
+	if n := len(m.shared); n != 0 {
+		t.Errorf("%d decisions kept after every object was forgotten, want 0", n)
 	}
 }

@@ -1,0 +1,98 @@
+package manager
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+	"testing"
+	"unsafe"
+
+	batchv1 "k8s.io/api/batch/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+)
+
+// Every cached object, through the default transform and a kind's own,
+// shares the strings it repeats with the other cached objects, and reads
+// exactly as decoded.
+func TestCacheInternsRepeatedStrings(t *testing.T) {
+	// unique keeps a canonical copy while something holds its handle, and
+	// internStrings holds none: a GC between two objects may give the
+	// second a new copy (one per GC cycle, not one per object). No GC here.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	o := cacheOptions(Config{})
+	decode := func(doc string, obj client.Object) client.Object {
+		t.Helper()
+		if err := json.Unmarshal([]byte(doc), obj); err != nil {
+			t.Fatal(err)
+		}
+		return obj
+	}
+	run := func(i int) client.Object {
+		return decode(fmt.Sprintf(`{"metadata": {"name": "run-%d", "namespace": "team-a", "finalizers": ["runs.marmotdata.io/teardown"],
+			"labels": {"team": "data"}, "annotations": {"note": "nightly"}},
+			"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Running", "message": "1 ingestion Job(s) running",
+				"lastTransitionTime": "2026-12-02T21:42:08Z"}],
+				"active": [{"apiVersion": "batch/v1", "kind": "Job", "namespace": "team-a", "name": "run-%d"}]}}`, i, i), &runsv1.Run{})
+	}
+	job := func(i int) client.Object {
+		return decode(fmt.Sprintf(`{"metadata": {"name": "run-%d", "namespace": "team-a",
+			"labels": {"app.kubernetes.io/managed-by": "weir"}, "annotations": {"runs.marmotdata.io/spec-hash": "c6d0bf885e2fbd76"},
+			"ownerReferences": [{"apiVersion": "runs.marmotdata.io/v1alpha1", "kind": "Run", "name": "run-%d", "uid": "u%d", "controller": true}]}}`,
+			i, i, i), &batchv1.Job{})
+	}
+	var jobTransform func(any) (any, error)
+	for k, v := range o.ByObject {
+		if _, ok := k.(*batchv1.Job); ok {
+			jobTransform = v.Transform
+		}
+	}
+	same := func(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+	transform := func(tf func(any) (any, error), obj client.Object) client.Object {
+		t.Helper()
+		out, err := tf(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.(client.Object)
+	}
+
+	r1, r2 := run(1), run(2)
+	want := r1.DeepCopyObject()
+	r1, r2 = transform(o.DefaultTransform, r1), transform(o.DefaultTransform, r2)
+	if !reflect.DeepEqual(r1, want) {
+		t.Errorf("a Run reads differently once cached:\n got %+v\nwant %+v", r1, want)
+	}
+	a, b := r1.(*runsv1.Run), r2.(*runsv1.Run)
+	for what, pair := range map[string][2]string{
+		"namespace":         {a.Namespace, b.Namespace},
+		"finalizer":         {a.Finalizers[0], b.Finalizers[0]},
+		"label value":       {a.Labels["team"], b.Labels["team"]},
+		"annotation value":  {a.Annotations["note"], b.Annotations["note"]},
+		"condition message": {a.Status.Conditions[0].Message, b.Status.Conditions[0].Message},
+		"condition reason":  {a.Status.Conditions[0].Reason, b.Status.Conditions[0].Reason},
+		"active kind":       {a.Status.Active[0].Kind, b.Status.Active[0].Kind},
+	} {
+		if !same(pair[0], pair[1]) {
+			t.Errorf("two cached Runs hold a copy each of their %s %q", what, pair[0])
+		}
+	}
+	for k1 := range a.Labels {
+		for k2 := range b.Labels {
+			if !same(k1, k2) {
+				t.Errorf("two cached Runs hold a copy each of their label key %q", k1)
+			}
+		}
+	}
+
+	j1, j2 := transform(jobTransform, job(1)), transform(jobTransform, job(2))
+	if !same(j1.GetOwnerReferences()[0].APIVersion, j2.GetOwnerReferences()[0].APIVersion) ||
+		!same(j1.GetLabels()["app.kubernetes.io/managed-by"], j2.GetLabels()["app.kubernetes.io/managed-by"]) {
+		t.Error("a kind with its own transform (Jobs) does not share its repeated strings")
+	}
+	if !same(j1.GetName(), a.GetName()) {
+		t.Error("a Job and its Run hold a copy each of the same name")
+	}
+}
