@@ -143,7 +143,8 @@ func TestCacheSlimsRunChildren(t *testing.T) {
 			t.Errorf("%s: metadata = %+v, want the spec hash and no managedFields", kind, m)
 		}
 	}
-	out, err := job(&batchv1.Job{ObjectMeta: *meta.DeepCopy(), Spec: batchv1.JobSpec{Template: tmpl()},
+	out, err := job(&batchv1.Job{ObjectMeta: *meta.DeepCopy(), Spec: batchv1.JobSpec{Template: tmpl(),
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"batch.kubernetes.io/controller-uid": "u1"}}},
 		Status: batchv1.JobStatus{Conditions: []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +153,9 @@ func TestCacheSlimsRunChildren(t *testing.T) {
 	check("Job", j.Spec.Template, j.ObjectMeta)
 	if len(j.Status.Conditions) != 1 {
 		t.Errorf("Job status = %+v, want it kept", j.Status)
+	}
+	if j.Spec.Selector != nil {
+		t.Errorf("Job selector = %+v, want none (no reader uses it)", j.Spec.Selector)
 	}
 	out, err = cron(&batchv1.CronJob{ObjectMeta: *meta.DeepCopy(), Spec: batchv1.CronJobSpec{Schedule: "@hourly",
 		JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl()}}}})
@@ -167,8 +171,8 @@ func TestCacheSlimsRunChildren(t *testing.T) {
 
 // A Workspace's Deployment is cached without its pod template, with its
 // metadata (the spec hash ensureDeployment compares, the owner mustOwn
-// checks), the rest of its spec (replicas) and its status (Available),
-// and without managedFields.
+// checks), its replicas and its status (Available), and without its
+// selector or managedFields.
 func TestCacheSlimsWorkspaceDeployments(t *testing.T) {
 	var tr toolscache.TransformFunc
 	for k, v := range cacheOptions(Config{}).ByObject {
@@ -204,8 +208,8 @@ func TestCacheSlimsWorkspaceDeployments(t *testing.T) {
 	if got.Annotations["workspace.jupyter.org/spec-hash"] != "h" || got.Generation != 2 || len(got.OwnerReferences) != 1 || got.Labels == nil {
 		t.Errorf("metadata = %+v, want the spec hash, generation, owner and labels kept", got.ObjectMeta)
 	}
-	if got.Spec.Replicas == nil || *got.Spec.Replicas != 0 || got.Spec.Selector == nil {
-		t.Errorf("spec = %+v, want replicas 0 and the selector kept", got.Spec)
+	if got.Spec.Replicas == nil || *got.Spec.Replicas != 0 || got.Spec.Selector != nil {
+		t.Errorf("spec = %+v, want replicas 0 kept and no selector (no reader uses it)", got.Spec)
 	}
 	if got.Status.AvailableReplicas != 1 || got.Status.ObservedGeneration != 2 {
 		t.Errorf("status = %+v, want it kept", got.Status)

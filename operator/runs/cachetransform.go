@@ -14,15 +14,19 @@ import (
 // (pipeline.go), the templates' labels — is most of each object and stays
 // on the API server. Drift needs no template: a child's spec-hash
 // annotation says which spec it was built from, and a CronJob whose spec
-// changed is patched from a live read (ensureCronJob). The objects' own
+// changed is patched from a live read (ensureCronJob). The Job's label
+// selector (the API server's controller-uid match, a map per Job) goes
+// too: no reader uses it and Weir never patches a Job. The objects' own
 // metadata, the rest of their spec and their status are kept. Anything
 // else is returned as is.
 func SlimChild(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *batchv1.Job:
+		o.Spec.Selector = nil
 		slimPodTemplate(&o.Spec.Template)
 	case *batchv1.CronJob:
 		o.Spec.JobTemplate.ObjectMeta = metav1.ObjectMeta{}
+		o.Spec.JobTemplate.Spec.Selector = nil
 		slimPodTemplate(&o.Spec.JobTemplate.Spec.Template)
 	}
 	return obj, nil

@@ -13,7 +13,7 @@ import (
 	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 )
 
-// SlimDeployment drops the pod template and nothing any reader of the
+// SlimDeployment drops the pod template, the selector and nothing any reader of the
 // cache uses: the predicates, status, mustOwn and ensureDeployment's
 // "unchanged?" test answer the same for the slim object as for the full
 // one.
@@ -40,10 +40,14 @@ func TestSlimDeploymentKeepsWhatReadersUse(t *testing.T) {
 	if !equality.Semantic.DeepEqual(slim.ObjectMeta, want.ObjectMeta) || !equality.Semantic.DeepEqual(slim.Status, want.Status) {
 		t.Errorf("metadata or status changed:\n got %+v %+v\nwant %+v %+v", slim.ObjectMeta, slim.Status, want.ObjectMeta, want.Status)
 	}
+	if slim.Spec.Selector != nil {
+		t.Errorf("selector kept: %+v", slim.Spec.Selector)
+	}
 	rest, wantRest := slim.Spec, want.Spec
 	rest.Template, wantRest.Template = corev1.PodTemplateSpec{}, corev1.PodTemplateSpec{}
+	wantRest.Selector = nil
 	if !equality.Semantic.DeepEqual(rest, wantRest) {
-		t.Errorf("spec besides the template changed: got %+v, want %+v", rest, wantRest)
+		t.Errorf("spec besides the template and selector changed: got %+v, want %+v", rest, wantRest)
 	}
 	if childMetaChanged(want, slim) || !reflect.DeepEqual(viewDeployment(want), viewDeployment(slim)) {
 		t.Errorf("the predicates tell the slim Deployment from the full one: view %+v vs %+v", viewDeployment(slim), viewDeployment(want))
