@@ -20,7 +20,10 @@
 # Environment: N_RUNS (10000), N_WORKSPACES (5000), TEMPLATES (5), WORKERS
 # (64), SETTLE (30s), TIMEOUT (20m), BENCH_CLUSTER (weir-bench-mem), BENCH_OUT
 # (bin/bench-memory.txt; the log and heap profile go beside it), MANAGER_ARGS,
-# KEEP_CLUSTER=1 to leave the cluster up.
+# KEEP_CLUSTER=1 to leave the cluster up; REUSE_CLUSTER=1 to measure against
+# a cluster a KEEP_CLUSTER=1 run left up (no populate: the first manager is
+# measured as a restart, -existing), so a before/after at the full size does
+# not pay the ~15 min populate again.
 # COMPARE="bin/a bin/b ...": afterwards, restart the manager as each of these
 # binaries in turn against the same objects and measure again (the lines are
 # then restart_rss_mib_steady etc.): the fair before/after, since every
@@ -55,9 +58,14 @@ KUBECONFIG="$KWOK_WORKDIR/$cluster.kubeconfig"
 export KUBECONFIG
 disable=(--disable kube-controller-manager,kube-scheduler)
 if [ "${FULL_CLUSTER:-}" = 1 ]; then disable=(); fi
-echo "starting kwok cluster $cluster" >&2
 # Every Workspace has a ClusterIP Service: a /16 has room for them.
 for try in 1 2 3; do
+  if [ "${REUSE_CLUSTER:-}" = 1 ]; then
+    kubectl get --raw /readyz >/dev/null || { echo "REUSE_CLUSTER=1: no cluster $cluster to reuse" >&2; exit 1; }
+    echo "reusing kwok cluster $cluster" >&2
+    break
+  fi
+  echo "starting kwok cluster $cluster" >&2
   kwokctl delete cluster --name "$cluster" >/dev/null 2>&1 || true
   if kwokctl create cluster --name "$cluster" --runtime binary --kubeconfig "$KUBECONFIG" \
     --kube-apiserver-binary "$K8S_BIN/kube-apiserver" \
@@ -93,7 +101,9 @@ measure() {
 
 rc=0
 {
-  measure -heap-profile "$heap" || echo "$?" >"$tmp/rc"
+  existing=()
+  if [ "${REUSE_CLUSTER:-}" = 1 ]; then existing=(-existing); fi
+  measure "${existing[@]}" -heap-profile "$heap" || echo "$?" >"$tmp/rc"
   if [ -s "$heap" ]; then
     echo
     echo "heap profile $heap, top by inuse_space:"
