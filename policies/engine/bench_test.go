@@ -56,7 +56,8 @@ const benchLiteralPassword = `{
 //	                        template, the template in related (patched)
 //	workspace/plain:        the upstream minimal Workspace, no template
 //	cold/...:               run/seed-sources and workspace/template with
-//	                        the memo of pure functions off: every call
+//	                        the memo of pure functions and the kept
+//	                        json.match_schema results off: every call
 //	                        computed, as for a request unlike any before it
 //	                        (the others repeat one request, so after the
 //	                        first decision the memo answers every call)
@@ -73,6 +74,7 @@ func BenchmarkDecision(b *testing.B) {
 	for _, e := range []*Engine{coldDef, coldSources} {
 		for _, cb := range e.cur.Load().bundles {
 			cb.memo = nil
+			cb.values = newValueCache(context.Background(), false)
 		}
 	}
 	template := sample(b, templateSample)

@@ -149,8 +149,9 @@ type compiledBundle struct {
 	// memo keeps the results of pure functions across decisions.
 	memo *funcMemo
 	// values keeps what built-ins compile from their arguments across
-	// decisions (json.match_schema's schemas, regex patterns): OPA's
-	// inter-query value cache, bounded, one per bundle and revision.
+	// decisions (json.match_schema's schemas, regex patterns) and
+	// json.match_schema's results (matchcache.go): OPA's inter-query value
+	// cache, bounded, one per bundle and revision.
 	values cache.InterQueryValueCache
 }
 
@@ -158,11 +159,16 @@ type compiledBundle struct {
 // and the patterns of its rules, with room for patterns built from input.
 const valueCacheEntries = 1024
 
-func newValueCache(ctx context.Context) cache.InterQueryValueCache {
+// newValueCache is a bundle's value cache; keepMatchResults adds the
+// bucket of json.match_schema's results (off only for benchmarks of a
+// request unlike any before).
+func newValueCache(ctx context.Context, keepMatchResults bool) cache.InterQueryValueCache {
 	n := valueCacheEntries
-	return cache.NewInterQueryValueCache(ctx, &cache.Config{
-		InterQueryBuiltinValueCache: cache.InterQueryBuiltinValueCacheConfig{MaxNumEntries: &n},
-	})
+	cfg := cache.InterQueryBuiltinValueCacheConfig{MaxNumEntries: &n}
+	if keepMatchResults {
+		cfg.NamedCacheConfigs = matchResultsConfig()
+	}
+	return cache.NewInterQueryValueCache(ctx, &cache.Config{InterQueryBuiltinValueCache: cfg})
 }
 
 // compileBundle compiles b alone (with the library) and prepares its
@@ -188,7 +194,7 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 	mode, _ := b.mode()
 	pure := newPurity(c)
 	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*kindQuery{},
-		constants: constantRules(ctx, c, store, pure), memo: newFuncMemo(c, pure), values: newValueCache(ctx)}
+		constants: constantRules(ctx, c, store, pure), memo: newFuncMemo(c, pure), values: newValueCache(ctx, true)}
 	for plural, rules := range decisionRules(mods, b.Name) {
 		kq, err := prepareKind(c, store, plural, rules)
 		if err != nil {

@@ -241,20 +241,20 @@ func (m *funcMemo) add(entries []memoEntry) {
 
 var lazyObjectType = reflect.TypeOf(ast.LazyObject(nil))
 
-// shareable: v holds no lazily converted part of an input.
+// shareable: v holds no lazily converted part of an input. It walks the
+// whole value without allocating (the callbacks capture nothing): it is
+// called on every memoised result and json.match_schema operand.
 func shareable(v ast.Value) bool {
-	ok := true
-	each := func(t *ast.Term) { ok = ok && shareable(t.Value) }
 	switch x := v.(type) {
 	case ast.Object:
-		if reflect.TypeOf(x) == lazyObjectType {
-			return false
-		}
-		x.Foreach(func(k, v *ast.Term) { each(k); each(v) })
+		return reflect.TypeOf(x) != lazyObjectType && !x.Until(unshareablePair)
 	case *ast.Array:
-		x.Foreach(each)
+		return !x.Until(unshareable)
 	case ast.Set:
-		x.Foreach(each)
+		return !x.Until(unshareable)
 	}
-	return ok
+	return true
 }
+
+func unshareable(t *ast.Term) bool        { return !shareable(t.Value) }
+func unshareablePair(k, v *ast.Term) bool { return !shareable(k.Value) || !shareable(v.Value) }

@@ -3,6 +3,8 @@ package engine
 import (
 	"slices"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Rules and functions that read input are evaluated per decision: neither
@@ -82,5 +84,25 @@ func TestConstantRulesOfTheDefaultBundle(t *testing.T) {
 	}
 	if !cb.memo.pure["data.weir.lib.quantity.parse"] || !cb.memo.pure["data.weir.runs.key_form"] {
 		t.Errorf("pure functions %v lack quantity.parse or key_form", cb.memo.pure)
+	}
+}
+
+// shareable finds a lazily converted input object at any depth.
+func TestShareable(t *testing.T) {
+	lazy := ast.NewTerm(ast.LazyObject(map[string]any{"a": 1}))
+	for _, c := range []struct {
+		v    ast.Value
+		want bool
+	}{
+		{ast.MustParseTerm(`{"a": [1, {"b": {2}}], "c": {"d"}}`).Value, true},
+		{lazy.Value, false},
+		{ast.NewArray(ast.IntNumberTerm(1), lazy), false},
+		{ast.NewSet(ast.ArrayTerm(lazy)), false},
+		{ast.NewObject([2]*ast.Term{ast.StringTerm("k"), ast.ArrayTerm(ast.IntNumberTerm(1), lazy)}), false},
+		{ast.NewObject([2]*ast.Term{ast.ArrayTerm(lazy), ast.IntNumberTerm(1)}), false},
+	} {
+		if got := shareable(c.v); got != c.want {
+			t.Errorf("shareable(%T %v) = %v, want %v", c.v, c.v, got, c.want)
+		}
 	}
 }

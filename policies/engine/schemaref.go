@@ -174,6 +174,9 @@ func guardSchemaBuiltins() {
 				return topdown.Halt{Err: &topdown.Error{Code: topdown.BuiltinErr, Location: bctx.Location,
 					Message: refsError(name+": schema", refs).Error()}}
 			}
+			if name == ast.JSONMatchSchema.Name {
+				return cachedMatchSchema(bctx, operands, iter, inner)
+			}
 			return inner(bctx, operands, iter)
 		})
 	}
