@@ -1,7 +1,12 @@
 package manager
 
 import (
+	"slices"
+	"strings"
+	"sync"
 	"unique"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,7 +24,8 @@ const maxInterned = 256
 // cached objects repeat — label and annotation keys and values, the
 // namespace, owner references, finalizers, the status conditions' type,
 // status, reason and message of Runs and Workspaces — were held once per
-// object; interned (unique.Make) equal strings share one copy
+// object, and so were the resource lists of Workspaces and claims
+// (resourceLists); interned (unique.Make) equal strings share one copy
 // (docs/performance.md, "Manager memory"). Strings are immutable, so the
 // objects read and compare exactly as before.
 func internStrings(obj any) (any, error) {
@@ -53,8 +59,58 @@ func internStrings(obj any) (any, error) {
 		}
 	case *wsv1.Workspace:
 		internConditions(o.Status.Conditions)
+		internResources(o.Spec.Resources)
+		internResources(o.Status.Resources)
+	case *corev1.PersistentVolumeClaim:
+		o.Spec.Resources.Requests = resourceLists.intern(o.Spec.Resources.Requests)
+		o.Spec.Resources.Limits = resourceLists.intern(o.Spec.Resources.Limits)
+		o.Status.Capacity = resourceLists.intern(o.Status.Capacity)
 	}
 	return obj, nil
+}
+
+// maxResourceLists bounds the shared ResourceLists: past it, a new list is
+// kept by its object alone.
+const maxResourceLists = 4096
+
+// resourceLists holds each distinct ResourceList that cached objects carry
+// once (a map of Quantities is ~0.8 KB however few its entries, and most
+// Workspaces and claims have their template's): cached objects are never
+// changed in place (the cache hands out deep copies), so they can share
+// one map. unique cannot hold a map, so this is a table, bounded.
+var resourceLists = &resourceListTable{m: map[string]corev1.ResourceList{}}
+
+type resourceListTable struct {
+	mu sync.Mutex
+	m  map[string]corev1.ResourceList
+}
+
+func (t *resourceListTable) intern(l corev1.ResourceList) corev1.ResourceList {
+	if len(l) == 0 {
+		return l
+	}
+	parts := make([]string, 0, len(l))
+	for name, q := range l {
+		parts = append(parts, string(name)+"="+q.String())
+	}
+	slices.Sort(parts)
+	key := strings.Join(parts, ",")
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if shared, ok := t.m[key]; ok {
+		return shared
+	}
+	if len(t.m) < maxResourceLists {
+		t.m[key] = l
+	}
+	return l
+}
+
+func internResources(r *corev1.ResourceRequirements) {
+	if r == nil {
+		return
+	}
+	r.Limits, r.Requests = resourceLists.intern(r.Limits), resourceLists.intern(r.Requests)
 }
 
 func internConditions(cs []metav1.Condition) {

@@ -9,9 +9,12 @@ import (
 	"unsafe"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runsv1 "github.com/weir-dev/weir/operator/api/runs/v1alpha1"
+	wsv1 "github.com/weir-dev/weir/operator/api/workspaces/v1alpha1"
 )
 
 // Every cached object, through the default transform and a kind's own,
@@ -94,5 +97,52 @@ func TestCacheInternsRepeatedStrings(t *testing.T) {
 	}
 	if !same(j1.GetName(), a.GetName()) {
 		t.Error("a Job and its Run hold a copy each of the same name")
+	}
+}
+
+// Equal resource lists of cached Workspaces and claims are one map, a
+// different list is its own, and the objects read as decoded.
+func TestCacheSharesResourceLists(t *testing.T) {
+	tf := cacheOptions(Config{}).DefaultTransform
+	ws := func(name, mem string) *wsv1.Workspace {
+		w := &wsv1.Workspace{}
+		if err := json.Unmarshal([]byte(`{"metadata": {"name": "`+name+`"}, "status": {"resources": {"limits": {"memory": "`+mem+`"},
+			"requests": {"cpu": "10m", "memory": "64Mi"}}}}`), w); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	claim := func(size string) *corev1.PersistentVolumeClaim {
+		c := &corev1.PersistentVolumeClaim{}
+		if err := json.Unmarshal([]byte(`{"metadata": {"name": "c"}, "spec": {"resources": {"requests": {"storage": "`+size+`"}}},
+			"status": {"capacity": {"storage": "`+size+`"}}}`), c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	cached := func(obj client.Object) client.Object {
+		want := obj.DeepCopyObject()
+		out, err := tf(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equality.Semantic.DeepEqual(out, want) {
+			t.Errorf("%T reads differently once cached:\n got %+v\nwant %+v", obj, out, want)
+		}
+		return out.(client.Object)
+	}
+	same := func(a, b corev1.ResourceList) bool {
+		return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	}
+	a, b, c := cached(ws("a", "128Mi")).(*wsv1.Workspace), cached(ws("b", "128Mi")).(*wsv1.Workspace), cached(ws("c", "256Mi")).(*wsv1.Workspace)
+	if !same(a.Status.Resources.Limits, b.Status.Resources.Limits) || !same(a.Status.Resources.Requests, c.Status.Resources.Requests) {
+		t.Error("two cached Workspaces hold a copy each of the same resource list")
+	}
+	if same(a.Status.Resources.Limits, c.Status.Resources.Limits) {
+		t.Error("different resource lists share one map")
+	}
+	p, q := cached(claim("1Gi")).(*corev1.PersistentVolumeClaim), cached(claim("1Gi")).(*corev1.PersistentVolumeClaim)
+	if !same(p.Spec.Resources.Requests, q.Spec.Resources.Requests) || !same(p.Status.Capacity, q.Status.Capacity) {
+		t.Error("two cached claims hold a copy each of the same requests or capacity")
 	}
 }
