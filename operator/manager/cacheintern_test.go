@@ -146,3 +146,30 @@ func TestCacheSharesResourceLists(t *testing.T) {
 		t.Error("two cached claims hold a copy each of the same requests or capacity")
 	}
 }
+
+// The cost of the cache transform per watched object (a Run as the scale
+// benchmark makes it), interning included: it runs on every watch event.
+func BenchmarkCacheTransformRun(b *testing.B) {
+	tf := cacheOptions(Config{}).DefaultTransform
+	doc := []byte(`{"metadata": {"name": "run-00001", "namespace": "bench", "finalizers": ["runs.marmotdata.io/teardown"], "generation": 1},
+		"spec": {"runs": [{"postgresql": {"host": "db-1.example.com", "port": 5432}}]},
+		"status": {"conditions": [
+			{"type": "Valid", "status": "True", "reason": "PolicyAllowed", "message": "the policies in force allow this Run", "lastTransitionTime": "2026-12-02T21:42:08Z"},
+			{"type": "ReferencesResolved", "status": "True", "reason": "Found", "message": "every Secret and ServiceAccount the Run names exists", "lastTransitionTime": "2026-12-02T21:42:08Z"},
+			{"type": "Ready", "status": "True", "reason": "Running", "message": "1 ingestion Job(s) running", "lastTransitionTime": "2026-12-02T21:42:08Z"}],
+			"active": [{"apiVersion": "batch/v1", "kind": "Job", "namespace": "bench", "name": "run-00001"}]}}`)
+	objs := make([]*runsv1.Run, b.N)
+	for i := range objs {
+		objs[i] = &runsv1.Run{}
+		if err := json.Unmarshal(doc, objs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := tf(objs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
