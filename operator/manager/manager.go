@@ -70,6 +70,9 @@ type Config struct {
 	// ProxyConfig is the ConfigMap (namespace/name) Weir renders the
 	// guided proxy's Caddyfile into; "" renders none.
 	ProxyConfig string
+	// APICompression asks the API server to gzip its responses: worth it
+	// only over a slow link (see clientConfig).
+	APICompression bool
 }
 
 // PluginConfig is how SourcePlugin modules are fetched.
@@ -134,7 +137,7 @@ func New(ctx context.Context, restCfg *rest.Config, cfg Config) (ctrl.Manager, e
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := ctrl.NewManager(withWarningLog(restCfg), ctrl.Options{
+	mgr, err := ctrl.NewManager(clientConfig(restCfg, cfg), ctrl.Options{
 		Scheme:                        Scheme(),
 		Cache:                         cacheOpts,
 		Metrics:                       metrics,

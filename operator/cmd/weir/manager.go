@@ -113,6 +113,8 @@ func managerCommand() *cobra.Command {
 	f.IntVar(&cfg.MaxConcurrentReconciles, "max-concurrent-reconciles", 0, fmt.Sprintf(
 		"objects of each kind reconciled at once (0: %d Runs, %d of each other kind)", manager.DefaultRunConcurrency, manager.DefaultConcurrency))
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	f.BoolVar(&cfg.APICompression, "api-compression", false,
+		"ask the API server to gzip its responses (off: the manager runs next to it, where compressing costs CPU on both sides and saves no time)")
 	f.StringVar(&cfg.PprofBindAddress, "pprof-bind-address", "", "address of net/http/pprof, to profile the manager (empty: off)")
 	f.BoolVar(&cfg.DefaultPolicies, "default-policies", true, "load Weir's embedded default Rego bundle (PolicyBundle \"default\" customises it)")
 	f.StringVar(&cfg.Plugins.CacheDir, "plugin-cache-dir", filepath.Join(os.TempDir(), "weir-plugins"),
