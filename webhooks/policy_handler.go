@@ -130,8 +130,19 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request, clock
 			in.Related["permissions"] = p
 		}
 	}
+	// Each side evaluates the rules it answers with: a validating webhook
+	// the verdicts, a mutating one the patch, and the verdicts too only
+	// for an object the schema check will refuse (see Malformed).
+	parts, malformed := engine.Verdicts, false
+	if h.Mutating {
+		parts = engine.Patches
+		if malformed = h.Malformed != nil && h.Malformed(req) != nil; malformed {
+			parts = engine.AllParts
+		}
+		clock.done(phaseDecode)
+	}
 	t := time.Now()
-	d, err := h.Engine.Decide(ctx, in)
+	d, err := h.Engine.DecideParts(ctx, in, parts)
 	evalDuration.WithLabelValues(kind).Observe(time.Since(t).Seconds())
 	clock.done(phaseEvaluate)
 	if resp, ok := checkDenied(); ok {
@@ -149,7 +160,7 @@ func (h *PolicyHandler) handle(ctx context.Context, req admission.Request, clock
 	}
 	if h.Mutating {
 		defer clock.done(phaseEncode)
-		if len(d.Denials) > 0 && h.Malformed != nil && h.Malformed(req) != nil {
+		if malformed && len(d.Denials) > 0 {
 			resp := denied(kind, d.Denials)
 			resp.Warnings = warnings(d.Warnings)
 			return resp, resultDenied

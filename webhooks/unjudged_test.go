@@ -14,12 +14,15 @@ import (
 	"github.com/weir-dev/weir/policies/engine"
 )
 
-// erroringRunRules fail every Run decision: boom has two values.
+// erroringRunRules fail every Run decision, a validating webhook's
+// (deny) and a mutating one's (patch): boom has two values.
 const erroringRunRules = `package weir.runs
 
 boom := x if { some x in [1, 2] }
 
 deny contains {"policy": "boom", "msg": "never"} if boom == 3
+
+patch contains {"policy": "boom", "op": "add", "path": "/spec/never", "value": true} if boom == 3
 `
 
 // erroringEngine is the default bundle plus one whose Run rules fail to

@@ -141,7 +141,7 @@ func newStore(data map[string]any) storage.Store {
 // it has rules for.
 type compiledBundle struct {
 	name, mode string
-	queries    map[string]*kindQuery   // by plural, e.g. runs
+	queries    map[string]*kindQueries // by plural, e.g. runs
 	access     *rego.PreparedEvalQuery // data.weir.access.decision, if defined
 	// constants are the values of the rules that read no input, evaluated
 	// at load (constants.go); read-only.
@@ -193,10 +193,10 @@ func compileBundle(ctx context.Context, b Bundle) (*compiledBundle, error) {
 	}
 	mode, _ := b.mode()
 	pure := newPurity(c)
-	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*kindQuery{},
+	cb := &compiledBundle{name: b.Name, mode: mode, queries: map[string]*kindQueries{},
 		constants: constantRules(ctx, c, store, pure), memo: newFuncMemo(c, pure), values: newValueCache(ctx, true)}
 	for plural, rules := range decisionRules(mods, b.Name) {
-		kq, err := prepareKind(c, store, plural, rules)
+		kq, err := prepareKindQueries(c, store, plural, rules)
 		if err != nil {
 			return nil, &Error{Bundle: b.Name, Problems: problems(err)}
 		}

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +61,7 @@ func evalReference(ctx context.Context, q *kindQuery, input ast.Value, cb *compi
 }
 
 func (e *Engine) decideReference(ctx context.Context, in Input) (Decision, error) {
-	return e.decide(ctx, in, valueReference, evalReference)
+	return e.decide(ctx, in, AllParts, valueReference, evalReference)
 }
 
 // pick is one of xs.
@@ -313,3 +315,45 @@ func outcome(kind string, d Decision, err error) []string {
 	}
 	return parts
 }
+
+// TestDecidePartsDifferential decides the same corpus whole (Decide) and in
+// its two parts (DecideParts: Verdicts, as a validating webhook does, and
+// Patches, as a mutating one does), beside copies of the bundle in modes
+// warn and dryrun, and wants the parts together to be the whole decision
+// and each part to hold nothing of the other.
+func TestDecidePartsDifferential(t *testing.T) {
+	modes := func(b Bundle) []Bundle {
+		warn, dry := b, b
+		warn.Name, warn.Mode = "advice", ModeWarn
+		dry.Name, dry.Mode = "audit", ModeDryRun
+		return []Bundle{b, warn, dry}
+	}
+	engines := map[string]*Engine{
+		"default":      loaded(t, modes(DefaultBundle())...),
+		"with-sources": loaded(t, modes(withSources(DefaultBundle(), builtinSources(t)))...),
+	}
+	differential(t, func(ctx context.Context, c differentialCase) (got, want Decision, gerr, werr error) {
+		e := engines[c.engine]
+		want, werr = e.Decide(ctx, c.in)
+		v, verr := e.DecideParts(ctx, c.in, Verdicts)
+		p, perr := e.DecideParts(ctx, c.in, Patches)
+		if len(v.Patch) > 0 || slices.ContainsFunc(v.DryRun, isPatchFinding) {
+			t.Errorf("Verdicts decided a patch: %+v", v)
+		}
+		if len(p.Denials)+len(p.Warnings) > 0 || slices.ContainsFunc(p.DryRun, func(f Violation) bool { return !isPatchFinding(f) }) {
+			t.Errorf("Patches decided verdicts: %+v", p)
+		}
+		got = Decision{Denials: v.Denials, Warnings: v.Warnings, Patch: p.Patch, DryRun: append(v.DryRun, p.DryRun...), Revision: v.Revision}
+		gerr = cmp.Or(verr, perr)
+		if gerr != nil || werr != nil {
+			got, want = Decision{}, Decision{} // a failed decision returns no parts; the errors are compared
+		}
+		return got, want, gerr, werr
+	})
+	if _, err := engines["default"].DecideParts(context.Background(), Input{}, 0); err == nil {
+		t.Error("DecideParts with no parts: no error")
+	}
+}
+
+// isPatchFinding: a dry-run bundle's patch op, as decide words it.
+func isPatchFinding(f Violation) bool { return strings.HasPrefix(f.Message, "would patch ") }

@@ -139,7 +139,17 @@ func (e *Engine) Validate(b Bundle) error {
 // quote values from the request or the bundle's data, goes to the
 // context's logger (and DecisionError.Detail).
 func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
-	return e.decide(ctx, in, (*Input).value, evaluate)
+	return e.decide(ctx, in, AllParts, (*Input).value, evaluate)
+}
+
+// DecideParts is Decide evaluating only the rules parts names; the
+// Decision's other fields stay empty, and a rule it does not evaluate
+// cannot fail it.
+func (e *Engine) DecideParts(ctx context.Context, in Input, parts Parts) (Decision, error) {
+	if err := parts.valid(); err != nil {
+		return Decision{}, err
+	}
+	return e.decide(ctx, in, parts, (*Input).value, evaluate)
 }
 
 // evaluator evaluates one bundle's decision query on the input: evaluate,
@@ -147,7 +157,7 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 type evaluator func(ctx context.Context, q *kindQuery, input ast.Value, cb *compiledBundle) (deny, warn []Violation, ops []PatchOp, err error)
 
 // decide is Decide with the input's conversion and the evaluation given.
-func (e *Engine) decide(ctx context.Context, in Input, convert func(*Input) (ast.Value, error), eval evaluator) (Decision, error) {
+func (e *Engine) decide(ctx context.Context, in Input, parts Parts, convert func(*Input) (ast.Value, error), eval evaluator) (Decision, error) {
 	rev := e.cur.Load()
 	if rev == nil {
 		return Decision{}, ErrNoRevision
@@ -161,10 +171,11 @@ func (e *Engine) decide(ctx context.Context, in Input, convert func(*Input) (ast
 	plural := Package(in.Kind)
 	var value ast.Value
 	for _, b := range rev.bundles {
-		q := b.queries[plural]
-		if q == nil {
+		qs := b.queries[plural]
+		if qs == nil || qs[parts] == nil {
 			continue
 		}
+		q := qs[parts]
 		if value == nil {
 			v, err := convert(&in)
 			if err != nil {

@@ -49,7 +49,7 @@ func BenchmarkPartialEval(b *testing.B) {
 		in   Input
 	}{{"run/seed-sources", sources, runInput(b, seedSpec)}, {"workspace/template", def, withTemplate}} {
 		cb := c.e.cur.Load().bundles[0]
-		plain := cb.queries[Package(c.in.Kind)]
+		plain := cb.queries[Package(c.in.Kind)][AllParts]
 		input, err := c.in.value()
 		if err != nil {
 			b.Fatal(err)

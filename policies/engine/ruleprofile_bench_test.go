@@ -32,7 +32,7 @@ func BenchmarkRuleProfile(b *testing.B) {
 		for _, mode := range []string{"warm", "cold"} {
 			b.Run(c.name+"/"+mode, func(b *testing.B) {
 				cb := c.e.cur.Load().bundles[0]
-				q, err := cb.queries[c.plural].reference(context.Background())
+				q, err := cb.queries[c.plural][AllParts].reference(context.Background())
 				if err != nil {
 					b.Fatal(err)
 				}
