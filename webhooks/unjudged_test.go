@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/go-logr/logr"
@@ -118,5 +119,32 @@ func TestUnjudgedUpdatesSkipPolicies(t *testing.T) {
 				t.Errorf("mutating=%v %s: patched %s", mutating, c.name, resp.Patch)
 			}
 		}
+	}
+}
+
+// A mutating webhook evaluates only the bundles' patch rules and a
+// validating one only their deny and warn rules: a deny rule that fails to
+// evaluate fails the validating webhook, and the mutating one still adds
+// the default bundle's requests.
+func TestEachWebhookEvaluatesItsOwnRules(t *testing.T) {
+	eng := engine.New()
+	brokenDeny := "package weir.runs\n\nboom := x if { some x in [1, 2] }\n\ndeny contains {\"policy\": \"boom\", \"msg\": \"never\"} if boom == 3\n"
+	if _, err := eng.Load(context.Background(), engine.DefaultBundle(),
+		engine.Bundle{Name: "broken", Modules: map[string]string{"boom.rego": brokenDeny}}); err != nil {
+		t.Fatal(err)
+	}
+	req := runUpdate("", `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a"},`+
+		`"spec":{"runs":[{"postgresql":{"host":"db"}}]}}`)
+	req.Operation, req.OldObject.Raw = admissionv1.Create, nil
+
+	mutating := &PolicyHandler{Engine: eng, Webhook: NameMutateRuns, Mutating: true, Log: logr.Discard()}
+	resp := mutating.Handle(context.Background(), req)
+	if !resp.Allowed || !strings.Contains(string(resp.Patch), "/spec/resources") {
+		t.Errorf("mutating: allowed = %v, patch %s (%+v); want the default requests added", resp.Allowed, resp.Patch, resp.Result)
+	}
+	validating := &PolicyHandler{Engine: eng, Webhook: NameValidateRuns, Log: logr.Discard()}
+	resp = validating.Handle(context.Background(), req)
+	if resp.Allowed || resp.Result.Code != http.StatusInternalServerError || !strings.Contains(resp.Result.Message, `"broken"`) {
+		t.Errorf("validating: allowed = %v (%+v); want the broken bundle's evaluation error", resp.Allowed, resp.Result)
 	}
 }

@@ -172,10 +172,13 @@ func (e *Engine) decide(ctx context.Context, in Input, parts Parts, convert func
 	var value ast.Value
 	for _, b := range rev.bundles {
 		qs := b.queries[plural]
-		if qs == nil || qs[parts] == nil {
+		if qs == nil {
 			continue
 		}
 		q := qs[parts]
+		if q == nil {
+			continue
+		}
 		if value == nil {
 			v, err := convert(&in)
 			if err != nil {

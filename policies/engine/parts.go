@@ -11,7 +11,7 @@ import (
 // only the verdicts, a mutating one only the patch: evaluating just those
 // rules makes a Run's mutating decision about a seventh of a whole one
 // (the default bundle's patch reads a few fields; its deny rules check
-// every source's config), and a Workspace's about three quarters.
+// every source's config), and a Workspace's either side about four fifths.
 type Parts uint8
 
 const (
