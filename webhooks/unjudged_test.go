@@ -15,14 +15,18 @@ import (
 	"github.com/weir-dev/weir/policies/engine"
 )
 
-// erroringRunRules fail every Run decision, a validating webhook's
-// (deny) and a mutating one's (patch): boom has two values.
-const erroringRunRules = `package weir.runs
+// erroringRunDeny fails every validating webhook's Run decision (deny):
+// boom has two values.
+const erroringRunDeny = `package weir.runs
 
 boom := x if { some x in [1, 2] }
 
 deny contains {"policy": "boom", "msg": "never"} if boom == 3
+`
 
+// erroringRunRules fail every Run decision, a mutating webhook's (patch)
+// too.
+const erroringRunRules = erroringRunDeny + `
 patch contains {"policy": "boom", "op": "add", "path": "/spec/never", "value": true} if boom == 3
 `
 
@@ -128,9 +132,8 @@ func TestUnjudgedUpdatesSkipPolicies(t *testing.T) {
 // the default bundle's requests.
 func TestEachWebhookEvaluatesItsOwnRules(t *testing.T) {
 	eng := engine.New()
-	brokenDeny := "package weir.runs\n\nboom := x if { some x in [1, 2] }\n\ndeny contains {\"policy\": \"boom\", \"msg\": \"never\"} if boom == 3\n"
 	if _, err := eng.Load(context.Background(), engine.DefaultBundle(),
-		engine.Bundle{Name: "broken", Modules: map[string]string{"boom.rego": brokenDeny}}); err != nil {
+		engine.Bundle{Name: "broken", Modules: map[string]string{"boom.rego": erroringRunDeny}}); err != nil {
 		t.Fatal(err)
 	}
 	req := runUpdate("", `{"apiVersion":"runs.marmotdata.io/v1alpha1","kind":"Run","metadata":{"name":"nightly","namespace":"team-a"},`+
